@@ -1,0 +1,29 @@
+// Package manifest renders the k8s/ overlays with the kustomize API and reads from them the
+// lifecycle contract a platform must honour: replicas, rollout strategy, the hello
+// container's args, env and probes, its preStop hook, the grace period and the PDB.
+package manifest
+
+import (
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"scalelab/loadtest/result"
+)
+
+// PromiseAnnotation on the Deployment says what an overlay claims (result.Promise).
+const PromiseAnnotation = "scalelab.dev/promise"
+
+// Config is one rendered overlay.
+type Config struct {
+	Name       string                        // the overlay's directory name
+	Promise    result.Promise                // from PromiseAnnotation; nothing when absent
+	Objects    []*unstructured.Unstructured  // every rendered object, in render order
+	Deployment *appsv1.Deployment            // the one Deployment
+	Container  *corev1.Container             // its container named "hello"
+	Service    *corev1.Service               // the Service selecting it
+	Ingress    *networkingv1.Ingress         // nil when the overlay has none
+	PDB        *policyv1.PodDisruptionBudget // nil when the overlay has none
+}

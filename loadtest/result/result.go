@@ -1,0 +1,175 @@
+// Package result holds the plain data of a load run and of a matrix of runs: what the
+// attack measured, what happened on the platform meanwhile, and the versioned schema of
+// summary.json and matrix.json. It depends on nothing but the standard library, so the
+// attack, the platforms and the reports can all speak it.
+package result
+
+import (
+	"sort"
+	"sync"
+	"time"
+)
+
+// SchemaVersion is written into every summary.json and matrix.json; bump it on any
+// change that an older reader would misread.
+const SchemaVersion = 1
+
+// Class is the kind of a failed request. The order of Classes is the order of every
+// report: the 502 first, because that is the failure the testbed exists to show.
+type Class string
+
+const (
+	HTTP502 Class = "502"
+	HTTP503 Class = "503"
+	HTTP500 Class = "500"
+	HTTP504 Class = "504"
+	HTTP5xx Class = "5xx" // any other 5xx
+	HTTP4xx Class = "4xx"
+	Refused Class = "refused" // connection refused: nothing listens
+	Reset   Class = "reset"   // connection reset by peer
+	EOF     Class = "eof"     // server closed the connection without an answer
+	Timeout Class = "timeout"
+	Other   Class = "other"
+)
+
+// Classes lists every class in report order.
+var Classes = []Class{HTTP502, HTTP503, HTTP500, HTTP504, HTTP5xx, HTTP4xx, Refused, Reset, EOF, Timeout, Other}
+
+// Counts maps a class to how many requests failed that way; absent means zero.
+type Counts map[Class]int
+
+// Total is the number of failed requests over all classes.
+func (c Counts) Total() int {
+	n := 0
+	for _, v := range c {
+		n += v
+	}
+	return n
+}
+
+// Add adds every count of o to c.
+func (c Counts) Add(o Counts) {
+	for k, v := range o {
+		c[k] += v
+	}
+}
+
+// Event is one thing that happened during a run, at an offset from the attack's start:
+// a timed shell command, a scenario action, or a pod or endpoint transition.
+type Event struct {
+	At     time.Duration `json:"at"`
+	Kind   string        `json:"kind"`             // EventCommand, EventAction, EventPod, EventEndpoint, EventPhase
+	Name   string        `json:"name"`             // short text for a timeline marker
+	Detail string        `json:"detail,omitempty"` // output of a command, the equivalent kubectl command, ...
+	End    time.Duration `json:"end,omitempty"`    // when a command ended; 0 when not a command
+	Exit   *int          `json:"exit,omitempty"`   // a command's exit status
+}
+
+// Event kinds.
+const (
+	EventCommand  = "command"  // a --at shell command
+	EventAction   = "action"   // what the scenario did: scale, rollout restart, delete pod
+	EventPod      = "pod"      // a pod's transition: created, ready, SIGTERM, exited, gone
+	EventEndpoint = "endpoint" // an endpoint added to or removed from the routing
+	EventPhase    = "phase"    // the run's own phases: attack start, settled, tail
+)
+
+// Log collects events from several goroutines, each stamped with its offset from start.
+type Log struct {
+	mu     sync.Mutex
+	start  time.Time
+	events []Event
+}
+
+// NewLog returns a log whose offsets count from start.
+func NewLog(start time.Time) *Log { return &Log{start: start} }
+
+// Start is the instant offsets count from.
+func (l *Log) Start() time.Time { return l.start }
+
+// Add records an event that happens now.
+func (l *Log) Add(kind, name, detail string) {
+	l.Put(Event{At: time.Since(l.start), Kind: kind, Name: name, Detail: detail})
+}
+
+// Put records an event whose offset the caller already set.
+func (l *Log) Put(e Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.events = append(l.events, e)
+}
+
+// Events returns a copy of the events, ordered by offset.
+func (l *Log) Events() []Event {
+	l.mu.Lock()
+	out := append([]Event(nil), l.events...)
+	l.mu.Unlock()
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At < out[j].At })
+	return out
+}
+
+// Latency holds latency percentiles of the requests of a run or an interval.
+type Latency struct {
+	Mean time.Duration `json:"mean"`
+	P50  time.Duration `json:"p50"`
+	P90  time.Duration `json:"p90"`
+	P95  time.Duration `json:"p95"`
+	P99  time.Duration `json:"p99"`
+	Max  time.Duration `json:"max"`
+}
+
+// Interval is one slot of a run's timeline.
+type Interval struct {
+	Start  time.Duration  `json:"start"`
+	OK     int            `json:"ok"`
+	Errors Counts         `json:"errors,omitempty"`
+	P50    time.Duration  `json:"p50"`
+	P99    time.Duration  `json:"p99"`
+	Pods   map[string]int `json:"pods,omitempty"` // X-Pod of the answers, counted
+}
+
+// Gate is one pass/fail condition on a run, with what it allowed and what was measured.
+type Gate struct {
+	Name   string `json:"name"`
+	Limit  string `json:"limit"`
+	Actual string `json:"actual"`
+	OK     bool   `json:"ok"`
+}
+
+// Run is everything measured in one attack: summary.json.
+type Run struct {
+	Schema       int               `json:"schema"`
+	Target       string            `json:"target"`
+	Method       string            `json:"method"`
+	Rate         float64           `json:"rate"`          // requests/s asked for
+	AchievedRate float64           `json:"achieved_rate"` // requests/s sent
+	Duration     time.Duration     `json:"duration"`      // as asked for
+	Elapsed      time.Duration     `json:"elapsed"`       // as it ran (shorter when interrupted)
+	KeepAlive    bool              `json:"keepalive"`
+	Started      time.Time         `json:"started"`
+	Requests     int               `json:"requests"`
+	OK           int               `json:"ok"`
+	Errors       Counts            `json:"errors"`
+	Success      float64           `json:"success"` // OK / Requests, 0..1
+	Latency      Latency           `json:"latency"`
+	Pods         map[string]int    `json:"pods,omitempty"`
+	Interval     time.Duration     `json:"interval"`
+	Timeline     []Interval        `json:"timeline"`
+	Events       []Event           `json:"events,omitempty"`
+	Gates        []Gate            `json:"gates,omitempty"`
+	Interrupted  bool              `json:"interrupted,omitempty"`
+	Meta         map[string]string `json:"meta,omitempty"` // platform, config, scenario, via, versions
+}
+
+// Failed is the number of requests that did not get a 2xx or 3xx answer.
+func (r *Run) Failed() int { return r.Errors.Total() }
+
+// Passed reports whether every gate held.
+func (r *Run) Passed() bool {
+	for _, g := range r.Gates {
+		if !g.OK {
+			return false
+		}
+	}
+	return true
+}
