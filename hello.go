@@ -1,0 +1,400 @@
+// Command hello is scalelab's demo service: a small HTTP server whose whole lifecycle is
+// configurable, so that what Kubernetes does to a pod — start it, probe it, route to it,
+// stop it — can be watched losing requests or not.
+//
+// Read it top to bottom; it is the lesson:
+//
+//  1. Startup. For --startup-delay nothing listens (probes see "connection refused"), unless
+//     --listen-early: then it listens at once, /livez says 200 and /readyz 503 until warm.
+//  2. Serving. "/" answers after --request-delay (or ?delay=, capped by --max-delay).
+//  3. Shutdown, on SIGTERM or SIGINT: readiness fails at once, keep-alives stop (answers
+//     carry "Connection: close"), it keeps serving for --shutdown-delay while every proxy
+//     catches up, then it drains in-flight requests for at most --drain-timeout. Exit 0
+//     when drained, 1 when the drain timed out; a second signal exits at once with 1.
+//
+// `hello sleep 5s` only sleeps: a preStop hook for an image with no shell.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+func main() {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stderr, sigs))
+}
+
+// config is everything the flags (or HELLO_<NAME> variables) set.
+type config struct {
+	addr          string
+	startupDelay  time.Duration
+	listenEarly   bool
+	requestDelay  time.Duration
+	maxDelay      time.Duration
+	shutdownDelay time.Duration
+	drainTimeout  time.Duration
+	logFormat     string
+	logLevel      string
+}
+
+// parseConfig reads the flags of args, each defaulting to its HELLO_<NAME> variable.
+func parseConfig(args []string, getenv func(string) string) (config, *pflag.FlagSet, error) {
+	var c config
+	fs := pflag.NewFlagSet("hello", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.addr, "addr", ":8080", "address to listen on")
+	fs.DurationVar(&c.startupDelay, "startup-delay", 0, "time to warm up before serving")
+	fs.BoolVar(&c.listenEarly, "listen-early", false, "listen during the startup delay (/livez 200, /readyz 503)")
+	fs.DurationVar(&c.requestDelay, "request-delay", 0, "time each request of / takes (per request: ?delay=)")
+	fs.DurationVar(&c.maxDelay, "max-delay", 30*time.Second, "cap on any request's delay")
+	fs.DurationVar(&c.shutdownDelay, "shutdown-delay", 0, "time to keep serving after SIGTERM, not ready")
+	fs.DurationVar(&c.drainTimeout, "drain-timeout", 30*time.Second, "time to wait for in-flight requests after the shutdown delay")
+	fs.StringVar(&c.logFormat, "log-format", "json", "log format: json or text")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log level: info or debug (debug logs every request)")
+
+	var err error
+	fs.VisitAll(func(f *pflag.Flag) {
+		name := "HELLO_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(name); v != "" && err == nil {
+			if serr := fs.Set(f.Name, v); serr != nil {
+				err = fmt.Errorf("invalid %s=%q: %w", name, v, serr)
+			}
+		}
+	})
+	if err != nil {
+		return c, fs, err
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, fs, err
+	}
+	if fs.NArg() > 0 {
+		return c, fs, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	for name, d := range map[string]time.Duration{
+		"startup-delay": c.startupDelay, "request-delay": c.requestDelay, "max-delay": c.maxDelay,
+		"shutdown-delay": c.shutdownDelay, "drain-timeout": c.drainTimeout,
+	} {
+		if d < 0 {
+			return c, fs, fmt.Errorf("--%s must not be negative, got %s", name, d)
+		}
+	}
+	if c.logFormat != "json" && c.logFormat != "text" {
+		return c, fs, fmt.Errorf("--log-format must be json or text, got %q", c.logFormat)
+	}
+	if c.logLevel != "info" && c.logLevel != "debug" {
+		return c, fs, fmt.Errorf("--log-level must be info or debug, got %q", c.logLevel)
+	}
+	return c, fs, nil
+}
+
+// run is the whole program; it returns the exit status.
+func run(args []string, getenv func(string) string, stderr io.Writer, sigs <-chan os.Signal) int {
+	if len(args) > 0 && args[0] == "sleep" {
+		return sleepCommand(args[1:], stderr)
+	}
+	cfg, fs, err := parseConfig(args, getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "hello: %v\nUsage: hello [flags] | hello sleep DURATION\n%s", err, fs.FlagUsages())
+		return 2
+	}
+	log := newLogger(cfg, stderr)
+	s := newServer(cfg, podName(getenv), log)
+	return s.lifecycle(sigs)
+}
+
+// lifecycle runs the three acts of the lesson and returns the exit status.
+func (s *server) lifecycle(sigs <-chan os.Signal) int {
+	cfg := s.cfg
+	s.event("starting", "pod", s.pod, "startup_delay", cfg.startupDelay, "listen_early", cfg.listenEarly,
+		"shutdown_delay", cfg.shutdownDelay, "drain_timeout", cfg.drainTimeout)
+
+	// Act 1: startup.
+	var ln net.Listener
+	listen := func() bool {
+		var err error
+		if ln, err = net.Listen("tcp", cfg.addr); err != nil {
+			s.log.Error("listen failed", "addr", cfg.addr, "err", err)
+			return false
+		}
+		s.event("listening", "addr", ln.Addr().String())
+		go func() {
+			if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("serve failed", "err", err)
+			}
+		}()
+		return true
+	}
+	if cfg.listenEarly && !listen() {
+		return 1
+	}
+	select {
+	case <-time.After(cfg.startupDelay):
+	case sig := <-sigs:
+		s.event("signal during startup: stopping", "signal", sig.String())
+		if ln != nil {
+			s.http.Close()
+		}
+		s.event("exited", "code", 0)
+		return 0
+	}
+	s.setState(stateReady) // before listening, so the first connection finds it ready
+	if !cfg.listenEarly && !listen() {
+		return 1
+	}
+	s.event("ready")
+
+	// Act 2: serve until told to stop.
+	sig := <-sigs
+
+	// Act 3: shutdown. Readiness fails now; the proxies notice later, so keep serving.
+	s.setState(stateDraining)
+	s.http.SetKeepAlivesEnabled(false)
+	s.event("signal: not ready, keep-alives off", "signal", sig.String(), "shutdown_delay", cfg.shutdownDelay)
+	select {
+	case <-time.After(cfg.shutdownDelay):
+	case sig := <-sigs:
+		return s.abort(sig)
+	}
+
+	s.event("draining", "drain_timeout", cfg.drainTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.drainTimeout)
+	defer cancel()
+	drained := make(chan error, 1)
+	go func() { drained <- s.http.Shutdown(ctx) }()
+	select {
+	case err := <-drained:
+		if err != nil {
+			s.event("drain timed out", "err", err.Error())
+			s.event("exited", "code", 1)
+			return 1
+		}
+	case sig := <-sigs:
+		return s.abort(sig)
+	}
+	s.event("shutdown complete")
+	s.event("exited", "code", 0)
+	return 0
+}
+
+// abort is the answer to a second signal: stop at once.
+func (s *server) abort(sig os.Signal) int {
+	s.event("second signal: exiting now", "signal", sig.String())
+	s.http.Close()
+	s.event("exited", "code", 1)
+	return 1
+}
+
+// sleepCommand is `hello sleep DURATION`.
+func sleepCommand(args []string, stderr io.Writer) int {
+	if len(args) != 1 {
+		fmt.Fprintln(stderr, "hello: usage: hello sleep DURATION (e.g. 5s)")
+		return 2
+	}
+	d, err := time.ParseDuration(args[0])
+	if err != nil || d < 0 {
+		fmt.Fprintf(stderr, "hello: sleep: invalid duration %q\n", args[0])
+		return 2
+	}
+	time.Sleep(d)
+	return 0
+}
+
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo, ReplaceAttr: readableDurations}
+	if cfg.logLevel == "debug" {
+		opts.Level = slog.LevelDebug
+	}
+	if cfg.logFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// readableDurations logs a duration as "1.5s" rather than as nanoseconds.
+func readableDurations(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		a.Value = slog.StringValue(a.Value.Duration().String())
+	}
+	return a
+}
+
+// podName is what answers carry in X-Pod: POD_NAME (the downward API), else the hostname.
+func podName(getenv func(string) string) string {
+	if p := getenv("POD_NAME"); p != "" {
+		return p
+	}
+	h, _ := os.Hostname()
+	return h
+}
+
+// The lifecycle states, also exported as the hello_state metric.
+const (
+	stateStarting int32 = iota
+	stateReady
+	stateDraining
+)
+
+var stateNames = [...]string{"starting", "ready", "draining"}
+
+// event logs one lifecycle step with the in-flight count.
+func (s *server) event(msg string, args ...any) {
+	s.log.Info(msg, append(args, "state", stateNames[s.state.Load()], "in_flight", s.inFlight.Load())...)
+}
+
+func (s *server) setState(st int32) { s.state.Store(st) }
+
+// server is the HTTP side: handlers, readiness, metrics.
+type server struct {
+	cfg      config
+	pod      string
+	log      *slog.Logger
+	http     *http.Server
+	state    atomic.Int32
+	disabled atomic.Bool // POST /readyz/disable
+	inFlight atomic.Int64
+	metrics  *metrics
+}
+
+func newServer(cfg config, pod string, log *slog.Logger) *server {
+	s := &server{cfg: cfg, pod: pod, log: log}
+	s.metrics = newMetrics(s)
+	s.http = &http.Server{
+		Handler:           s.routes(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      cfg.maxDelay + 10*time.Second,
+		IdleTimeout:       90 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return s
+}
+
+// routes are the service's endpoints, inside the middleware that counts and names answers.
+func (s *server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/{$}", s.hello)
+	mux.HandleFunc("GET /livez", s.livez)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("GET /status", s.readyz) // the tutorial's manifests probe /status
+	mux.HandleFunc("POST /readyz/enable", s.setReadiness(true))
+	mux.HandleFunc("POST /readyz/disable", s.setReadiness(false))
+	mux.Handle("GET /metrics", s.metrics.handler())
+	return s.instrument(mux)
+}
+
+// hello is "/": it takes --request-delay (or ?delay=, capped by --max-delay) to answer.
+func (s *server) hello(w http.ResponseWriter, r *http.Request) {
+	if s.state.Load() == stateStarting {
+		http.Error(w, "starting", http.StatusServiceUnavailable)
+		return
+	}
+	d := s.cfg.requestDelay
+	if q := r.URL.Query().Get("delay"); q != "" {
+		v, err := time.ParseDuration(q)
+		if err != nil || v < 0 {
+			http.Error(w, fmt.Sprintf("invalid delay %q", q), http.StatusBadRequest)
+			return
+		}
+		d = v
+	}
+	if d = min(d, s.cfg.maxDelay); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return // the client went away: no answer to give
+		}
+	}
+	fmt.Fprintf(w, "Hello world! from %s\n", s.pod)
+}
+
+// livez answers 200 for as long as the process runs: a liveness probe must not fail
+// merely because the pod is starting or stopping.
+func (s *server) livez(w http.ResponseWriter, _ *http.Request) {
+	fmt.Fprintln(w, "ok")
+}
+
+// ready is what /readyz reports: warmed up, not shutting down, not disabled by hand.
+func (s *server) ready() bool {
+	return s.state.Load() == stateReady && !s.disabled.Load()
+}
+
+func (s *server) readyz(w http.ResponseWriter, _ *http.Request) {
+	if !s.ready() {
+		reason := stateNames[s.state.Load()]
+		if s.disabled.Load() {
+			reason = "disabled"
+		}
+		http.Error(w, "not ready: "+reason, http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+func (s *server) setReadiness(enabled bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		s.disabled.Store(!enabled)
+		s.event("readiness set by hand", "enabled", enabled)
+		fmt.Fprintf(w, "readiness enabled: %t\n", enabled)
+	}
+}
+
+// instrument names the pod on every answer and counts requests by code and in flight.
+func (s *server) instrument(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.inFlight.Add(1)
+		defer s.inFlight.Add(-1)
+		w.Header().Set("X-Pod", s.pod)
+		rec := &statusRecorder{ResponseWriter: w}
+		start := time.Now()
+		next.ServeHTTP(rec, r)
+		code := rec.code
+		if code == 0 && r.Context().Err() != nil {
+			code = -1 // the client went away before an answer
+		} else if code == 0 {
+			code = http.StatusOK
+		}
+		s.metrics.observe(code)
+		if s.log.Enabled(r.Context(), slog.LevelDebug) {
+			s.log.Debug("request", "method", r.Method, "uri", r.RequestURI, "code", code,
+				"duration", time.Since(start), "in_flight", s.inFlight.Load())
+		}
+	})
+}
+
+// statusRecorder remembers the status code a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.code == 0 {
+		r.code = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
