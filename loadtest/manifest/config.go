@@ -19,6 +19,7 @@ const PromiseAnnotation = "scalelab.dev/promise"
 // Config is one rendered overlay.
 type Config struct {
 	Name       string                        // the overlay's directory name
+	Dir        string                        // the overlay's directory, as given to Render
 	Promise    result.Promise                // from PromiseAnnotation; nothing when absent
 	Objects    []*unstructured.Unstructured  // every rendered object, in render order
 	Deployment *appsv1.Deployment            // the one Deployment
