@@ -1,0 +1,208 @@
+package manifest
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// containerField is the path of the hello container in a Deployment, for error messages.
+const containerField = "spec.template.spec.containers[" + ContainerName + "]"
+
+// defaultGracePeriod is Kubernetes' terminationGracePeriodSeconds when a pod sets none.
+const defaultGracePeriod = 30 * time.Second
+
+// Kinds of PreStop.
+const (
+	PreStopNone      = ""           // no preStop hook
+	PreStopSleep     = "sleep"      // the native sleep action (lifecycle.preStop.sleep)
+	PreStopExecSleep = "exec-sleep" // an exec hook that only sleeps: sleep N, sh -c "sleep N", hello sleep D
+	PreStopHTTPGet   = "httpGet"    // an HTTP GET to the container
+)
+
+// PreStop is the hello container's preStop hook, reduced to what the lab can run.
+type PreStop struct {
+	Kind    string                // one of the PreStop* kinds
+	Sleep   time.Duration         // how long a sleep or exec-sleep hook sleeps
+	HTTPGet *corev1.HTTPGetAction // the request of an httpGet hook
+}
+
+// Replicas is the Deployment's replica count (1 when unset, as Kubernetes defaults it).
+func (c *Config) Replicas() int32 {
+	if r := c.Deployment.Spec.Replicas; r != nil {
+		return *r
+	}
+	return 1
+}
+
+// Strategy resolves the rolling update's maxSurge and maxUnavailable against Replicas as
+// the deployment controller does: percentages of surge round up, of unavailable down
+// (25 % each when unset), and when both come to 0 maxUnavailable becomes 1. A Recreate
+// strategy takes every pod down first: (0, Replicas).
+func (c *Config) Strategy() (maxSurge, maxUnavailable int32) {
+	s := c.Deployment.Spec.Strategy
+	if s.Type == appsv1.RecreateDeploymentStrategyType {
+		return 0, c.Replicas()
+	}
+	quarter := intstr.FromString("25%")
+	surge, unavailable := &quarter, &quarter
+	if ru := s.RollingUpdate; ru != nil {
+		if ru.MaxSurge != nil {
+			surge = ru.MaxSurge
+		}
+		if ru.MaxUnavailable != nil {
+			unavailable = ru.MaxUnavailable
+		}
+	}
+	n := int(c.Replicas())
+	// Both values are validated by Render, so the errors cannot happen here.
+	sv, _ := intstr.GetScaledValueFromIntOrPercent(surge, n, true)
+	uv, _ := intstr.GetScaledValueFromIntOrPercent(unavailable, n, false)
+	if sv == 0 && uv == 0 {
+		uv = 1
+	}
+	return int32(sv), int32(uv)
+}
+
+// GracePeriod is the pod's terminationGracePeriodSeconds (30 s when unset).
+func (c *Config) GracePeriod() time.Duration {
+	if g := c.Deployment.Spec.Template.Spec.TerminationGracePeriodSeconds; g != nil {
+		return time.Duration(*g) * time.Second
+	}
+	return defaultGracePeriod
+}
+
+// helloBoolFlags are hello's flags that take no value.
+var helloBoolFlags = map[string]bool{"listen-early": true}
+
+// HelloFlag is the value of one of hello's flags (name without dashes, e.g.
+// "shutdown-delay") as the container would see it: from the args (--name=v or --name v,
+// the last one wins, a bare boolean flag is "true"), else from the env HELLO_NAME.
+func (c *Config) HelloFlag(name string) (string, bool) {
+	args := c.Container.Args
+	val, found := "", false
+	// Walk the args as pflag does: a non-boolean flag without "=" takes the next arg.
+	for i := 0; i < len(args); i++ {
+		flag, ok := strings.CutPrefix(args[i], "--")
+		if !ok {
+			continue
+		}
+		key, v, hasValue := strings.Cut(flag, "=")
+		if !hasValue && !helloBoolFlags[key] && i+1 < len(args) {
+			i++
+			v, hasValue = args[i], true
+		}
+		if key != name {
+			continue
+		}
+		switch {
+		case hasValue:
+			val, found = v, true
+		case helloBoolFlags[key]:
+			val, found = "true", true
+		}
+	}
+	if found {
+		return val, true
+	}
+	env := "HELLO_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+	for _, e := range c.Container.Env {
+		if e.Name == env && e.ValueFrom == nil {
+			return e.Value, true
+		}
+	}
+	return "", false
+}
+
+// HelloDuration is a duration flag of hello (see HelloFlag), 0 when unset.
+func (c *Config) HelloDuration(name string) (time.Duration, error) {
+	v, ok := c.HelloFlag(name)
+	if !ok {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s: hello flag --%s: %w", containerField, name, err)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("%s: hello flag --%s: negative duration %s", containerField, name, v)
+	}
+	return d, nil
+}
+
+// PreStop reads the hello container's preStop hook. Hooks the lab cannot run (an exec that
+// does more than sleep, a tcpSocket) are an error naming the field.
+func (c *Config) PreStop() (PreStop, error) {
+	lc := c.Container.Lifecycle
+	if lc == nil || lc.PreStop == nil {
+		return PreStop{}, nil
+	}
+	h := lc.PreStop
+	field := containerField + ".lifecycle.preStop"
+	switch {
+	case h.Sleep != nil:
+		if h.Sleep.Seconds < 0 {
+			return PreStop{}, fmt.Errorf("%s.sleep.seconds: negative", field)
+		}
+		return PreStop{Kind: PreStopSleep, Sleep: time.Duration(h.Sleep.Seconds) * time.Second}, nil
+	case h.Exec != nil:
+		d, err := execSleep(h.Exec.Command)
+		if err != nil {
+			return PreStop{}, fmt.Errorf("%s.exec.command %q: %w", field, h.Exec.Command, err)
+		}
+		return PreStop{Kind: PreStopExecSleep, Sleep: d}, nil
+	case h.HTTPGet != nil:
+		return PreStop{Kind: PreStopHTTPGet, HTTPGet: h.HTTPGet}, nil
+	default:
+		return PreStop{}, fmt.Errorf("%s: only sleep, exec (a sleep) and httpGet hooks are supported by the lab", field)
+	}
+}
+
+// execSleep reads how long an exec hook sleeps: `sleep N`, `sh -c "sleep N"` or
+// `hello sleep D` (hello's helper for images with no shell).
+func execSleep(cmd []string) (time.Duration, error) {
+	var arg string
+	switch {
+	case len(cmd) == 2 && path.Base(cmd[0]) == "sleep":
+		arg = cmd[1]
+	case len(cmd) == 3 && path.Base(cmd[0]) == "hello" && cmd[1] == "sleep":
+		arg = cmd[2]
+	case len(cmd) == 3 && isShell(path.Base(cmd[0])) && cmd[1] == "-c":
+		f := strings.Fields(cmd[2])
+		if len(f) != 2 || f[0] != "sleep" {
+			return 0, fmt.Errorf("exec hooks other than a sleep are not supported by the lab")
+		}
+		arg = f[1]
+	default:
+		return 0, fmt.Errorf("exec hooks other than a sleep are not supported by the lab")
+	}
+	return sleepDuration(arg)
+}
+
+func isShell(name string) bool {
+	return name == "sh" || name == "bash" || name == "ash" || name == "dash"
+}
+
+// sleepDuration reads sleep's argument: seconds (5, 0.5) or a Go duration (5s, 500ms).
+func sleepDuration(s string) (time.Duration, error) {
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		if f < 0 {
+			return 0, fmt.Errorf("negative sleep %s", s)
+		}
+		return time.Duration(f * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("sleep duration %q: want seconds or a duration like 5s", s)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("negative sleep %s", s)
+	}
+	return d, nil
+}

@@ -1,0 +1,214 @@
+package manifest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"scalelab/loadtest/result"
+)
+
+// ContainerName is the name of the container the lab runs: the hello service.
+const ContainerName = "hello"
+
+// lessons is the order in which the configurations tell the story; RenderAll puts any other
+// overlay after them, sorted by name.
+var lessons = []string{"naive", "probes", "graceful", "prestop-sleep"}
+
+// Render builds the kustomization in dir with the kustomize API, decodes the objects into
+// the Kubernetes API types and validates that the lab can honour them. Config.Name is the
+// base name of dir.
+func Render(dir string) (*Config, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", dir, err)
+	}
+	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+	rm, err := k.Run(filesys.MakeFsOnDisk(), abs)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", dir, err)
+	}
+	c := &Config{Name: filepath.Base(abs)}
+	for _, r := range rm.Resources() {
+		m, err := r.Map()
+		if err != nil {
+			return nil, fmt.Errorf("render %s: %s: %w", dir, r.CurId(), err)
+		}
+		c.Objects = append(c.Objects, &unstructured.Unstructured{Object: m})
+	}
+	if err := c.decode(); err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	if err := c.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	return c, nil
+}
+
+// RenderAll renders every overlay directory directly under root (a directory holding a
+// kustomization file): the lessons first (naive, probes, graceful, prestop-sleep), then any
+// other in name order.
+func RenderAll(root string) ([]*Config, error) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil, fmt.Errorf("render overlays: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() && isKustomization(filepath.Join(root, e.Name())) {
+			names = append(names, e.Name())
+		}
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("render overlays: no kustomization under %s", root)
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		ia, ib := lessonRank(a), lessonRank(b)
+		if ia != ib {
+			return ia - ib
+		}
+		if a < b {
+			return -1
+		}
+		return 1
+	})
+	cfgs := make([]*Config, 0, len(names))
+	for _, n := range names {
+		c, err := Render(filepath.Join(root, n))
+		if err != nil {
+			return nil, err
+		}
+		cfgs = append(cfgs, c)
+	}
+	return cfgs, nil
+}
+
+func lessonRank(name string) int {
+	if i := slices.Index(lessons, name); i >= 0 {
+		return i
+	}
+	return len(lessons)
+}
+
+func isKustomization(dir string) bool {
+	for _, f := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// decode fills the typed fields from Objects. Unknown fields are an error: a manifest the
+// lab reads wrongly is worse than one it refuses.
+func (c *Config) decode() error {
+	var deps []*appsv1.Deployment
+	var svcs []*corev1.Service
+	var ings []*networkingv1.Ingress
+	var pdbs []*policyv1.PodDisruptionBudget
+	for _, u := range c.Objects {
+		var into any
+		switch u.GroupVersionKind().GroupKind().String() {
+		case "Deployment.apps":
+			d := &appsv1.Deployment{}
+			deps, into = append(deps, d), d
+		case "Service":
+			s := &corev1.Service{}
+			svcs, into = append(svcs, s), s
+		case "Ingress.networking.k8s.io":
+			i := &networkingv1.Ingress{}
+			ings, into = append(ings, i), i
+		case "PodDisruptionBudget.policy":
+			p := &policyv1.PodDisruptionBudget{}
+			pdbs, into = append(pdbs, p), p
+		default:
+			continue
+		}
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(u.Object, into, true); err != nil {
+			return fmt.Errorf("%s %s: %w", u.GetKind(), u.GetName(), err)
+		}
+	}
+	if len(deps) != 1 {
+		return fmt.Errorf("want exactly one Deployment, the overlay has %d", len(deps))
+	}
+	c.Deployment = deps[0]
+	for i := range c.Deployment.Spec.Template.Spec.Containers {
+		if ct := &c.Deployment.Spec.Template.Spec.Containers[i]; ct.Name == ContainerName {
+			c.Container = ct
+		}
+	}
+	if c.Container == nil {
+		return fmt.Errorf("Deployment %s: spec.template.spec.containers: no container named %q", c.Deployment.Name, ContainerName)
+	}
+	pods := labels.Set(c.Deployment.Spec.Template.Labels)
+	for _, s := range svcs {
+		if len(s.Spec.Selector) > 0 && labels.SelectorFromSet(s.Spec.Selector).Matches(pods) {
+			c.Service = s
+			break
+		}
+	}
+	if c.Service == nil {
+		return fmt.Errorf("no Service selects the pods of Deployment %s", c.Deployment.Name)
+	}
+	for _, i := range ings {
+		if routesTo(i, c.Service.Name) {
+			c.Ingress = i
+			break
+		}
+	}
+	for _, p := range pdbs {
+		sel, err := pdbSelector(p)
+		if err != nil {
+			return err
+		}
+		if sel.Matches(pods) {
+			c.PDB = p
+			break
+		}
+	}
+	c.Promise = result.PromiseNothing
+	if v, ok := c.Deployment.Annotations[PromiseAnnotation]; ok {
+		c.Promise = result.Promise(v)
+	}
+	return nil
+}
+
+func routesTo(i *networkingv1.Ingress, service string) bool {
+	if b := i.Spec.DefaultBackend; b != nil && b.Service != nil && b.Service.Name == service {
+		return true
+	}
+	for _, r := range i.Spec.Rules {
+		if r.HTTP == nil {
+			continue
+		}
+		for _, p := range r.HTTP.Paths {
+			if p.Backend.Service != nil && p.Backend.Service.Name == service {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func pdbSelector(p *policyv1.PodDisruptionBudget) (labels.Selector, error) {
+	if p.Spec.Selector == nil {
+		return nil, fmt.Errorf("PodDisruptionBudget %s: spec.selector is empty", p.Name)
+	}
+	sel, err := metav1.LabelSelectorAsSelector(p.Spec.Selector)
+	if err != nil {
+		return nil, fmt.Errorf("PodDisruptionBudget %s: spec.selector: %w", p.Name, err)
+	}
+	return sel, nil
+}

@@ -1,0 +1,121 @@
+package manifest
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"scalelab/loadtest/result"
+)
+
+// overlays is the repository's own overlay root.
+var overlays = filepath.Join("..", "..", "k8s", "overlays")
+
+func TestRenderOverlays(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name          string
+		promise       result.Promise
+		surge, unav   int32
+		grace         time.Duration
+		preStop       PreStop
+		shutdownDelay time.Duration
+		drain         time.Duration
+		pdb           bool
+		readiness     bool
+	}{
+		{name: "naive", promise: result.PromiseNothing, surge: 1, unav: 1, grace: 30 * time.Second},
+		{name: "probes", promise: result.PromiseScaleUp, surge: 1, unav: 1, grace: 30 * time.Second, readiness: true},
+		{name: "graceful", promise: result.PromiseZero, surge: 1, unav: 0, grace: 20 * time.Second,
+			shutdownDelay: 5 * time.Second, drain: 10 * time.Second, pdb: true, readiness: true},
+		{name: "prestop-sleep", promise: result.PromiseZero, surge: 1, unav: 0, grace: 20 * time.Second,
+			preStop: PreStop{Kind: PreStopSleep, Sleep: 5 * time.Second}, drain: 10 * time.Second, pdb: true, readiness: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Render(filepath.Join(overlays, tt.name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Name != tt.name || c.Promise != tt.promise {
+				t.Errorf("name, promise = %s, %s; want %s, %s", c.Name, c.Promise, tt.name, tt.promise)
+			}
+			if c.Replicas() != 3 {
+				t.Errorf("Replicas() = %d, want 3", c.Replicas())
+			}
+			if s, u := c.Strategy(); s != tt.surge || u != tt.unav {
+				t.Errorf("Strategy() = %d, %d; want %d, %d", s, u, tt.surge, tt.unav)
+			}
+			if g := c.GracePeriod(); g != tt.grace {
+				t.Errorf("GracePeriod() = %s, want %s", g, tt.grace)
+			}
+			if p, err := c.PreStop(); err != nil || p != tt.preStop {
+				t.Errorf("PreStop() = %+v, %v; want %+v", p, err, tt.preStop)
+			}
+			for flag, want := range map[string]time.Duration{
+				"startup-delay": 25 * time.Second, "request-delay": 5 * time.Second,
+				"shutdown-delay": tt.shutdownDelay, "drain-timeout": tt.drain,
+			} {
+				if d, err := c.HelloDuration(flag); err != nil || d != want {
+					t.Errorf("HelloDuration(%q) = %s, %v; want %s", flag, d, err, want)
+				}
+			}
+			if (c.PDB != nil) != tt.pdb {
+				t.Errorf("PDB = %v, want present %v", c.PDB, tt.pdb)
+			}
+			if (c.Container.ReadinessProbe != nil) != tt.readiness {
+				t.Errorf("readiness probe = %v, want present %v", c.Container.ReadinessProbe, tt.readiness)
+			}
+			if c.Service == nil || c.Ingress == nil || c.Ingress.Spec.IngressClassName == nil || *c.Ingress.Spec.IngressClassName != "skipper" {
+				t.Errorf("want the hello Service and a skipper Ingress, got %v, %v", c.Service, c.Ingress)
+			}
+			if !slices.ContainsFunc(c.Container.Env, func(e corev1.EnvVar) bool {
+				return e.Name == "POD_NAME" && e.ValueFrom != nil && e.ValueFrom.FieldRef.FieldPath == "metadata.name"
+			}) {
+				t.Error("POD_NAME does not come from the downward API")
+			}
+		})
+	}
+}
+
+func TestRenderAllOrder(t *testing.T) {
+	t.Parallel()
+	cs, err := RenderAll(overlays)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range cs {
+		names = append(names, c.Name)
+	}
+	want := []string{"naive", "probes", "graceful", "prestop-sleep"}
+	if !slices.Equal(names[:min(len(names), len(want))], want) {
+		t.Errorf("RenderAll order = %v, want it to start with %v", names, want)
+	}
+}
+
+func TestRenderRefuses(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ dir, want string }{
+		{"no-hello", `no container named "hello"`},
+		{"exec-probe", "spec.template.spec.containers[hello].livenessProbe: exec probes are not supported by the lab"},
+		{"exec-prestop", "spec.template.spec.containers[hello].lifecycle.preStop.exec.command"},
+		{"bad-promise", `unknown promise "everything"`},
+		{"no-service", "no Service selects the pods"},
+		{"does-not-exist", "does-not-exist"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dir, func(t *testing.T) {
+			t.Parallel()
+			_, err := Render(filepath.Join("testdata", tt.dir))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Render(%s) error = %v, want it to contain %q", tt.dir, err, tt.want)
+			}
+		})
+	}
+}
