@@ -40,7 +40,7 @@ func Render(dir string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", dir, err)
 	}
-	c := &Config{Name: filepath.Base(abs)}
+	c := &Config{Name: filepath.Base(abs), Dir: dir}
 	for _, r := range rm.Resources() {
 		m, err := r.Map()
 		if err != nil {

@@ -42,7 +42,7 @@ func TestRenderOverlays(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.Name != tt.name || c.Promise != tt.promise {
+			if c.Name != tt.name || c.Dir != filepath.Join(overlays, tt.name) || c.Promise != tt.promise {
 				t.Errorf("name, promise = %s, %s; want %s, %s", c.Name, c.Promise, tt.name, tt.promise)
 			}
 			if c.Replicas() != 3 {
