@@ -119,3 +119,42 @@ func TestRenderRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestFastSet checks that k8s/fast holds the same configurations as k8s/overlays, with the
+// same promises and only the timings changed.
+func TestFastSet(t *testing.T) {
+	t.Parallel()
+	slow, err := RenderAll(overlays)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, err := RenderAll(filepath.Join("..", "..", "k8s", "fast"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fast) != len(slow) {
+		t.Fatalf("k8s/fast has %d configurations, k8s/overlays %d", len(fast), len(slow))
+	}
+	for i, f := range fast {
+		s := slow[i]
+		if f.Name != s.Name || f.Promise != s.Promise {
+			t.Errorf("fast[%d] = %s (%s), want %s (%s)", i, f.Name, f.Promise, s.Name, s.Promise)
+		}
+		for flag, want := range map[string]time.Duration{"startup-delay": 2 * time.Second, "request-delay": 300 * time.Millisecond} {
+			if d, err := f.HelloDuration(flag); err != nil || d != want {
+				t.Errorf("%s: HelloDuration(%q) = %s, %v; want %s", f.Name, flag, d, err, want)
+			}
+		}
+		if f.GracePeriod() > s.GracePeriod() {
+			t.Errorf("%s: fast grace period %s is longer than %s", f.Name, f.GracePeriod(), s.GracePeriod())
+		}
+		if (f.PDB != nil) != (s.PDB != nil) || (f.Container.ReadinessProbe != nil) != (s.Container.ReadinessProbe != nil) {
+			t.Errorf("%s: the fast set changes more than the timings", f.Name)
+		}
+		fs, fu := f.Strategy()
+		ss, su := s.Strategy()
+		if fs != ss || fu != su {
+			t.Errorf("%s: fast strategy %d/%d, want %d/%d", f.Name, fs, fu, ss, su)
+		}
+	}
+}
