@@ -1,0 +1,141 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/restmapper"
+
+	"scalelab/loadtest/manifest"
+)
+
+// FieldManager owns the fields scalelab applies, scales and patches.
+const FieldManager = "scalelab"
+
+// managedBy marks every object scalelab applies, so that switching configurations prunes
+// what the previous one had and this one has not (a PodDisruptionBudget, an Ingress).
+const managedBy = "app.kubernetes.io/managed-by"
+
+// prunable are the kinds a configuration may bring or leave out.
+var prunable = []schema.GroupVersionResource{
+	{Group: "apps", Version: "v1", Resource: "deployments"},
+	{Version: "v1", Resource: "services"},
+	{Group: "networking.k8s.io", Version: "v1", Resource: "ingresses"},
+	{Group: "policy", Version: "v1", Resource: "poddisruptionbudgets"},
+}
+
+// Deploy applies cfg server-side, prunes what an earlier configuration left, and returns
+// once the rollout is complete and every known path answers.
+func (c *Cluster) Deploy(ctx context.Context, cfg *manifest.Config) error {
+	c.mu.Lock()
+	if c.stop != nil {
+		close(c.stop)
+		c.stop = nil
+	}
+	c.cfg = cfg
+	c.mu.Unlock()
+
+	c.action("apply "+cfg.Name, fmt.Sprintf("kubectl apply --server-side --field-manager=%s -n %s -k %s", FieldManager, c.ns, cfg.Dir))
+	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(c.cs.Discovery()))
+	applied := map[string]bool{}
+	for _, obj := range cfg.Objects {
+		obj = obj.DeepCopy()
+		gvk := obj.GroupVersionKind()
+		m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err != nil {
+			return fmt.Errorf("apply %s %s: %w", gvk.Kind, obj.GetName(), err)
+		}
+		labels := obj.GetLabels()
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		labels[managedBy] = FieldManager
+		obj.SetLabels(labels)
+		res := c.dyn.Resource(m.Resource)
+		var err2 error
+		if m.Scope.Name() == meta.RESTScopeNameNamespace {
+			obj.SetNamespace(c.ns)
+			_, err2 = res.Namespace(c.ns).Apply(ctx, obj.GetName(), obj, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
+		} else {
+			_, err2 = res.Apply(ctx, obj.GetName(), obj, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
+		}
+		if err2 != nil {
+			return fmt.Errorf("apply %s %s: %w", gvk.Kind, obj.GetName(), err2)
+		}
+		applied[m.Resource.Resource+"/"+obj.GetName()] = true
+	}
+	if err := c.prune(ctx, applied); err != nil {
+		return err
+	}
+	if err := c.startWatching(cfg); err != nil {
+		return err
+	}
+	if err := c.Settle(ctx); err != nil {
+		return err
+	}
+	return c.waitServing(ctx)
+}
+
+// prune deletes the objects scalelab applied before that the current configuration lacks.
+func (c *Cluster) prune(ctx context.Context, applied map[string]bool) error {
+	sel := metav1.ListOptions{LabelSelector: managedBy + "=" + FieldManager}
+	for _, gvr := range prunable {
+		list, err := c.dyn.Resource(gvr).Namespace(c.ns).List(ctx, sel)
+		if err != nil {
+			return fmt.Errorf("prune: list %s: %w", gvr.Resource, err)
+		}
+		for _, o := range list.Items {
+			if applied[gvr.Resource+"/"+o.GetName()] {
+				continue
+			}
+			c.action("prune "+gvr.Resource+"/"+o.GetName(), fmt.Sprintf("kubectl delete %s %s -n %s", gvr.Resource, o.GetName(), c.ns))
+			if err := c.dyn.Resource(gvr).Namespace(c.ns).Delete(ctx, o.GetName(), metav1.DeleteOptions{}); err != nil {
+				return fmt.Errorf("prune %s %s: %w", gvr.Resource, o.GetName(), err)
+			}
+		}
+	}
+	return nil
+}
+
+// waitServing returns once every path with a known URL has answered 200 three times in a
+// row: the endpoints have reached kube-proxy and the ingress, not only the API.
+func (c *Cluster) waitServing(ctx context.Context) error {
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	for _, via := range []string{"service", "ingress"} {
+		url, err := c.Target(via)
+		if err != nil {
+			continue // a path with no URL is not used
+		}
+		ok := 0
+		for ok < 3 {
+			resp, err := client.Get(url)
+			if err == nil {
+				resp.Body.Close()
+			}
+			if err == nil && resp.StatusCode == http.StatusOK {
+				ok++
+				continue
+			}
+			ok = 0
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("%s path %s does not answer 200 (last: %v): %w", via, url, describe(resp, err), ctx.Err())
+			case <-time.After(250 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}
+
+func describe(resp *http.Response, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return resp.Status
+}

@@ -1,0 +1,177 @@
+// Package kube is the Platform "kube": a configuration run on a real Kubernetes cluster
+// through client-go — the rendered overlay applied server-side, scaled through the scale
+// subresource, restarted through the restartedAt annotation as kubectl does — with the
+// cluster's own pod and EndpointSlice transitions put on the run's timeline. It works
+// against any kubeconfig context: kind, minikube, the bare cluster of k8s/bare.
+package kube
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"scalelab/loadtest/manifest"
+	"scalelab/loadtest/result"
+)
+
+// Options say which cluster, and how load reaches it.
+type Options struct {
+	Kubeconfig string // empty: KUBECONFIG, then ~/.kube/config
+	Context    string // empty: the current context
+	Namespace  string // empty: the context's namespace, else "default"
+	// ServiceURL and IngressURL are where load goes for each path. When ServiceURL is
+	// empty, the Service's NodePort on 127.0.0.1 is used (kind's port mapping, k8s/kind.yaml).
+	ServiceURL string
+	IngressURL string
+	// Out receives the equivalent kubectl command of every action, for the audience.
+	Out io.Writer
+}
+
+// Cluster is a connection to one namespace of one cluster; it implements scenario.Platform.
+type Cluster struct {
+	opts Options
+	ns   string
+	cs   kubernetes.Interface
+	dyn  dynamic.Interface
+
+	log atomic.Pointer[result.Log]
+
+	mu   sync.Mutex
+	cfg  *manifest.Config
+	stop chan struct{} // stops the informers of the current configuration
+}
+
+// New connects to the cluster named by o and checks that it answers and that this user may
+// manage Deployments in the namespace: an unreachable cluster or a missing permission is
+// one clear error.
+func New(ctx context.Context, o Options) (*Cluster, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if o.Kubeconfig != "" {
+		rules.ExplicitPath = o.Kubeconfig
+	}
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: o.Context})
+	rc, err := cc.ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig: %w", err)
+	}
+	ns := o.Namespace
+	if ns == "" {
+		if ns, _, err = cc.Namespace(); err != nil || ns == "" {
+			ns = "default"
+		}
+	}
+	rc.QPS, rc.Burst = 50, 100
+	cs, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, fmt.Errorf("client for %s: %w", rc.Host, err)
+	}
+	dyn, err := dynamic.NewForConfig(rc)
+	if err != nil {
+		return nil, fmt.Errorf("client for %s: %w", rc.Host, err)
+	}
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	c := &Cluster{opts: o, ns: ns, cs: cs, dyn: dyn}
+
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := cs.AppsV1().Deployments(ns).List(ctx, metav1.ListOptions{Limit: 1}); err != nil {
+		return nil, fmt.Errorf("cluster at %s (namespace %s) does not answer or refuses: %w", rc.Host, ns, err)
+	}
+	return c, nil
+}
+
+// Name is "kube".
+func (c *Cluster) Name() string { return "kube" }
+
+// Namespace is where the configuration runs.
+func (c *Cluster) Namespace() string { return c.ns }
+
+// Observe sends later events to log (nil: nowhere).
+func (c *Cluster) Observe(log *result.Log) { c.log.Store(log) }
+
+// event puts one event on the observed log, if any.
+func (c *Cluster) event(kind, name, detail string) {
+	if l := c.log.Load(); l != nil {
+		l.Add(kind, name, detail)
+	}
+}
+
+// action is an event of the scenario's own doing, with the kubectl command that does the same.
+func (c *Cluster) action(name, kubectl string) {
+	fmt.Fprintf(c.opts.Out, "$ %s\n", kubectl)
+	c.event(result.EventAction, name, kubectl)
+}
+
+// Target is the URL that load through the given path goes to.
+func (c *Cluster) Target(via string) (string, error) {
+	switch via {
+	case "ingress":
+		if c.opts.IngressURL == "" {
+			return "", errors.New("no ingress URL: pass --ingress-url (for kind: make ingress-up prints it)")
+		}
+		return c.opts.IngressURL, nil
+	case "service":
+		if c.opts.ServiceURL != "" {
+			return c.opts.ServiceURL, nil
+		}
+		return c.nodePortURL()
+	}
+	return "", fmt.Errorf("unknown path %q: want service or ingress", via)
+}
+
+// nodePortURL is the Service's NodePort on loopback, where kind maps it (k8s/kind.yaml).
+func (c *Cluster) nodePortURL() (string, error) {
+	c.mu.Lock()
+	cfg := c.cfg
+	c.mu.Unlock()
+	if cfg == nil {
+		return "", errors.New("nothing deployed yet")
+	}
+	for _, p := range cfg.Service.Spec.Ports {
+		if p.NodePort != 0 {
+			return (&url.URL{Scheme: "http", Host: net.JoinHostPort("127.0.0.1", fmt.Sprint(p.NodePort)), Path: "/"}).String(), nil
+		}
+	}
+	return "", fmt.Errorf("service %s has no nodePort: pass --service-url (minikube: `minikube service %s --url`)",
+		cfg.Service.Name, cfg.Service.Name)
+}
+
+// Close stops watching. What was deployed stays, as after `kubectl apply`.
+func (c *Cluster) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stop != nil {
+		close(c.stop)
+		c.stop = nil
+	}
+	return nil
+}
+
+// deployment is the current configuration's Deployment as the cluster has it now.
+func (c *Cluster) deployment(ctx context.Context) (*appsv1.Deployment, error) {
+	c.mu.Lock()
+	cfg := c.cfg
+	c.mu.Unlock()
+	if cfg == nil {
+		return nil, errors.New("nothing deployed yet")
+	}
+	d, err := c.cs.AppsV1().Deployments(c.ns).Get(ctx, cfg.Deployment.Name, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("deployment %s: %w", cfg.Deployment.Name, err)
+	}
+	return d, nil
+}

@@ -1,0 +1,187 @@
+package kube
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/tools/cache"
+
+	"scalelab/loadtest/manifest"
+	"scalelab/loadtest/result"
+)
+
+// startWatching follows the pods of cfg's Deployment and the EndpointSlices of its Service
+// and turns every transition into a timeline event. Events arrive as the watch delivers
+// them: a few milliseconds after the API server recorded the change.
+func (c *Cluster) startWatching(cfg *manifest.Config) error {
+	sel, err := metav1.LabelSelectorAsSelector(cfg.Deployment.Spec.Selector)
+	if err != nil {
+		return fmt.Errorf("deployment %s selector: %w", cfg.Deployment.Name, err)
+	}
+	stop := make(chan struct{})
+	pods := informers.NewSharedInformerFactoryWithOptions(c.cs, 0, informers.WithNamespace(c.ns),
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = sel.String() }))
+	slices := informers.NewSharedInformerFactoryWithOptions(c.cs, 0, informers.WithNamespace(c.ns),
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+			o.LabelSelector = discoveryv1.LabelServiceName + "=" + cfg.Service.Name
+		}))
+
+	emit := func(kind string) func(lines []string) {
+		return func(lines []string) {
+			for _, l := range lines {
+				c.event(kind, l, "")
+			}
+		}
+	}
+	podEvents, sliceEvents := emit(result.EventPod), emit(result.EventEndpoint)
+	if _, err := pods.Core().V1().Pods().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(o any) { podEvents(podTransitions(nil, o.(*corev1.Pod))) },
+		UpdateFunc: func(o, n any) { podEvents(podTransitions(o.(*corev1.Pod), n.(*corev1.Pod))) },
+		DeleteFunc: func(o any) {
+			if p, ok := o.(*corev1.Pod); ok {
+				podEvents([]string{p.Name + " gone"})
+			}
+		},
+	}); err != nil {
+		return fmt.Errorf("watch pods: %w", err)
+	}
+	if _, err := slices.Discovery().V1().EndpointSlices().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: func(o any) { sliceEvents(endpointTransitions(nil, o.(*discoveryv1.EndpointSlice))) },
+		UpdateFunc: func(o, n any) {
+			sliceEvents(endpointTransitions(o.(*discoveryv1.EndpointSlice), n.(*discoveryv1.EndpointSlice)))
+		},
+		DeleteFunc: func(o any) {
+			if s, ok := o.(*discoveryv1.EndpointSlice); ok {
+				sliceEvents(endpointTransitions(s, nil))
+			}
+		},
+	}); err != nil {
+		return fmt.Errorf("watch endpointslices: %w", err)
+	}
+	pods.Start(stop)
+	slices.Start(stop)
+	pods.WaitForCacheSync(stop)
+	slices.WaitForCacheSync(stop)
+
+	c.mu.Lock()
+	c.stop = stop
+	c.mu.Unlock()
+	return nil
+}
+
+// podTransitions names what changed between two versions of a pod (old nil: it is new).
+func podTransitions(old, pod *corev1.Pod) []string {
+	var out []string
+	say := func(format string, args ...any) { out = append(out, pod.Name+" "+fmt.Sprintf(format, args...)) }
+	if old == nil {
+		say("created")
+		old = &corev1.Pod{}
+	}
+	if old.DeletionTimestamp == nil && pod.DeletionTimestamp != nil {
+		grace := int64(0)
+		if pod.DeletionGracePeriodSeconds != nil {
+			grace = *pod.DeletionGracePeriodSeconds
+		}
+		say("deletion requested (grace %ds): preStop, then SIGTERM", grace)
+	}
+	oc, nc := container(old), container(pod)
+	if nc.RestartCount > oc.RestartCount {
+		say("container restarted (%d restarts)", nc.RestartCount)
+	} else if oc.State.Running == nil && nc.State.Running != nil {
+		say("container started")
+	}
+	if oc.State.Terminated == nil && nc.State.Terminated != nil {
+		t := nc.State.Terminated
+		say("container exited %d (%s)", t.ExitCode, t.Reason)
+	}
+	if or, nr := isReady(old), isReady(pod); or != nr {
+		if nr {
+			say("ready")
+		} else {
+			say("not ready")
+		}
+	}
+	return out
+}
+
+// container is the status of the pod's hello container (or its first container).
+func container(p *corev1.Pod) corev1.ContainerStatus {
+	for _, s := range p.Status.ContainerStatuses {
+		if s.Name == "hello" {
+			return s
+		}
+	}
+	if len(p.Status.ContainerStatuses) > 0 {
+		return p.Status.ContainerStatuses[0]
+	}
+	return corev1.ContainerStatus{}
+}
+
+func isReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// endpointTransitions names what changed for each endpoint between two versions of an
+// EndpointSlice (old nil: it is new; slice nil: it is gone).
+func endpointTransitions(old, slice *discoveryv1.EndpointSlice) []string {
+	before, after := endpointStates(old), endpointStates(slice)
+	var out []string
+	for name, st := range after {
+		switch prev, ok := before[name]; {
+		case !ok:
+			out = append(out, fmt.Sprintf("%s endpoint added (%s)", name, st))
+		case prev != st:
+			out = append(out, fmt.Sprintf("%s endpoint %s", name, st))
+		}
+	}
+	for name := range before {
+		if _, ok := after[name]; !ok {
+			out = append(out, name+" endpoint removed")
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// endpointStates maps each endpoint (by pod name, else address) to its conditions in words.
+func endpointStates(s *discoveryv1.EndpointSlice) map[string]string {
+	m := map[string]string{}
+	if s == nil {
+		return m
+	}
+	for _, e := range s.Endpoints {
+		name := strings.Join(e.Addresses, ",")
+		if e.TargetRef != nil {
+			name = e.TargetRef.Name
+		}
+		m[name] = conditions(e.Conditions)
+	}
+	return m
+}
+
+func conditions(c discoveryv1.EndpointConditions) string {
+	is := func(b *bool) bool { return b != nil && *b }
+	var words []string
+	if is(c.Ready) {
+		words = append(words, "ready")
+	} else {
+		words = append(words, "not ready")
+	}
+	if is(c.Serving) && !is(c.Ready) {
+		words = append(words, "serving")
+	}
+	if is(c.Terminating) {
+		words = append(words, "terminating")
+	}
+	return strings.Join(words, ", ")
+}
