@@ -67,7 +67,7 @@ func RenderAll(root string) ([]*Config, error) {
 	}
 	var names []string
 	for _, e := range entries {
-		if e.IsDir() && isKustomization(filepath.Join(root, e.Name())) {
+		if e.IsDir() && IsOverlay(filepath.Join(root, e.Name())) {
 			names = append(names, e.Name())
 		}
 	}
@@ -102,7 +102,8 @@ func lessonRank(name string) int {
 	return len(lessons)
 }
 
-func isKustomization(dir string) bool {
+// IsOverlay reports whether dir holds a kustomization file, as opposed to a root of overlays.
+func IsOverlay(dir string) bool {
 	for _, f := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
 			return true
