@@ -35,7 +35,11 @@ func Render(dir string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", dir, err)
 	}
-	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+	// The legacy order is kubectl kustomize's: the objects come out in the order a cluster
+	// wants them applied (a Service before its Deployment).
+	opts := krusty.MakeDefaultOptions()
+	opts.Reorder = krusty.ReorderOptionLegacy
+	k := krusty.MakeKustomizer(opts)
 	rm, err := k.Run(filesys.MakeFsOnDisk(), abs)
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", dir, err)
