@@ -1,0 +1,210 @@
+// Package attack sends load at a constant rate with the vegeta library and measures
+// what every request met: each failure classified from its typed error, a timeline
+// in fixed intervals (OK, each error class, p50/p99, which pods answered), and the
+// events — timed shell commands and whatever else was put on the shared log — that
+// happened meanwhile. It returns plain result.Run data; package report renders it.
+package attack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"net/http"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"scalelab/loadtest/result"
+)
+
+// Options describe one attack. Zero values take the defaults noted.
+type Options struct {
+	Target string      // URL, http or https
+	Method string      // GET
+	Header http.Header // sent with every request
+	Body   []byte
+
+	Rate       int           // requests per second, > 0
+	Duration   time.Duration // 0: until Stop is closed or ctx is done
+	Timeout    time.Duration // per request, 30s
+	Workers    uint64        // initial workers, 10
+	MaxWorkers uint64        // 0: no limit
+	KeepAlive  bool          // reuse connections
+
+	Interval time.Duration // timeline slot, 250ms
+	Commands []Command     // --at shell commands, offsets from Log.Start()
+	// CommandGrace is how long a command still running when the load stops may go
+	// on before it is killed: 10s.
+	CommandGrace time.Duration
+
+	Log      *result.Log     // events go here; its Start() is t0 (NewLog(time.Now()) when nil)
+	Stop     <-chan struct{} // closing it ends the attack normally
+	Progress io.Writer       // live progress; nil: none
+	Meta     map[string]string
+}
+
+// Defaults.
+const (
+	DefaultTimeout  = 30 * time.Second
+	DefaultWorkers  = 10
+	DefaultInterval = 250 * time.Millisecond
+	DefaultGrace    = 10 * time.Second
+)
+
+// check validates o and fills in its defaults.
+func (o *Options) check() error {
+	u, err := url.Parse(o.Target)
+	switch {
+	case o.Target == "":
+		return errors.New("no target URL")
+	case err != nil:
+		return fmt.Errorf("target: %w", err)
+	case u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
+		return fmt.Errorf("target %q: want an http:// or https:// URL", o.Target)
+	case o.Rate <= 0:
+		return fmt.Errorf("rate %d: want > 0 requests/s", o.Rate)
+	case o.Duration < 0 || o.Timeout < 0 || o.Interval < 0 || o.CommandGrace < 0:
+		return errors.New("negative duration, timeout, interval or command grace")
+	}
+	for _, c := range o.Commands {
+		if o.Duration > 0 && c.At > o.Duration {
+			return fmt.Errorf("--at %s=%q: after the attack ends (%s)", c.At, c.Shell, o.Duration)
+		}
+	}
+	if o.Method == "" {
+		o.Method = http.MethodGet
+	}
+	if o.Timeout == 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Workers == 0 {
+		o.Workers = DefaultWorkers
+	}
+	if o.MaxWorkers == 0 {
+		o.MaxWorkers = vegeta.DefaultMaxWorkers
+	}
+	if o.Interval == 0 {
+		o.Interval = DefaultInterval
+	}
+	if o.CommandGrace == 0 {
+		o.CommandGrace = DefaultGrace
+	}
+	if o.Log == nil {
+		o.Log = result.NewLog(time.Now())
+	}
+	return nil
+}
+
+// client is vegeta's HTTP client: a plain transport (no proxy from the environment:
+// load goes where it is aimed) under the classifying tracer. Redirects are answers,
+// not followed, so a 3xx counts as a success as it does in vegeta's reports.
+func client(o *Options) (*http.Client, *tracer) {
+	dialer := &net.Dialer{KeepAlive: 30 * time.Second}
+	if !o.KeepAlive {
+		dialer.KeepAlive = -1
+	}
+	tr := newTracer(&http.Transport{
+		DialContext:         dialer.DialContext,
+		MaxIdleConnsPerHost: vegeta.DefaultConnections,
+		DisableKeepAlives:   !o.KeepAlive,
+	}, o.Timeout)
+	return &http.Client{
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}, tr
+}
+
+// Run attacks o.Target until o.Duration has passed, o.Stop is closed or ctx is done,
+// and returns what it measured. When ctx ends the attack, no request is sent after
+// that, the requests in flight are still awaited, and the run is marked Interrupted.
+// The error is only for bad options.
+func Run(ctx context.Context, o Options) (*result.Run, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	c, tr := client(&o)
+	attacker := vegeta.NewAttacker(
+		vegeta.Client(c), vegeta.Workers(o.Workers), vegeta.MaxWorkers(o.MaxWorkers),
+		vegeta.MaxBody(0), // only the status and the headers matter; the body is drained
+	)
+	targeter := vegeta.NewStaticTargeter(vegeta.Target{
+		Method: o.Method, URL: o.Target, Header: o.Header, Body: o.Body,
+	})
+	log := o.Log
+
+	began := time.Now()
+	run := &result.Run{
+		Schema: result.SchemaVersion, Target: o.Target, Method: o.Method,
+		Rate: float64(o.Rate), Duration: o.Duration, KeepAlive: o.KeepAlive,
+		Started: began.UTC(), Meta: maps.Clone(o.Meta),
+	}
+	log.Add(result.EventPhase, "attack start", fmt.Sprintf("%d requests/s to %s", o.Rate, o.Target))
+	cmds := startCommands(ctx, log, o.Commands)
+
+	var totals counters
+	progressDone := make(chan struct{})
+	progressEnded := make(chan struct{})
+	if o.Progress != nil {
+		go func() {
+			newProgress(o.Progress, log, began, &totals).run(progressDone)
+			close(progressEnded)
+		}()
+	} else {
+		close(progressEnded)
+	}
+
+	var interrupted atomic.Bool
+	attackDone := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			interrupted.Store(true)
+		case <-o.Stop:
+		case <-attackDone:
+			return
+		}
+		attacker.Stop()
+	}()
+
+	t := newTally(o.Interval, began.Sub(log.Start()))
+	pacer := vegeta.ConstantPacer{Freq: o.Rate, Per: time.Second}
+	for res := range attacker.Attack(targeter, pacer, o.Duration, "") {
+		class := failure(res, tr)
+		t.add(res.Timestamp.Sub(log.Start()), res.Latency, class, res.Headers.Get("X-Pod"))
+		totals.requests.Add(1)
+		if class == "" {
+			totals.ok.Add(1)
+		}
+	}
+	close(attackDone)
+	run.Elapsed = time.Since(began)
+	run.Interrupted = interrupted.Load()
+	log.Add(result.EventPhase, "attack end", "")
+
+	cmds.stop(ctx, o.CommandGrace)
+	close(progressDone)
+	<-progressEnded
+
+	t.fill(run)
+	run.Events = log.Events()
+	return run, nil
+}
+
+// failure is the class of a failed result, "" for a success. A result with a status
+// code is classified by it; one without failed in the transport or while its body
+// was read, and the tracer filed the typed class under its sequence number.
+func failure(res *vegeta.Result, tr *tracer) result.Class {
+	if res.Error == "" {
+		return ""
+	}
+	if res.Code != 0 {
+		c, _ := ClassifyStatus(int(res.Code))
+		return c
+	}
+	return tr.take(res.Seq)
+}

@@ -1,0 +1,232 @@
+package attack
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"scalelab/loadtest/result"
+)
+
+// podServer answers every request, naming one of two pods in X-Pod in turn.
+func podServer(t *testing.T) *httptest.Server {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Pod", fmt.Sprintf("pod-%d", n.Add(1)%2))
+		fmt.Fprintln(w, "hello")
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestTimelineAndPods(t *testing.T) {
+	t.Parallel()
+	srv := podServer(t)
+	run := mustRun(t, Options{Target: srv.URL, Rate: 100, Duration: time.Second,
+		Interval: 100 * time.Millisecond, KeepAlive: true, Meta: map[string]string{"k": "v"}})
+	if run.OK != run.Requests || run.Requests < 90 || run.Requests > 102 {
+		t.Errorf("requests %d, ok %d: want ~100, all OK", run.Requests, run.OK)
+	}
+	if run.Pods["pod-0"]+run.Pods["pod-1"] != run.Requests {
+		t.Errorf("pods %v do not add up to %d", run.Pods, run.Requests)
+	}
+	sum := 0
+	for i, iv := range run.Timeline {
+		if iv.Start%(100*time.Millisecond) != 0 || (i > 0 && iv.Start != run.Timeline[i-1].Start+100*time.Millisecond) {
+			t.Errorf("interval %d starts at %s", i, iv.Start)
+		}
+		sum += iv.OK + iv.Errors.Total()
+		if iv.OK > 0 && (iv.P50 <= 0 || iv.P99 < iv.P50) {
+			t.Errorf("interval %d: p50 %s p99 %s", i, iv.P50, iv.P99)
+		}
+	}
+	if sum != run.Requests || len(run.Timeline) < 9 || len(run.Timeline) > 12 {
+		t.Errorf("timeline: %d intervals holding %d requests, want ~10 holding %d", len(run.Timeline), sum, run.Requests)
+	}
+	if l := run.Latency; l.P50 <= 0 || l.P50 > l.P99 || l.P99 > l.Max || l.Mean <= 0 {
+		t.Errorf("latency %+v", l)
+	}
+	if run.AchievedRate < 90 || run.AchievedRate > 110 {
+		t.Errorf("achieved rate %.1f, want ~100", run.AchievedRate)
+	}
+	if run.Schema != result.SchemaVersion || run.Meta["k"] != "v" || run.Interrupted {
+		t.Errorf("schema %d meta %v interrupted %v", run.Schema, run.Meta, run.Interrupted)
+	}
+}
+
+func TestCommandsLandAtTheirOffset(t *testing.T) {
+	t.Parallel()
+	srv := podServer(t)
+	start := time.Now()
+	log := result.NewLog(start)
+	run := mustRun(t, Options{Target: srv.URL, Rate: 20, Duration: 800 * time.Millisecond, Log: log,
+		CommandGrace: 500 * time.Millisecond,
+		Commands: []Command{
+			{At: 200 * time.Millisecond, Shell: "echo started; exit 3"},
+			{At: 400 * time.Millisecond, Shell: "sleep 0.1"},
+			{At: 790 * time.Millisecond, Shell: "sleep 30"}, // still running at the end: killed after the grace
+		}})
+	byName := map[string]result.Event{}
+	for _, e := range run.Events {
+		if e.Kind == result.EventCommand {
+			byName[e.Name] = e
+		}
+	}
+	tests := []struct {
+		shell  string
+		at     time.Duration
+		exit   int
+		detail string
+	}{
+		{"echo started; exit 3", 200 * time.Millisecond, 3, "started"},
+		{"sleep 0.1", 400 * time.Millisecond, 0, ""},
+	}
+	for _, tc := range tests {
+		e, ok := byName[tc.shell]
+		switch {
+		case !ok:
+			t.Errorf("%q: no event in %+v", tc.shell, run.Events)
+		case e.At < tc.at || e.At > tc.at+time.Second:
+			t.Errorf("%q at %s, want %s (+ scheduling)", tc.shell, e.At, tc.at)
+		case e.Exit == nil || *e.Exit != tc.exit || e.Detail != tc.detail:
+			t.Errorf("%q: exit %v detail %q, want %d %q", tc.shell, e.Exit, e.Detail, tc.exit, tc.detail)
+		case e.End < e.At:
+			t.Errorf("%q ends at %s before it starts at %s", tc.shell, e.End, e.At)
+		}
+	}
+	if e := byName["sleep 30"]; e.Exit == nil || *e.Exit == 0 || !strings.Contains(e.Detail, "killed") {
+		t.Errorf("a command outliving the grace: %+v", e)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("the attack took %s", took)
+	}
+}
+
+func TestStopAndSharedLog(t *testing.T) {
+	t.Parallel()
+	srv := podServer(t)
+	log := result.NewLog(time.Now())
+	stop := make(chan struct{})
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		log.Add(result.EventPod, "pod-1 ready", "from another goroutine")
+		time.Sleep(200 * time.Millisecond)
+		close(stop)
+	}()
+	run := mustRun(t, Options{Target: srv.URL, Rate: 50, Log: log, Stop: stop, // no duration
+		Commands: []Command{{At: time.Hour, Shell: "echo never"}}})
+	if run.Interrupted || run.Requests == 0 || run.Elapsed > 5*time.Second {
+		t.Errorf("interrupted %v, %d requests in %s", run.Interrupted, run.Requests, run.Elapsed)
+	}
+	var pod, never bool
+	for _, e := range run.Events {
+		pod = pod || e.Name == "pod-1 ready" && e.At >= 300*time.Millisecond
+		never = never || e.Name == "echo never" && e.Exit == nil && strings.HasPrefix(e.Detail, "not run")
+	}
+	if !pod || !never {
+		t.Errorf("events %+v: want the pod event and the command not run", run.Events)
+	}
+}
+
+func TestInterruptKeepsWhatWasMeasured(t *testing.T) {
+	t.Parallel()
+	srv := podServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	defer cancel()
+	var progress bytes.Buffer
+	run, err := Run(ctx, Options{Target: srv.URL, Rate: 50, Duration: time.Minute, Progress: &progress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !run.Interrupted || run.Requests < 5 || run.OK != run.Requests || run.Elapsed > 10*time.Second {
+		t.Errorf("interrupted %v, %d requests (%d ok) in %s", run.Interrupted, run.Requests, run.OK, run.Elapsed)
+	}
+	if !strings.Contains(progress.String(), fmt.Sprintf("ok %d  errors 0", run.OK)) {
+		t.Errorf("last progress line %q does not show the final count %d", progress.String(), run.OK)
+	}
+}
+
+func TestBadOptions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		o    Options
+		want string
+	}{
+		{"no target", Options{Rate: 1}, "no target"},
+		{"not http", Options{Target: "ftp://x/", Rate: 1}, "http://"},
+		{"no host", Options{Target: "http:///x", Rate: 1}, "http://"},
+		{"no rate", Options{Target: "http://127.0.0.1:1/"}, "rate"},
+		{"negative", Options{Target: "http://127.0.0.1:1/", Rate: 1, Timeout: -1}, "negative"},
+		{"command late", Options{Target: "http://127.0.0.1:1/", Rate: 1, Duration: time.Second,
+			Commands: []Command{{At: 2 * time.Second, Shell: "true"}}}, "after the attack ends"},
+	}
+	for _, tc := range tests {
+		_, err := Run(context.Background(), tc.o)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestParseCommand(t *testing.T) {
+	t.Parallel()
+	c, err := ParseCommand("20s=kubectl scale deploy/hello --replicas=1")
+	if err != nil || c.At != 20*time.Second || c.Shell != "kubectl scale deploy/hello --replicas=1" {
+		t.Errorf("ParseCommand = %+v, %v", c, err)
+	}
+	for _, bad := range []string{"kubectl", "20s=", "x=ls", "-1s=ls"} {
+		if _, err := ParseCommand(bad); err == nil {
+			t.Errorf("ParseCommand(%q): no error", bad)
+		}
+	}
+}
+
+func TestJudge(t *testing.T) {
+	t.Parallel()
+	run := func(ok, failed int, p99 time.Duration) *result.Run {
+		r := &result.Run{Requests: ok + failed, OK: ok, Errors: result.Counts{result.HTTP502: failed},
+			Latency: result.Latency{P99: p99}}
+		if r.Requests > 0 {
+			r.Success = float64(ok) / float64(r.Requests)
+		}
+		return r
+	}
+	tests := []struct {
+		name   string
+		run    *result.Run
+		gates  Gates
+		failed []string // names of the gates that fail
+		actual string   // Actual of the first failed gate
+	}{
+		{"clean", run(1000, 0, time.Millisecond), Gates{MinSuccess: 0.999, MaxP99: time.Second}, nil, ""},
+		{"one 502", run(999, 1, time.Millisecond), Gates{}, []string{"max-errors"}, "1 (1 over)"},
+		{"errors allowed", run(999, 1, time.Millisecond), Gates{MaxErrors: 1}, nil, ""},
+		{"no limit", run(500, 500, time.Millisecond), Gates{MaxErrors: -1}, nil, ""},
+		{"success", run(99630, 370, 0), Gates{MaxErrors: -1, MinSuccess: 0.999}, []string{"min-success"}, "99.630% (0.270 points under)"},
+		{"p99", run(10, 0, 5*time.Second), Gates{MaxP99: 2 * time.Second}, []string{"max-p99"}, "5s (3s over)"},
+		{"nothing sent", run(0, 0, 0), Gates{}, []string{"requests"}, "0"},
+	}
+	for _, tc := range tests {
+		Judge(tc.run, tc.gates)
+		var failed []string
+		actual := ""
+		for _, g := range tc.run.Gates {
+			if !g.OK {
+				if failed == nil {
+					actual = g.Actual
+				}
+				failed = append(failed, g.Name)
+			}
+		}
+		if fmt.Sprint(failed) != fmt.Sprint(tc.failed) || actual != tc.actual || tc.run.Passed() != (tc.failed == nil) {
+			t.Errorf("%s: failed %v (%q), want %v (%q)", tc.name, failed, actual, tc.failed, tc.actual)
+		}
+	}
+}

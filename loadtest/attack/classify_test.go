@@ -1,0 +1,160 @@
+package attack
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"scalelab/loadtest/result"
+)
+
+// hijack takes the connection of w away from the server; linger 0 makes Close send
+// a reset instead of a FIN.
+func hijack(t *testing.T, w http.ResponseWriter, reset bool) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		t.Errorf("hijack: %v", err)
+		return
+	}
+	if reset {
+		if err := conn.(*net.TCPConn).SetLinger(0); err != nil {
+			t.Errorf("linger: %v", err)
+		}
+	}
+	conn.Close()
+}
+
+// halfBody promises 1000 bytes, sends 3, then ends the connection.
+func halfBody(t *testing.T, w http.ResponseWriter, reset bool) {
+	w.Header().Set("Content-Length", "1000")
+	w.WriteHeader(http.StatusOK)
+	w.Write([]byte("abc"))
+	hijack(t, w, reset)
+}
+
+func status(code int) func(*testing.T, http.ResponseWriter, *http.Request) {
+	return func(_ *testing.T, w http.ResponseWriter, _ *http.Request) { w.WriteHeader(code) }
+}
+
+// TestEachClassForReal makes a server fail every request in one way and checks that
+// the attack counts exactly that many failures of exactly that class.
+func TestEachClassForReal(t *testing.T) {
+	t.Parallel()
+	slow := func(_ *testing.T, w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}
+	slowBody := func(_ *testing.T, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "10")
+		w.WriteHeader(http.StatusOK)
+		http.NewResponseController(w).Flush()
+		slow(t, w, r)
+	}
+	tests := []struct {
+		name    string
+		handler func(*testing.T, http.ResponseWriter, *http.Request)
+		want    result.Class
+	}{
+		{"502", status(http.StatusBadGateway), result.HTTP502},
+		{"503", status(http.StatusServiceUnavailable), result.HTTP503},
+		{"500", status(http.StatusInternalServerError), result.HTTP500},
+		{"504", status(http.StatusGatewayTimeout), result.HTTP504},
+		{"other 5xx", status(http.StatusInsufficientStorage), result.HTTP5xx},
+		{"4xx", status(http.StatusNotFound), result.HTTP4xx},
+		{"reset before the answer", func(t *testing.T, w http.ResponseWriter, _ *http.Request) { hijack(t, w, true) }, result.Reset},
+		{"closed before the answer", func(t *testing.T, w http.ResponseWriter, _ *http.Request) { hijack(t, w, false) }, result.EOF},
+		{"reset in the body", func(t *testing.T, w http.ResponseWriter, _ *http.Request) { halfBody(t, w, true) }, result.Reset},
+		{"closed in the body", func(t *testing.T, w http.ResponseWriter, _ *http.Request) { halfBody(t, w, false) }, result.EOF},
+		{"timeout before the answer", slow, result.Timeout},
+		{"timeout in the body", slowBody, result.Timeout},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var hits atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				hits.Add(1)
+				tc.handler(t, w, r)
+			}))
+			t.Cleanup(srv.Close)
+			run := mustRun(t, Options{Target: srv.URL, Rate: 40, Duration: 500 * time.Millisecond,
+				Timeout: 300 * time.Millisecond, KeepAlive: true})
+			if run.Requests == 0 || int64(run.Requests) != hits.Load() {
+				t.Fatalf("requests: run counted %d, server saw %d", run.Requests, hits.Load())
+			}
+			if got := run.Errors[tc.want]; got != run.Requests || run.Failed() != run.Requests {
+				t.Errorf("errors = %v, want all %d as %s", run.Errors, run.Requests, tc.want)
+			}
+			t.Logf("%d requests, errors %v", run.Requests, run.Errors)
+			if run.OK != 0 {
+				t.Errorf("OK = %d, want 0", run.OK)
+			}
+		})
+	}
+}
+
+func TestRefused(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	run := mustRun(t, Options{Target: "http://" + addr + "/", Rate: 50, Duration: 300 * time.Millisecond})
+	if run.Requests == 0 || run.Errors[result.Refused] != run.Requests || run.Failed() != run.Requests {
+		t.Errorf("requests %d, errors %v: want every one refused", run.Requests, run.Errors)
+	}
+}
+
+func TestClassifyStatus(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		code   int
+		want   result.Class
+		failed bool
+	}{
+		{200, "", false}, {204, "", false}, {301, "", false}, {399, "", false},
+		{400, result.HTTP4xx, true}, {429, result.HTTP4xx, true},
+		{500, result.HTTP500, true}, {502, result.HTTP502, true}, {503, result.HTTP503, true},
+		{504, result.HTTP504, true}, {599, result.HTTP5xx, true},
+		{101, result.Other, true}, {0, result.Other, true},
+	}
+	for _, tc := range tests {
+		c, failed := ClassifyStatus(tc.code)
+		if c != tc.want || failed != tc.failed {
+			t.Errorf("ClassifyStatus(%d) = %q, %v; want %q, %v", tc.code, c, failed, tc.want, tc.failed)
+		}
+	}
+}
+
+func TestClassifyErrorNeedsTypes(t *testing.T) {
+	t.Parallel()
+	// The text of a refused connection, without the errno, is not a refused connection.
+	err := &net.OpError{Op: "dial", Net: "tcp", Err: errorString("connect: connection refused")}
+	if c := ClassifyError(err); c != result.Other {
+		t.Errorf("ClassifyError(text only) = %q, want other", c)
+	}
+	if c := ClassifyError(context.DeadlineExceeded); c != result.Timeout {
+		t.Errorf("ClassifyError(deadline) = %q, want timeout", c)
+	}
+}
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+func mustRun(t *testing.T, o Options) *result.Run {
+	t.Helper()
+	run, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return run
+}

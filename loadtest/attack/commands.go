@@ -1,0 +1,150 @@
+package attack
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"scalelab/loadtest/result"
+)
+
+// Command is one --at: a shell command run at an offset from the attack's start.
+type Command struct {
+	At    time.Duration
+	Shell string
+}
+
+// ParseCommand reads "DURATION=COMMAND", as in --at 20s='kubectl scale ...'.
+func ParseCommand(s string) (Command, error) {
+	at, shell, ok := strings.Cut(s, "=")
+	if !ok || strings.TrimSpace(shell) == "" {
+		return Command{}, fmt.Errorf("--at %q: want DURATION=COMMAND", s)
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(at))
+	if err != nil {
+		return Command{}, fmt.Errorf("--at %q: %w", s, err)
+	}
+	if d < 0 {
+		return Command{}, fmt.Errorf("--at %q: negative offset", s)
+	}
+	return Command{At: d, Shell: shell}, nil
+}
+
+// maxOutput bounds the output of a command kept on its event.
+const maxOutput = 4 << 10
+
+// commands runs the --at commands of one attack, each at its offset from log's
+// start, and puts each on the log as one event when it ends. A command that fails
+// is recorded, never fatal.
+type commands struct {
+	log     *result.Log
+	wg      sync.WaitGroup
+	ctx     context.Context // cancelled: kill what still runs
+	cancel  context.CancelFunc
+	stopped chan struct{} // closed: start nothing more
+}
+
+func startCommands(ctx context.Context, log *result.Log, cmds []Command) *commands {
+	c := &commands{log: log, stopped: make(chan struct{})}
+	c.ctx, c.cancel = context.WithCancel(ctx)
+	for _, cmd := range cmds {
+		c.wg.Add(1)
+		go c.run(cmd)
+	}
+	return c
+}
+
+func (c *commands) run(cmd Command) {
+	defer c.wg.Done()
+	timer := time.NewTimer(time.Until(c.log.Start().Add(cmd.At)))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-c.stopped:
+		c.notRun(cmd)
+		return
+	case <-c.ctx.Done():
+		c.notRun(cmd)
+		return
+	}
+	x := exec.CommandContext(c.ctx, "/bin/sh", "-c", cmd.Shell)
+	// Its own process group, so that killing it kills what the shell started too.
+	x.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	x.Cancel = func() error { return syscall.Kill(-x.Process.Pid, syscall.SIGKILL) }
+	x.WaitDelay = time.Second
+	out := &capped{max: maxOutput}
+	x.Stdout, x.Stderr = out, out
+
+	start := time.Since(c.log.Start())
+	err := x.Run()
+	e := result.Event{At: start, End: time.Since(c.log.Start()), Kind: result.EventCommand,
+		Name: cmd.Shell, Detail: strings.TrimRight(out.String(), "\n")}
+	code := 0
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		code = -1
+		e.Detail = strings.TrimSpace(e.Detail + "\n" + err.Error())
+	}
+	if c.ctx.Err() != nil && err != nil {
+		e.Detail = strings.TrimSpace(e.Detail + "\nkilled: the attack ended")
+	}
+	e.Exit = &code
+	c.log.Put(e)
+}
+
+func (c *commands) notRun(cmd Command) {
+	c.log.Put(result.Event{At: cmd.At, Kind: result.EventCommand, Name: cmd.Shell,
+		Detail: "not run: the load stopped first"})
+}
+
+// stop starts nothing more, gives running commands grace (or until ctx is
+// done), kills the rest, and returns once every command has been recorded.
+func (c *commands) stop(ctx context.Context, grace time.Duration) {
+	close(c.stopped)
+	done := make(chan struct{})
+	go func() { c.wg.Wait(); close(done) }()
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	c.cancel()
+	<-done
+}
+
+// capped keeps the first max bytes written to it and counts the rest.
+type capped struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	max     int
+	dropped int
+}
+
+func (w *capped) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	keep := min(len(p), w.max-w.buf.Len())
+	w.buf.Write(p[:keep])
+	w.dropped += len(p) - keep
+	return len(p), nil
+}
+
+func (w *capped) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.dropped > 0 {
+		return fmt.Sprintf("%s\n... (%d more bytes)", w.buf.String(), w.dropped)
+	}
+	return w.buf.String()
+}
