@@ -1,0 +1,98 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"syscall"
+	"time"
+)
+
+// ingress is an L7 reverse proxy over the propagated ready endpoints, answering each
+// upstream failure with the status the project's real ingress (Skipper v0.23.0) gives, as
+// measured in the project's notes: upstream refused 502, reset 503, closed without an
+// answer 500, timed out 504, no endpoint left 502. Like a real proxy it keeps connections
+// to the upstreams alive, so a pod that stops without saying "Connection: close" leaves
+// stale connections behind; Go's transport retries an idempotent request once on a reused
+// connection that fails before any answer, as Skipper's (the same transport) does.
+type ingress struct {
+	table *routeTable
+	ln    net.Listener
+	srv   *http.Server
+	tr    *http.Transport
+}
+
+// statusClientClosed is what Skipper (like nginx) logs when the client went away first.
+const statusClientClosed = 499
+
+type upstreamKey struct{}
+
+func newIngress(table *routeTable, log *slog.Logger) (*ingress, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("ingress: listen: %w", err)
+	}
+	in := &ingress{table: table, ln: ln}
+	in.tr = &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        1024,
+		MaxIdleConnsPerHost: 64,
+		IdleConnTimeout:     60 * time.Second,
+	}
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(pr.In.Context().Value(upstreamKey{}).(*url.URL))
+			pr.Out.Host = pr.In.Host // an ingress passes the Host on
+			pr.SetXForwarded()
+		},
+		Transport:    in.tr,
+		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) { w.WriteHeader(upstreamStatus(err)) },
+	}
+	in.srv = &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ep, ok := table.next()
+			if !ok {
+				http.Error(w, "no endpoint", http.StatusBadGateway)
+				return
+			}
+			u := &url.URL{Scheme: "http", Host: ep.Addr}
+			rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), upstreamKey{}, u)))
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	go func() { _ = in.srv.Serve(ln) }() // ends with ErrServerClosed at close
+	return in, nil
+}
+
+// upstreamStatus is the answer to a failed upstream round trip.
+func upstreamStatus(err error) int {
+	var op *net.OpError
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		return statusClientClosed
+	case errors.As(err, &op) && op.Op == "dial", errors.Is(err, syscall.ECONNREFUSED):
+		return http.StatusBadGateway
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return http.StatusServiceUnavailable
+	case errors.As(err, &ne) && ne.Timeout():
+		return http.StatusGatewayTimeout
+	default: // e.g. EOF: the upstream closed without an answer
+		return http.StatusInternalServerError
+	}
+}
+
+func (in *ingress) url() string { return "http://" + in.ln.Addr().String() + "/" }
+
+func (in *ingress) close() error {
+	err := in.srv.Close()
+	in.tr.CloseIdleConnections()
+	return err
+}

@@ -1,0 +1,397 @@
+// Package lab is the Platform "local": a configuration's pods run as real hello processes
+// on loopback ports, with no cluster and no container engine. The lab does what Kubernetes
+// does to them, to the second where the lesson depends on it: the kubelet's probes
+// (initialDelaySeconds, periodSeconds, timeoutSeconds, thresholds, a startup probe gating
+// the others, a failed liveness probe restarting the process), its pod deletion (preStop
+// hook, SIGTERM, SIGKILL at the grace period) while the endpoint removal runs in parallel,
+// the Deployment's rolling update within maxSurge and maxUnavailable, and two ways in,
+// both fed the ready endpoints only after a propagation delay: an ingress-like L7 proxy
+// (a failed upstream is a 502, as Skipper answers) and a kube-proxy-like L4 forwarder (a
+// failed upstream is a reset). Every transition goes on the run's timeline.
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"scalelab/loadtest/manifest"
+	"scalelab/loadtest/result"
+)
+
+// The two paths into the lab, spelled as scenario.ViaService and scenario.ViaIngress
+// (package scenario imports lab, so lab cannot import them).
+const (
+	viaService = "service"
+	viaIngress = "ingress"
+)
+
+// Event kinds the lab puts on the timeline, as package result names them.
+const (
+	kindPod      = result.EventPod
+	kindEndpoint = result.EventEndpoint
+	kindAction   = result.EventAction
+)
+
+// DefaultPropagationDelay is how long an endpoint change takes to reach the proxies when
+// Options says nothing: about what kube-proxy or an ingress controller takes.
+const DefaultPropagationDelay = time.Second
+
+// Options configure a Lab.
+type Options struct {
+	Hello            string        // path of the hello binary (`make build` makes bin/hello)
+	PropagationDelay time.Duration // endpoint change to proxies; 0: DefaultPropagationDelay
+	Logger           *slog.Logger  // nil: discard
+	LogDir           string        // where each pod's hello writes its log (<pod>.log); empty: nowhere
+}
+
+// Lab is the local platform; it implements scenario.Platform.
+type Lab struct {
+	opts    Options
+	spawner *spawner
+	service *service
+	ingress *ingress
+	tables  []*routeTable
+	events  atomic.Pointer[result.Log]
+	ctx     context.Context // cancelled by Close: every pod is killed at once
+	cancel  context.CancelFunc
+	kick    chan struct{} // wakes the controller, buffered 1
+	wg      sync.WaitGroup
+	once    sync.Once
+
+	mu        sync.Mutex
+	current   *replicaSet   // the generation of the current template; nil before Deploy
+	sets      []*replicaSet // oldest first; current is the last
+	replicas  int32         // the Deployment's replicas
+	gen       int           // rollout restarts of the current template
+	published []endpoint    // ready endpoints as the EndpointSlice has them now
+	seq       uint64        // of published
+	changed   chan struct{} // closed and replaced on every change, for waiters
+}
+
+// New checks o and starts the two proxies, with no pod yet.
+func New(o Options) (*Lab, error) {
+	if o.Hello == "" {
+		return nil, errors.New("lab: no hello binary given (build it with `make build`: bin/hello)")
+	}
+	fi, err := os.Stat(o.Hello)
+	if err != nil {
+		return nil, fmt.Errorf("lab: hello binary: %w (build it with `make build`)", err)
+	}
+	if fi.IsDir() || fi.Mode().Perm()&0o111 == 0 {
+		return nil, fmt.Errorf("lab: hello binary %s is not an executable file", o.Hello)
+	}
+	if o.PropagationDelay < 0 {
+		return nil, fmt.Errorf("lab: negative propagation delay %s", o.PropagationDelay)
+	}
+	if o.PropagationDelay == 0 {
+		o.PropagationDelay = DefaultPropagationDelay
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.LogDir != "" {
+		if err := os.MkdirAll(o.LogDir, 0o755); err != nil {
+			return nil, fmt.Errorf("lab: log dir: %w", err)
+		}
+	}
+	l := &Lab{opts: o, kick: make(chan struct{}, 1), changed: make(chan struct{})}
+	l.ctx, l.cancel = context.WithCancel(context.Background())
+	svcTable, inTable := newRouteTable(viaService), newRouteTable(viaIngress)
+	l.tables = []*routeTable{svcTable, inTable}
+	if l.service, err = newService(svcTable); err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	if l.ingress, err = newIngress(inTable, o.Logger); err != nil {
+		l.service.close()
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	l.spawner = newSpawner()
+	l.wg.Go(l.control)
+	return l, nil
+}
+
+// Name is the platform's name.
+func (l *Lab) Name() string { return "local" }
+
+// Observe sends every later event to log as well as to the logger.
+func (l *Lab) Observe(log *result.Log) { l.events.Store(log) }
+
+// Target is the URL of the path's proxy.
+func (l *Lab) Target(via string) (string, error) {
+	switch via {
+	case viaService:
+		return l.service.url(), nil
+	case viaIngress:
+		return l.ingress.url(), nil
+	}
+	return "", fmt.Errorf("lab: unknown path %q (want %s or %s)", via, viaService, viaIngress)
+}
+
+// Deploy replaces whatever runs with cfg and waits until it has settled. The earlier
+// configuration's pods are killed at once, not deleted gracefully: no load runs between
+// two runs, and the next run must not wait for the last one's grace period.
+func (l *Lab) Deploy(ctx context.Context, cfg *manifest.Config) error {
+	spec, err := newSpec(cfg)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.current = nil // no controller work until the new generation exists
+	for _, rs := range l.sets {
+		rs.replicas = 0
+		for _, p := range rs.pods {
+			p.cancel()
+		}
+	}
+	l.mu.Unlock()
+	if err := l.waitFor(ctx, func() (bool, string) {
+		return len(l.podsLocked()) == 0, "the earlier configuration's pods are still running"
+	}); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.logger().Info("deploy", "spec", spec.describe())
+	l.sets, l.gen, l.replicas = nil, 0, spec.replicas
+	l.newReplicaSetLocked(spec, 0)
+	l.event(kindAction, "deploy "+spec.config, "kubectl apply -k "+cfg.Dir)
+	l.changedLocked()
+	l.mu.Unlock()
+	return l.Settle(ctx)
+}
+
+// Scale sets the Deployment's replicas.
+func (l *Lab) Scale(_ context.Context, replicas int32) error {
+	if replicas < 0 {
+		return fmt.Errorf("lab: negative replicas %d", replicas)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.current == nil {
+		return errors.New("lab: scale: nothing deployed")
+	}
+	l.replicas = replicas
+	l.event(kindAction, fmt.Sprintf("scale to %d", replicas), fmt.Sprintf("kubectl scale deployment/%s --replicas=%d", l.current.spec.deployment, replicas))
+	l.changedLocked()
+	return nil
+}
+
+// Restart starts a rollout restart: a new generation of the template.
+func (l *Lab) Restart(context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.current == nil {
+		return errors.New("lab: restart: nothing deployed")
+	}
+	l.gen++
+	rs := l.newReplicaSetLocked(l.current.spec, l.gen)
+	l.event(kindAction, "rollout restart", fmt.Sprintf("kubectl rollout restart deployment/%s (new ReplicaSet %s)", rs.spec.deployment, rs.name))
+	l.changedLocked()
+	return nil
+}
+
+// DeletePod deletes the pod that has been ready longest (else the oldest), as `kubectl
+// delete pod` would; its ReplicaSet replaces it at once.
+func (l *Lab) DeletePod(context.Context) (string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var pick *pod
+	for _, p := range l.podsLocked() {
+		if p.terminating {
+			continue
+		}
+		if pick == nil || deletionOrder(pick, p) < 0 {
+			pick = p
+		}
+	}
+	if pick == nil {
+		return "", errors.New("lab: delete pod: no running pod")
+	}
+	l.event(kindAction, "delete pod "+pick.name, "kubectl delete pod "+pick.name)
+	pick.deleteLocked()
+	return pick.name, nil
+}
+
+// Settle waits until the rollout is complete (every replica of the current template ready
+// and no other pod left), no pod is terminating, and both proxies route to exactly the
+// ready endpoints.
+func (l *Lab) Settle(ctx context.Context) error {
+	return l.waitFor(ctx, l.settledLocked)
+}
+
+// Close kills every pod at once and stops the proxies.
+func (l *Lab) Close() error {
+	var err error
+	l.once.Do(func() {
+		l.cancel()
+		l.wg.Wait()
+		err = errors.Join(l.service.close(), l.ingress.close())
+		l.spawner.close()
+	})
+	return err
+}
+
+// waitFor waits until cond (called under l.mu) holds; its text says what is awaited.
+func (l *Lab) waitFor(ctx context.Context, cond func() (bool, string)) error {
+	for {
+		l.mu.Lock()
+		ok, why := cond()
+		ch := l.changed
+		l.mu.Unlock()
+		if ok {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("lab: %s: %w", why, ctx.Err())
+		case <-l.ctx.Done():
+			return errors.New("lab: closed")
+		}
+	}
+}
+
+// settledLocked says whether the lab has settled, and if not, why not.
+func (l *Lab) settledLocked() (bool, string) {
+	rs := l.current
+	if rs == nil {
+		return false, "nothing deployed"
+	}
+	var notReady []string
+	for _, p := range l.podsLocked() {
+		switch {
+		case p.rs != rs:
+			return false, "old pod " + p.name + " still running"
+		case p.terminating:
+			return false, p.name + " still terminating"
+		case !p.readyLocked():
+			notReady = append(notReady, p.name)
+		}
+	}
+	if rs.replicas != l.replicas || int32(len(rs.pods)) != l.replicas {
+		return false, fmt.Sprintf("%d of %d replicas created", len(rs.pods), l.replicas)
+	}
+	if len(notReady) > 0 {
+		return false, "not ready: " + strings.Join(notReady, ", ")
+	}
+	if rs.available(time.Now()) != l.replicas {
+		return false, "pods not available for minReadySeconds yet"
+	}
+	for _, t := range l.tables {
+		if !slices.Equal(t.current(), l.published) {
+			return false, "the " + t.path + " path has not caught up with the endpoints"
+		}
+	}
+	return true, ""
+}
+
+// podsLocked lists every pod not yet gone.
+func (l *Lab) podsLocked() []*pod {
+	var out []*pod
+	for _, rs := range l.sets {
+		out = append(out, rs.pods...)
+	}
+	return out
+}
+
+// control is the controllers' loop: reconcile whenever something changed.
+func (l *Lab) control() {
+	for {
+		select {
+		case <-l.ctx.Done():
+			return
+		case <-l.kick:
+		}
+		l.mu.Lock()
+		l.reconcileLocked()
+		l.mu.Unlock()
+	}
+}
+
+// changedLocked follows a change of any pod: it puts readiness transitions on the
+// timeline, publishes the ready endpoints (the EndpointSlice) and schedules their arrival
+// at each proxy one propagation delay later, wakes the controller and any waiter.
+func (l *Lab) changedLocked() {
+	var eps []endpoint
+	for _, p := range l.podsLocked() {
+		ready := p.readyLocked()
+		if ready != p.shownReady {
+			p.shownReady = ready
+			if ready {
+				p.readySince = time.Now()
+				l.event(kindPod, p.name+" ready", "")
+				if d := p.spec.minReady; d > 0 {
+					time.AfterFunc(d, l.poke)
+				}
+			} else {
+				l.event(kindPod, p.name+" not ready", "")
+			}
+		}
+		if ready && !p.terminating {
+			eps = append(eps, endpoint{Pod: p.name, Addr: p.addr})
+		}
+	}
+	slices.SortFunc(eps, func(a, b endpoint) int { return strings.Compare(a.Pod, b.Pod) })
+	if !slices.Equal(eps, l.published) {
+		for _, e := range missing(eps, l.published) {
+			l.event(kindEndpoint, e.Pod+" endpoint ready", e.Addr)
+		}
+		for _, e := range missing(l.published, eps) {
+			l.event(kindEndpoint, e.Pod+" endpoint not ready", e.Addr)
+		}
+		l.published = eps
+		l.seq++
+		seq := l.seq
+		for _, t := range l.tables {
+			time.AfterFunc(l.opts.PropagationDelay, func() { l.propagate(t, seq, eps) })
+		}
+	}
+	select {
+	case l.kick <- struct{}{}:
+	default:
+	}
+	close(l.changed)
+	l.changed = make(chan struct{})
+}
+
+// poke re-evaluates the lab, e.g. when a pod has been ready for minReadySeconds.
+func (l *Lab) poke() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.changedLocked()
+}
+
+// propagate is an endpoint set arriving at one proxy.
+func (l *Lab) propagate(t *routeTable, seq uint64, eps []endpoint) {
+	if l.ctx.Err() != nil {
+		return
+	}
+	added, removed, ok := t.apply(seq, eps)
+	if !ok {
+		return
+	}
+	for _, e := range added {
+		l.event(kindEndpoint, fmt.Sprintf("%s endpoint added (%s)", e.Pod, t.path), e.Addr)
+	}
+	for _, e := range removed {
+		l.event(kindEndpoint, fmt.Sprintf("%s endpoint removed (%s)", e.Pod, t.path), e.Addr)
+	}
+	l.poke()
+}
+
+// event puts one transition on the timeline (when observed) and in the log.
+func (l *Lab) event(kind, name, detail string) {
+	if log := l.events.Load(); log != nil {
+		log.Add(kind, name, detail)
+	}
+	l.logger().Info(name, "kind", kind, "detail", detail)
+}
+
+func (l *Lab) logger() *slog.Logger { return l.opts.Logger }

@@ -1,0 +1,218 @@
+package lab_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"scalelab/loadtest/lab"
+	"scalelab/loadtest/manifest"
+	"scalelab/loadtest/result"
+	"scalelab/loadtest/scenario"
+)
+
+var _ scenario.Platform = (*lab.Lab)(nil)
+
+// helloBin is the real hello, built once by TestMain.
+var helloBin string
+
+func TestMain(m *testing.M) {
+	if os.Getenv(harnessEnv) != "" {
+		os.Exit(harness())
+	}
+	dir, err := os.MkdirTemp("", "lab-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	helloBin = filepath.Join(dir, "hello")
+	build := exec.Command("go", "build", "-o", helloBin, "scalelab")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build hello: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// newLab starts a lab with a short propagation delay, closed at the test's end, with its
+// events on the returned log.
+func newLab(t *testing.T, delay time.Duration) (*lab.Lab, *result.Log) {
+	t.Helper()
+	l, err := lab.New(lab.Options{Hello: helloBin, PropagationDelay: delay, LogDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := l.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	log := result.NewLog(time.Now())
+	l.Observe(log)
+	return l, log
+}
+
+// config is a Deployment of hello with args, changed by each mod.
+func config(name string, replicas int32, args []string, mods ...func(*appsv1.Deployment, *corev1.Container)) *manifest.Config {
+	d := &appsv1.Deployment{}
+	d.Name = "hello"
+	d.Spec.Replicas = &replicas
+	d.Spec.Template.Spec.Containers = []corev1.Container{{
+		Name:  "hello",
+		Args:  args,
+		Env:   []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}}},
+		Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}},
+	}}
+	c := &d.Spec.Template.Spec.Containers[0]
+	for _, m := range mods {
+		m(d, c)
+	}
+	return &manifest.Config{Name: name, Dir: "k8s/test/" + name, Deployment: d, Container: c}
+}
+
+// httpProbe is an httpGet probe of path on the named port, every second.
+func httpProbe(path string, initialDelay, failure int32) *corev1.Probe {
+	return &corev1.Probe{
+		ProbeHandler:        corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: path, Port: intstr.FromString("http")}},
+		InitialDelaySeconds: initialDelay, PeriodSeconds: 1, FailureThreshold: failure,
+	}
+}
+
+func withReadiness(_ *appsv1.Deployment, c *corev1.Container) {
+	c.ReadinessProbe = httpProbe("/readyz", 0, 1)
+}
+
+func withGrace(seconds int64) func(*appsv1.Deployment, *corev1.Container) {
+	return func(d *appsv1.Deployment, _ *corev1.Container) {
+		d.Spec.Template.Spec.TerminationGracePeriodSeconds = &seconds
+	}
+}
+
+func withStrategy(surge, unavailable int) func(*appsv1.Deployment, *corev1.Container) {
+	return func(d *appsv1.Deployment, _ *corev1.Container) {
+		s, u := intstr.FromInt(surge), intstr.FromInt(unavailable)
+		d.Spec.Strategy = appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType,
+			RollingUpdate: &appsv1.RollingUpdateDeployment{MaxSurge: &s, MaxUnavailable: &u}}
+	}
+}
+
+func deploy(t *testing.T, l *lab.Lab, cfg *manifest.Config) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := l.Deploy(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func settle(t *testing.T, l *lab.Lab) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := l.Settle(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// load sends GETs one after another (a keep-alive client, as the attack uses) to the
+// path's target until stop is closed, and counts the answers: "200", "502", ... or "error".
+type load struct {
+	mu     sync.Mutex
+	counts map[string]int
+	pods   map[string]int
+	done   chan struct{}
+}
+
+func startLoad(t *testing.T, l *lab.Lab, via string, stop <-chan struct{}) *load {
+	t.Helper()
+	target, err := l.Target(via)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ld := &load{counts: map[string]int{}, pods: map[string]int{}, done: make(chan struct{})}
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	t.Cleanup(client.CloseIdleConnections)
+	go func() {
+		defer close(ld.done)
+		for i := 0; i < 100000; i++ { // bounded; the stop channel ends it long before
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+			key, pod := get(client, target)
+			ld.mu.Lock()
+			ld.counts[key]++
+			ld.pods[pod]++
+			ld.mu.Unlock()
+		}
+	}()
+	return ld
+}
+
+func get(client *http.Client, target string) (key, pod string) {
+	resp, err := client.Get(target)
+	if err != nil {
+		switch {
+		case errors.Is(err, syscall.ECONNRESET):
+			return "reset", ""
+		case errors.Is(err, syscall.ECONNREFUSED):
+			return "refused", ""
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return "eof", ""
+		}
+		return "error", ""
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	return fmt.Sprint(resp.StatusCode), resp.Header.Get("X-Pod")
+}
+
+// result waits for the load to stop and returns its counts.
+func (ld *load) result() (ok int, failed map[string]int) {
+	<-ld.done
+	failed = map[string]int{}
+	for k, n := range ld.counts {
+		if k == "200" {
+			ok += n
+		} else {
+			failed[k] = n
+		}
+	}
+	return ok, failed
+}
+
+// names lists the events of kind whose name contains sub.
+func names(log *result.Log, kind, sub string) []result.Event {
+	var out []result.Event
+	for _, e := range log.Events() {
+		if e.Kind == kind && strings.Contains(e.Name, sub) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func dumpEvents(t *testing.T, log *result.Log) {
+	t.Helper()
+	for _, e := range log.Events() {
+		t.Logf("%8s %-8s %s  %s", e.At.Round(time.Millisecond), e.Kind, e.Name, e.Detail)
+	}
+}

@@ -1,0 +1,142 @@
+package lab
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// service is an L4 forwarder standing in for kube-proxy: each new client connection goes
+// to a random propagated ready endpoint and stays pinned to it, as a conntrack entry does,
+// until either side closes; removing an endpoint does not cut the connections already
+// pinned to it. A lost request therefore shows as a reset, refused or EOF, never as a 5xx.
+//
+// The one difference from iptables DNAT: with DNAT the client's own SYN reaches the pod,
+// so a pod that no longer listens refuses the connection (ECONNREFUSED). Here the client's
+// connection is already accepted by the forwarder when the upstream dial fails, so the
+// same loss reaches the client as a reset (ECONNRESET), and so does "no endpoint", which
+// iptables answers with an ICMP reject (also seen as refused). Count refused and reset
+// together when comparing the lab's service path with a cluster's.
+type service struct {
+	table *routeTable
+	ln    net.Listener
+
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	closed bool
+	wg     sync.WaitGroup
+}
+
+func newService(table *routeTable) (*service, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("service: listen: %w", err)
+	}
+	s := &service{table: table, ln: ln, conns: map[net.Conn]struct{}{}}
+	s.wg.Add(1)
+	go s.accept()
+	return s, nil
+}
+
+func (s *service) url() string { return "http://" + s.ln.Addr().String() + "/" }
+
+func (s *service) accept() {
+	defer s.wg.Done()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return // closed
+		}
+		if !s.track(c, true) {
+			c.Close()
+			return
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer s.track(c, false)
+			s.forward(c)
+		}()
+	}
+}
+
+// track adds or removes a connection of the set that close cuts; false once closed.
+func (s *service) track(c net.Conn, add bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !add {
+		delete(s.conns, c)
+		return true
+	}
+	if s.closed {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	return true
+}
+
+// forward pins client to one endpoint and copies both ways until both are done.
+func (s *service) forward(client net.Conn) {
+	ep, ok := s.table.random()
+	if !ok {
+		reset(client)
+		return
+	}
+	up, err := net.DialTimeout("tcp", ep.Addr, 3*time.Second)
+	if err != nil {
+		reset(client)
+		return
+	}
+	if !s.track(up, true) {
+		reset(client)
+		up.Close()
+		return
+	}
+	defer s.track(up, false)
+	done := make(chan struct{})
+	go func() {
+		pipe(up, client)
+		close(done)
+	}()
+	pipe(client, up)
+	<-done
+	client.Close()
+	up.Close()
+}
+
+// pipe copies from src to dst. When src ends cleanly it half-closes dst, as TCP passes a
+// FIN through; when src was reset, it resets dst too, as a RST passes through a NAT.
+func pipe(dst, src net.Conn) {
+	_, err := io.Copy(dst, src)
+	if err != nil && (errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)) {
+		reset(dst)
+		return
+	}
+	if tc, ok := dst.(*net.TCPConn); ok {
+		_ = tc.CloseWrite()
+	}
+}
+
+// reset closes c with a RST instead of a FIN.
+func reset(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	c.Close()
+}
+
+func (s *service) close() error {
+	err := s.ln.Close()
+	s.mu.Lock()
+	s.closed = true
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return err
+}
