@@ -116,8 +116,8 @@ func fakeCluster(t *testing.T, pods ...*corev1.Pod) (*Cluster, *fake.Clientset, 
 	replicas := int32(3)
 	d := &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: "hello", Namespace: "default", Generation: 1},
-		Spec: appsv1.DeploymentSpec{Replicas: &replicas, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "hello"}}},
-		Status: appsv1.DeploymentStatus{ObservedGeneration: 1, Replicas: 3, UpdatedReplicas: 3, AvailableReplicas: 3},
+		Spec:       appsv1.DeploymentSpec{Replicas: &replicas, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "hello"}}},
+		Status:     appsv1.DeploymentStatus{ObservedGeneration: 1, Replicas: 3, UpdatedReplicas: 3, AvailableReplicas: 3},
 	}
 	objs := []runtime.Object{d}
 	for _, p := range pods {
