@@ -1,0 +1,171 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"scalelab/loadtest/result"
+)
+
+// The files of a matrix directory, beside one directory per run.
+const (
+	MatrixJSONFile     = "matrix.json"
+	MatrixMarkdownFile = "matrix.md"
+)
+
+// WriteMatrix writes matrix.json and matrix.md into dir, creating it.
+func WriteMatrix(dir string, m *result.Matrix) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := WriteFile(filepath.Join(dir, MatrixJSONFile), JSON(m)); err != nil {
+		return fmt.Errorf("write matrix %s: %w", dir, err)
+	}
+	if err := WriteFile(filepath.Join(dir, MatrixMarkdownFile), MatrixMarkdown(m)); err != nil {
+		return fmt.Errorf("write matrix %s: %w", dir, err)
+	}
+	return nil
+}
+
+// ReadMatrix reads dir/matrix.json.
+func ReadMatrix(dir string) (*result.Matrix, error) {
+	path := filepath.Join(dir, MatrixJSONFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var m result.Matrix
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if m.Schema == 0 || m.Schema > result.SchemaVersion {
+		return nil, fmt.Errorf("%s: schema %d, this loadtest reads 1 to %d", path, m.Schema, result.SchemaVersion)
+	}
+	return &m, nil
+}
+
+// MatrixVerdict is the matrix's headline.
+func MatrixVerdict(m *result.Matrix) string {
+	if m.Passed() {
+		return "PASS: every promise held, and the control lost requests in every cell"
+	}
+	return fmt.Sprintf("FAIL: %d problem(s)", len(m.Problems))
+}
+
+// cell finds one cell of the matrix.
+func cell(m *result.Matrix, config, scenario, via string) (result.Cell, bool) {
+	i := slices.IndexFunc(m.Cells, func(c result.Cell) bool {
+		return c.Config == config && c.Scenario == scenario && c.Via == via
+	})
+	if i < 0 {
+		return result.Cell{}, false
+	}
+	return m.Cells[i], true
+}
+
+// cellSummary is a cell in a few characters: "0", "27 (502 25, 503 2)", "error".
+func cellSummary(c result.Cell) string {
+	switch {
+	case c.Error != "" && c.Requests == 0:
+		return "error"
+	case c.Errors.Total() == 0:
+		return "0"
+	}
+	return fmt.Sprintf("%d (%s)", c.Errors.Total(), FormatCounts(c.Errors))
+}
+
+// MatrixMarkdown renders the matrix for a README or a GitHub step summary: the verdict,
+// failed requests per configuration × scenario × path (502 first), then every cell's
+// details with links to its report and timeline.
+func MatrixMarkdown(m *result.Matrix) Reporter {
+	return func(w io.Writer) error {
+		p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+		p("# scalelab matrix: %s\n\n**%s**\n\n", m.Platform, MatrixVerdict(m))
+		for _, pr := range m.Problems {
+			p("- %s\n", pr)
+		}
+		if len(m.Problems) > 0 {
+			p("\n")
+		}
+		p("Failed requests per cell; a ✓ marks a cell where the configuration promises zero.\n\n")
+		p("| configuration (promise) |")
+		for _, sc := range m.Scenarios {
+			for _, via := range m.Vias {
+				p(" %s via %s |", sc, via)
+			}
+		}
+		p("\n|---|%s\n", strings.Repeat("---|", len(m.Scenarios)*len(m.Vias)))
+		for _, cfg := range m.Configs {
+			p("| %s (%s) |", cfg, m.Promises[cfg])
+			for _, sc := range m.Scenarios {
+				for _, via := range m.Vias {
+					c, ok := cell(m, cfg, sc, via)
+					if !ok {
+						p(" – |")
+						continue
+					}
+					mark := ""
+					if c.Expected && c.Errors.Total() == 0 && c.Error == "" {
+						mark = " ✓"
+					}
+					p(" [%s](%s)%s |", cellSummary(c), filepath.ToSlash(filepath.Join(c.Dir, MarkdownFile)), mark)
+				}
+			}
+			p("\n")
+		}
+
+		p("\n## Cells\n\n| configuration | scenario | via | requests | failed | p99 | wall | overhead | verdict | timeline |\n")
+		p("|---|---|---|---:|---|---:|---:|---:|---|---|\n")
+		for _, c := range m.Cells {
+			p("| %s | %s | %s | %d | %s | %s | %s | %s | %s | [svg](%s) |\n", c.Config, c.Scenario, c.Via, c.Requests,
+				FormatCounts(c.Errors), Latency(c.P99), c.Wall.Round(100*time.Millisecond), c.Overhead.Round(100*time.Millisecond),
+				c.Verdict, filepath.ToSlash(filepath.Join(c.Dir, SVGFile)))
+		}
+		p("\n*overhead*: the wall time of the load beyond the lead, the tail and the delays the configuration itself asks for.\n")
+		p("\n## Provenance\n\n- platform: %s\n- started: %s, took %s\n", m.Platform, m.Started.UTC().Format(time.RFC3339), m.Wall.Round(time.Second))
+		for _, k := range slices.Sorted(maps.Keys(m.Meta)) {
+			p("- %s: %s\n", k, m.Meta[k])
+		}
+		return nil
+	}
+}
+
+// MatrixText renders the matrix as a terminal table.
+func MatrixText(m *result.Matrix) Reporter {
+	return func(w io.Writer) error {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprint(tw, "configuration\tpromise")
+		for _, sc := range m.Scenarios {
+			for _, via := range m.Vias {
+				fmt.Fprintf(tw, "\t%s/%s", sc, via)
+			}
+		}
+		fmt.Fprintln(tw)
+		for _, cfg := range m.Configs {
+			fmt.Fprintf(tw, "%s\t%s", cfg, m.Promises[cfg])
+			for _, sc := range m.Scenarios {
+				for _, via := range m.Vias {
+					c, _ := cell(m, cfg, sc, via)
+					fmt.Fprintf(tw, "\t%s", cellSummary(c))
+				}
+			}
+			fmt.Fprintln(tw)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		fmt.Fprintln(w, MatrixVerdict(m))
+		for _, pr := range m.Problems {
+			fmt.Fprintf(w, "  - %s\n", pr)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,108 @@
+// Package report renders what a load run measured: a terminal table, markdown that
+// fits a GitHub step summary, JSON for machines (summary.json), and an SVG timeline
+// with an HTML page around it. Each rendering is a Reporter; WriteRun writes them all
+// into a run directory atomically, ReadRun reads summary.json back, so a saved run can
+// be rendered again.
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"scalelab/loadtest/result"
+)
+
+// Reporter writes one rendering to w.
+type Reporter func(w io.Writer) error
+
+// The files of a run directory.
+const (
+	SummaryFile  = "summary.json"
+	MarkdownFile = "report.md"
+	TextFile     = "report.txt"
+	SVGFile      = "timeline.svg"
+	HTMLFile     = "timeline.html"
+)
+
+// JSON renders v (a result.Run, a result.Matrix, ...) as indented JSON.
+func JSON(v any) Reporter {
+	return func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+}
+
+// WriteFile writes what rep renders to path atomically: into a temporary file in the
+// same directory, then renamed over path, so a reader never sees half a file.
+func WriteFile(path string, rep Reporter) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	w := bufio.NewWriter(f)
+	if err := rep(w); err != nil {
+		return fmt.Errorf("render %s: %w", filepath.Base(path), err)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// WriteRun writes every rendering of r into dir, creating it.
+func WriteRun(dir string, r *result.Run) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	files := []struct {
+		name string
+		rep  Reporter
+	}{
+		{SummaryFile, JSON(r)}, {MarkdownFile, Markdown(r)}, {TextFile, Text(r)},
+		{SVGFile, SVG(r)}, {HTMLFile, HTML(r)},
+	}
+	for _, f := range files {
+		if err := WriteFile(filepath.Join(dir, f.name), f.rep); err != nil {
+			return fmt.Errorf("write run %s: %w", dir, err)
+		}
+	}
+	return nil
+}
+
+// ReadRun reads dir/summary.json.
+func ReadRun(dir string) (*result.Run, error) {
+	b, err := os.ReadFile(filepath.Join(dir, SummaryFile))
+	if err != nil {
+		return nil, err
+	}
+	var r result.Run
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, SummaryFile), err)
+	}
+	switch {
+	case r.Schema == 0:
+		return nil, errors.New(filepath.Join(dir, SummaryFile) + ": not a run summary (no schema)")
+	case r.Schema > result.SchemaVersion:
+		return nil, fmt.Errorf("%s: schema %d is newer than this loadtest reads (%d)",
+			filepath.Join(dir, SummaryFile), r.Schema, result.SchemaVersion)
+	}
+	return &r, nil
+}

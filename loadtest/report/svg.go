@@ -1,0 +1,219 @@
+package report
+
+import (
+	"fmt"
+	"html"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"scalelab/loadtest/result"
+)
+
+// classColor is the fill of a failure class: reds for the HTTP answers, purples and
+// pinks for broken connections, so a 502 reads apart from a refused connection.
+func classColor(c result.Class) string {
+	switch c {
+	case result.HTTP502:
+		return "#b91c1c"
+	case result.HTTP503:
+		return "#dc2626"
+	case result.HTTP500:
+		return "#ef4444"
+	case result.HTTP504:
+		return "#f87171"
+	case result.HTTP5xx:
+		return "#fca5a5"
+	case result.HTTP4xx:
+		return "#f59e0b"
+	case result.Refused:
+		return "#7e22ce"
+	case result.Reset:
+		return "#a855f7"
+	case result.EOF:
+		return "#db2777"
+	case result.Timeout:
+		return "#0369a1"
+	}
+	return "#6b7280"
+}
+
+const okColor = "#16a34a"
+
+// The geometry of the timeline, in SVG units.
+const (
+	svgW, left, right = 960.0, 64.0, 20.0
+	top, okH, gapH    = 70.0, 170.0, 34.0
+	errH, bottom      = 100.0, 44.0
+	svgH              = top + okH + gapH + errH + bottom
+	plotW             = svgW - left - right
+	minBar            = 3.0 // narrowest bar; more intervals than fit are merged
+)
+
+// SVG renders r's timeline (timeline.svg): requests answered OK per interval on top,
+// failed requests below on their own scale, stacked by class, and every event as a
+// vertical marker through both.
+func SVG(r *result.Run) Reporter {
+	return func(out io.Writer) error {
+		p := newPlot(r)
+		var b strings.Builder
+		fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %g %g" width="%g" height="%g" font-family="sans-serif" font-size="11">`+"\n",
+			svgW, svgH, svgW, svgH)
+		fmt.Fprintf(&b, `<rect width="%g" height="%g" fill="#fff"/>`+"\n", svgW, svgH)
+		fmt.Fprintf(&b, `<text x="%g" y="16" font-size="13" font-weight="bold">%s</text>`+"\n", left, esc(Verdict(r)))
+		p.panel(&b, top, okH, p.okMax, fmt.Sprintf("answered OK per %s", p.step))
+		p.panel(&b, top+okH+gapH, errH, p.errMax, fmt.Sprintf("failed per %s", p.step))
+		p.bars(&b)
+		p.xAxis(&b)
+		p.events(&b, r.Events)
+		p.legend(&b)
+		b.WriteString("</svg>\n")
+		_, err := io.WriteString(out, b.String())
+		return err
+	}
+}
+
+// plot is r's timeline merged into buckets that fit the width.
+type plot struct {
+	t0, t1        time.Duration
+	step          time.Duration // time per bucket
+	buckets       []result.Interval
+	okMax, errMax float64
+	classes       []result.Class
+}
+
+func newPlot(r *result.Run) *plot {
+	iv := max(r.Interval, time.Millisecond)
+	p := &plot{step: iv}
+	if n := len(r.Timeline); n > 0 {
+		p.t0 = r.Timeline[0].Start
+		p.t1 = r.Timeline[n-1].Start + iv
+	} else {
+		p.t1 = max(r.Elapsed, time.Second)
+	}
+	k := int(math.Ceil(float64(len(r.Timeline)) * minBar / plotW))
+	k = max(k, 1)
+	p.step = time.Duration(k) * iv
+	var errs []result.Counts
+	for i, in := range r.Timeline {
+		if i%k == 0 {
+			p.buckets = append(p.buckets, result.Interval{Start: in.Start, Errors: result.Counts{}})
+		}
+		bk := &p.buckets[len(p.buckets)-1]
+		bk.OK += in.OK
+		bk.Errors.Add(in.Errors)
+	}
+	for _, bk := range p.buckets {
+		p.okMax = max(p.okMax, float64(bk.OK))
+		p.errMax = max(p.errMax, float64(bk.Errors.Total()))
+		errs = append(errs, bk.Errors)
+	}
+	p.okMax, p.errMax = niceCeil(max(p.okMax, 1)), niceCeil(max(p.errMax, 1))
+	p.classes = Present(errs...)
+	return p
+}
+
+func (p *plot) x(t time.Duration) float64 {
+	span := max(p.t1-p.t0, time.Millisecond)
+	return left + plotW*float64(t-p.t0)/float64(span)
+}
+
+// panel draws a panel's frame, its title and three labelled grid lines.
+func (p *plot) panel(b *strings.Builder, y0, h, vmax float64, title string) {
+	fmt.Fprintf(b, `<text x="%g" y="%g" fill="#333">%s</text>`+"\n", left, y0-6, esc(title))
+	for i := 0; i <= 2; i++ {
+		y := y0 + h - h*float64(i)/2
+		fmt.Fprintf(b, `<line x1="%g" y1="%.1f" x2="%g" y2="%.1f" stroke="#e5e7eb"/>`+"\n", left, y, svgW-right, y)
+		if v := vmax * float64(i) / 2; v == math.Trunc(v) { // counts: whole numbers only
+			fmt.Fprintf(b, `<text x="%g" y="%.1f" text-anchor="end" fill="#555">%g</text>`+"\n", left-6, y+4, v)
+		}
+	}
+}
+
+func (p *plot) bars(b *strings.Builder) {
+	errTop := top + okH + gapH
+	for _, bk := range p.buckets {
+		x0, x1 := p.x(bk.Start), p.x(bk.Start+p.step)
+		w := max(x1-x0-0.5, 0.5)
+		span := Offset(bk.Start) + "–" + Offset(bk.Start+p.step)
+		if bk.OK > 0 {
+			h := okH * float64(bk.OK) / p.okMax
+			fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s: %d ok</title></rect>`+"\n",
+				x0, top+okH-h, w, h, okColor, span, bk.OK)
+		}
+		y := errTop + errH
+		for _, c := range Present(bk.Errors) {
+			h := errH * float64(bk.Errors[c]) / p.errMax
+			y -= h
+			fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s: %s %d</title></rect>`+"\n",
+				x0, y, w, h, classColor(c), span, c, bk.Errors[c])
+		}
+	}
+}
+
+func (p *plot) xAxis(b *strings.Builder) {
+	y := top + okH + gapH + errH
+	tick := niceCeil((p.t1 - p.t0).Seconds() / 8)
+	for s := math.Ceil(p.t0.Seconds()/tick) * tick; s <= p.t1.Seconds()+1e-9; s += tick {
+		x := p.x(time.Duration(s * float64(time.Second)))
+		fmt.Fprintf(b, `<line x1="%.1f" y1="%g" x2="%.1f" y2="%g" stroke="#999"/>`+"\n", x, y, x, y+4)
+		fmt.Fprintf(b, `<text x="%.1f" y="%g" text-anchor="middle" fill="#555">%gs</text>`+"\n", x, y+16, math.Round(s*1000)/1000)
+	}
+}
+
+// events draws each event inside the plotted span as a dashed line with a short
+// label; labels take turns on three rows so that close events stay readable.
+func (p *plot) events(b *strings.Builder, events []result.Event) {
+	row := 0
+	for _, e := range events {
+		if e.Kind == result.EventPhase || e.At < p.t0 || e.At > p.t1 {
+			continue
+		}
+		x := p.x(e.At)
+		color := "#1e3a8a"
+		if e.Kind == result.EventPod || e.Kind == result.EventEndpoint {
+			color = "#64748b"
+		}
+		ly := 32 + 12*float64(row%3)
+		row++
+		anchor := "start"
+		if x > svgW-200 {
+			anchor = "end"
+		}
+		fmt.Fprintf(b, `<g><title>%s %s %s</title>`, Offset(e.At), esc(e.Kind), esc(e.Name))
+		fmt.Fprintf(b, `<line x1="%.1f" y1="%g" x2="%.1f" y2="%g" stroke="%s" stroke-dasharray="4 3"/>`,
+			x, ly+2, x, top+okH+gapH+errH, color)
+		fmt.Fprintf(b, `<text x="%.1f" y="%g" text-anchor="%s" fill="%s">%s</text></g>`+"\n",
+			x+2, ly, anchor, color, esc(Short(e.Name, 32)))
+	}
+}
+
+func (p *plot) legend(b *strings.Builder) {
+	x, y := left, svgH-12
+	item := func(color, label string) {
+		fmt.Fprintf(b, `<rect x="%g" y="%g" width="10" height="10" fill="%s"/><text x="%g" y="%g">%s</text>`+"\n",
+			x, y-9, color, x+14, y, esc(label))
+		x += 24 + 7*float64(len(label))
+	}
+	item(okColor, "ok")
+	for _, c := range p.classes {
+		item(classColor(c), string(c))
+	}
+}
+
+// niceCeil rounds v up to 1, 2 or 5 times a power of ten.
+func niceCeil(v float64) float64 {
+	if v <= 0 {
+		return 1
+	}
+	pow := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if v <= m*pow*(1+1e-9) {
+			return m * pow
+		}
+	}
+	return 10 * pow
+}
+
+func esc(s string) string { return html.EscapeString(s) }
