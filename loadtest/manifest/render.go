@@ -155,7 +155,7 @@ func (c *Config) decode() error {
 		}
 	}
 	if c.Container == nil {
-		return fmt.Errorf("Deployment %s: spec.template.spec.containers: no container named %q", c.Deployment.Name, ContainerName)
+		return fmt.Errorf("spec.template.spec.containers of Deployment %s: no container named %q", c.Deployment.Name, ContainerName)
 	}
 	pods := labels.Set(c.Deployment.Spec.Template.Labels)
 	for _, s := range svcs {

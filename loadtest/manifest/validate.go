@@ -19,8 +19,8 @@ func (c *Config) validate() error {
 	switch c.Promise {
 	case result.PromiseNothing, result.PromiseScaleUp, result.PromiseZero:
 	default:
-		errs = append(errs, fmt.Errorf("Deployment %s: metadata.annotations[%s]: unknown promise %q (want %s, %s or %s)",
-			c.Deployment.Name, PromiseAnnotation, c.Promise, result.PromiseNothing, result.PromiseScaleUp, result.PromiseZero))
+		errs = append(errs, fmt.Errorf("metadata.annotations[%s] of Deployment %s: unknown promise %q (want %s, %s or %s)",
+			PromiseAnnotation, c.Deployment.Name, c.Promise, result.PromiseNothing, result.PromiseScaleUp, result.PromiseZero))
 	}
 	for _, p := range []struct {
 		field string
@@ -53,7 +53,7 @@ func (c *Config) validate() error {
 				continue
 			}
 			if n, err := intstr.GetScaledValueFromIntOrPercent(v, int(c.Replicas()), true); err != nil || n < 0 {
-				errs = append(errs, fmt.Errorf("Deployment %s: spec.strategy.rollingUpdate.%s: invalid value %q", c.Deployment.Name, field, v.String()))
+				errs = append(errs, fmt.Errorf("spec.strategy.rollingUpdate.%s of Deployment %s: invalid value %q", field, c.Deployment.Name, v.String()))
 			}
 		}
 	}
