@@ -3,13 +3,53 @@
 GO  ?= go
 BIN := bin
 
-.PHONY: help build test run bench image lint tools
+# What the load verbs act on; e.g. `make rollout CONFIG=naive SET=fast PLATFORM=kube`.
+PLATFORM   ?= local            # local (hello processes, no cluster) or kube (the kubeconfig's cluster)
+CONFIG     ?= graceful         # naive, probes, graceful, prestop-sleep
+SET        ?= overlays         # k8s/overlays: the tutorial's timings; fast: k8s/fast
+VIA        ?= service,ingress  # the paths into the pods
+RATE       ?= 100              # requests per second
+KUBE_FLAGS ?=                  # for PLATFORM=kube: --kubeconfig, --service-url, --ingress-url, ...
+TARGET     ?= http://127.0.0.1:8080/
+DURATION   ?= 60s
+OUT        ?=
+
+LOADTEST := $(BIN)/loadtest
+PLATFORM_FLAGS = --platform $(strip $(PLATFORM)) $(if $(filter kube,$(strip $(PLATFORM))),$(KUBE_FLAGS))
+SCENARIO_FLAGS = $(PLATFORM_FLAGS) --root k8s/$(strip $(SET)) --config $(strip $(CONFIG)) --via $(strip $(VIA)) --rate $(strip $(RATE))
+
+.PHONY: help build test run bench image lint tools demo matrix load scale-up scale-down rollout delete-pod check
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-build: ## build hello (static) into bin/
+build: ## build hello (static) and loadtest into bin/
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/hello .
+	$(GO) build -o $(LOADTEST) ./loadtest
+
+demo: build ## the fast local matrix, no cluster: naive loses requests, graceful none (~1 min)
+	$(LOADTEST) matrix --platform local --root k8s/fast --out $(or $(OUT),results/local-fast)
+
+matrix: build ## every configuration × scenario × path (SET=fast for short timings, PLATFORM=kube for a cluster)
+	$(LOADTEST) matrix $(PLATFORM_FLAGS) --root k8s/$(strip $(SET)) --via $(strip $(VIA)) --rate $(strip $(RATE)) --out $(or $(OUT),results/$(strip $(PLATFORM)))
+
+load: build ## constant load at TARGET for DURATION (e.g. TARGET=http://127.0.0.1:30080/ for kind)
+	$(LOADTEST) attack --target $(TARGET) --rate $(strip $(RATE)) --duration $(DURATION) --max-errors -1 $(if $(OUT),--out $(OUT))
+
+scale-up: build ## deploy CONFIG at 1 replica, load it, scale up
+	$(LOADTEST) scenario scale-up $(SCENARIO_FLAGS)
+
+scale-down: build ## deploy CONFIG, load it, scale down to 1
+	$(LOADTEST) scenario scale-down $(SCENARIO_FLAGS)
+
+rollout: build ## deploy CONFIG, load it, kubectl rollout restart
+	$(LOADTEST) scenario rollout-restart $(SCENARIO_FLAGS)
+
+delete-pod: build ## deploy CONFIG, load it, kubectl delete pod
+	$(LOADTEST) scenario delete-pod $(SCENARIO_FLAGS)
+
+check: build ## lint every configuration of SET against the zero-downtime rules
+	$(LOADTEST) check k8s/$(strip $(SET))
 
 test: ## unit and behaviour tests: real HTTP, real processes, real signals, race detector
 	$(GO) test -race -count=1 ./...
@@ -24,10 +64,11 @@ bench: tools ## hello's middleware against a bare net/http handler: req/s and p9
 image: build ## the hello image: docker build where an engine runs, else see image-tar
 	docker build -t scalelab/hello:dev .
 
-lint: tools ## go vet, staticcheck, the Dockerfile linted offline
+lint: tools ## go vet, staticcheck, the Dockerfile and the GitHub workflows linted offline
 	$(GO) vet ./...
 	$(BIN)/staticcheck ./...
 	$(BIN)/dockerlint Dockerfile
+	$(BIN)/actionlint .github/workflows/*.yml
 
 tools: ## build the pinned development tools (tools/go.mod) into bin/
 	$(GO) -C tools build -o ../$(BIN)/ honnef.co/go/tools/cmd/staticcheck golang.org/x/perf/cmd/benchstat github.com/rhysd/actionlint/cmd/actionlint ./dockerlint

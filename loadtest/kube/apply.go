@@ -3,8 +3,6 @@ package kube
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -31,7 +29,7 @@ var prunable = []schema.GroupVersionResource{
 }
 
 // Deploy applies cfg server-side, prunes what an earlier configuration left, and returns
-// once the rollout is complete and every known path answers.
+// once the rollout is complete.
 func (c *Cluster) Deploy(ctx context.Context, cfg *manifest.Config) error {
 	c.mu.Lock()
 	if c.stop != nil {
@@ -76,10 +74,7 @@ func (c *Cluster) Deploy(ctx context.Context, cfg *manifest.Config) error {
 	if err := c.startWatching(cfg); err != nil {
 		return err
 	}
-	if err := c.Settle(ctx); err != nil {
-		return err
-	}
-	return c.waitServing(ctx)
+	return c.Settle(ctx)
 }
 
 // prune deletes the objects scalelab applied before that the current configuration lacks.
@@ -101,41 +96,4 @@ func (c *Cluster) prune(ctx context.Context, applied map[string]bool) error {
 		}
 	}
 	return nil
-}
-
-// waitServing returns once every path with a known URL has answered 200 three times in a
-// row: the endpoints have reached kube-proxy and the ingress, not only the API.
-func (c *Cluster) waitServing(ctx context.Context) error {
-	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	for _, via := range []string{"service", "ingress"} {
-		url, err := c.Target(via)
-		if err != nil {
-			continue // a path with no URL is not used
-		}
-		ok := 0
-		for ok < 3 {
-			resp, err := client.Get(url)
-			if err == nil {
-				resp.Body.Close()
-			}
-			if err == nil && resp.StatusCode == http.StatusOK {
-				ok++
-				continue
-			}
-			ok = 0
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("%s path %s does not answer 200 (last: %v): %w", via, url, describe(resp, err), ctx.Err())
-			case <-time.After(250 * time.Millisecond):
-			}
-		}
-	}
-	return nil
-}
-
-func describe(resp *http.Response, err error) string {
-	if err != nil {
-		return err.Error()
-	}
-	return resp.Status
 }

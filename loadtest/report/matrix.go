@@ -55,7 +55,7 @@ func ReadMatrix(dir string) (*result.Matrix, error) {
 // MatrixVerdict is the matrix's headline.
 func MatrixVerdict(m *result.Matrix) string {
 	if m.Passed() {
-		return "PASS: every promise held, and the control lost requests in every cell"
+		return "PASS: every promise held, and the control lost requests in every scenario"
 	}
 	return fmt.Sprintf("FAIL: %d problem(s)", len(m.Problems))
 }

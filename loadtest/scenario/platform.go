@@ -19,7 +19,8 @@ type Platform interface {
 	// Name is "local" or "kube".
 	Name() string
 	// Deploy makes cfg the running configuration (replacing any earlier one) and
-	// returns once every replica is ready and serving through both paths.
+	// returns once the rollout is complete: every replica ready, as Kubernetes judges it,
+	// and no pod terminating. (Ready is not serving: see warmUp.)
 	Deploy(ctx context.Context, cfg *manifest.Config) error
 	// Observe sends every later pod, endpoint and action event to log (nil: nowhere).
 	Observe(log *result.Log)

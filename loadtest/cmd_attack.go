@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"scalelab/loadtest/attack"
+	"scalelab/loadtest/report"
+)
+
+const attackUse = `Usage: loadtest attack --target URL [flags]
+
+Sends --rate requests/s to --target for --duration (0: until Ctrl-C), runs each --at
+command at its offset, and prints the report; --out also writes it to a directory.
+Exit status: 0 when every gate holds, 1 when one fails, 2 for bad usage.
+
+Example:
+  loadtest attack --target http://127.0.0.1:8080/ --rate 200 --duration 60s \
+    --at 20s='kubectl scale deploy/hello --replicas=1' --out results/run-x
+
+Flags:
+`
+
+// attackFlags are the flags of `loadtest attack`.
+type attackFlags struct {
+	o          attack.Options
+	gates      attack.Gates
+	headers    []string
+	at         []string
+	body, out  string
+	meta       map[string]string
+	noProgress bool
+}
+
+func (f *attackFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.o.Target, "target", "", "URL to attack (required)")
+	fs.StringVar(&f.o.Method, "method", http.MethodGet, "HTTP method")
+	fs.StringArrayVar(&f.headers, "header", nil, `header "Name: value" sent with every request (repeatable)`)
+	fs.StringVar(&f.body, "body", "", "request body")
+	fs.IntVar(&f.o.Rate, "rate", 100, "requests per second")
+	fs.DurationVar(&f.o.Duration, "duration", 10*time.Second, "how long to attack; 0: until Ctrl-C")
+	fs.DurationVar(&f.o.Timeout, "timeout", attack.DefaultTimeout, "per-request timeout")
+	fs.Uint64Var(&f.o.Workers, "workers", attack.DefaultWorkers, "initial number of workers")
+	fs.Uint64Var(&f.o.MaxWorkers, "max-workers", 0, "maximum number of workers; 0: no limit")
+	fs.BoolVar(&f.o.KeepAlive, "keepalive", true, "reuse connections (--keepalive=false: a new connection per request)")
+	fs.DurationVar(&f.o.Interval, "interval", attack.DefaultInterval, "timeline interval")
+	fs.StringArrayVar(&f.at, "at", nil, "DURATION=COMMAND: run a shell command at that offset (repeatable)")
+	fs.DurationVar(&f.o.CommandGrace, "command-grace", attack.DefaultGrace, "how long an --at command may outlive the load")
+	fs.IntVar(&f.gates.MaxErrors, "max-errors", 0, "gate: most failed requests allowed; -1: no limit")
+	fs.Float64Var(&f.gates.MinSuccess, "min-success", 0, "gate: least success ratio, e.g. 0.999; 0: off")
+	fs.DurationVar(&f.gates.MaxP99, "max-p99", 0, "gate: highest p99 latency, e.g. 2s; 0: off")
+	fs.StringVar(&f.out, "out", "", "directory to write summary.json, report.md, report.txt, timeline.svg/html")
+	fs.StringToStringVar(&f.meta, "meta", nil, "key=value recorded with the run (repeatable)")
+	fs.BoolVar(&f.noProgress, "no-progress", false, "no live progress on stderr")
+}
+
+// options checks what the Options cannot check themselves and fills in the rest.
+func (f *attackFlags) options() (attack.Options, error) {
+	o := f.o
+	if f.gates.MinSuccess < 0 || f.gates.MinSuccess > 1 {
+		return o, fmt.Errorf("--min-success %g: want 0..1", f.gates.MinSuccess)
+	}
+	if f.gates.MaxP99 < 0 {
+		return o, errors.New("--max-p99: negative")
+	}
+	o.Header = http.Header{}
+	for _, h := range f.headers {
+		name, value, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(name) == "" {
+			return o, fmt.Errorf("--header %q: want \"Name: value\"", h)
+		}
+		o.Header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+	}
+	for _, s := range f.at {
+		c, err := attack.ParseCommand(s)
+		if err != nil {
+			return o, err
+		}
+		o.Commands = append(o.Commands, c)
+	}
+	if f.body != "" {
+		o.Body = []byte(f.body)
+	}
+	o.Meta = f.meta
+	return o, nil
+}
+
+// runAttack is `loadtest attack`.
+func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("attack", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var f attackFlags
+	f.register(fs)
+	bad := func(err error) int {
+		fmt.Fprintf(stderr, "loadtest attack: %v\n\n%s%s", err, attackUse, fs.FlagUsages())
+		return 2
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprint(stdout, attackUse+fs.FlagUsages())
+			return 0
+		}
+		return bad(err)
+	}
+	if fs.NArg() > 0 {
+		return bad(fmt.Errorf("unexpected arguments %q", fs.Args()))
+	}
+	o, err := f.options()
+	if err != nil {
+		return bad(err)
+	}
+	if !f.noProgress {
+		o.Progress = stderr
+	}
+	r, err := attack.Run(ctx, o)
+	if err != nil {
+		return bad(err)
+	}
+	attack.Judge(r, f.gates)
+
+	if f.out != "" {
+		if err := report.WriteRun(f.out, r); err != nil {
+			fmt.Fprintf(stderr, "loadtest attack: %v\n", err)
+			return 1
+		}
+	}
+	if err := report.Text(r)(stdout); err != nil {
+		fmt.Fprintf(stderr, "loadtest attack: %v\n", err)
+		return 1
+	}
+	if r.Interrupted && f.out != "" {
+		fmt.Fprintf(stderr, "loadtest attack: interrupted; the report of what was measured is in %s\n", f.out)
+	}
+	code := 0
+	for _, g := range r.Gates {
+		if !g.OK {
+			fmt.Fprintf(stderr, "loadtest attack: gate %s failed: %s, limit %s\n", g.Name, g.Actual, g.Limit)
+			code = 1
+		}
+	}
+	return code
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/pflag"
+
+	"scalelab/loadtest/manifest"
+)
+
+// runCheck is `loadtest check [--propagation D] DIR...`: it renders each overlay (or every
+// overlay under a root such as k8s/overlays) and prints one line per rule. Exit 0 when every
+// rule passes, 1 when one fails, 2 for bad usage, a bad path or a manifest the lab refuses.
+func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("check", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	propagation := fs.Duration("propagation", manifest.DefaultPropagation,
+		"how long proxies may keep routing to a terminating pod (the slowest: Skipper polls every 3s)")
+	usage := func(err error) int {
+		fmt.Fprintf(stderr, "loadtest check: %v\nUsage: loadtest check [flags] OVERLAY_DIR|OVERLAYS_ROOT...\n%s", err, fs.FlagUsages())
+		return 2
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprintf(stdout, "Usage: loadtest check [flags] OVERLAY_DIR|OVERLAYS_ROOT...\n%s", fs.FlagUsages())
+			return 0
+		}
+		return usage(err)
+	}
+	if fs.NArg() == 0 {
+		return usage(errors.New("no overlay given"))
+	}
+	if *propagation < 0 {
+		return usage(fmt.Errorf("--propagation %s is negative", *propagation))
+	}
+	var cfgs []*manifest.Config
+	for _, dir := range fs.Args() {
+		cs, err := renderDir(dir)
+		if err != nil {
+			fmt.Fprintf(stderr, "loadtest check: %v\n", err)
+			return 2
+		}
+		cfgs = append(cfgs, cs...)
+	}
+	code := 0
+	for i, c := range cfgs {
+		if len(cfgs) > 1 {
+			if i > 0 {
+				fmt.Fprintln(stdout)
+			}
+			fmt.Fprintf(stdout, "%s (%s)\n", c.Name, c.Dir)
+		}
+		findings := manifest.Check(c, *propagation)
+		writeFindings(stdout, findings)
+		if !manifest.Passed(findings) {
+			code = 1
+		}
+	}
+	return code
+}
+
+// renderDir renders one overlay, or every overlay under a root directory.
+func renderDir(dir string) ([]*manifest.Config, error) {
+	if manifest.IsOverlay(dir) {
+		c, err := manifest.Render(dir)
+		if err != nil {
+			return nil, err
+		}
+		return []*manifest.Config{c}, nil
+	}
+	return manifest.RenderAll(dir)
+}
+
+// writeFindings prints one line per rule: ✓ or ✗, the rule, why it matters, what was found.
+func writeFindings(w io.Writer, fs []manifest.Finding) {
+	for _, f := range fs {
+		mark := "✗"
+		if f.OK {
+			mark = "✓"
+		}
+		fmt.Fprintf(w, "%s %s — %s / %s\n", mark, f.Rule, f.Why, f.Detail)
+	}
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"scalelab/loadtest/manifest"
+	"scalelab/loadtest/report"
+	"scalelab/loadtest/result"
+	"scalelab/loadtest/scenario"
+)
+
+// runMatrix is `loadtest matrix`: every configuration × scenario × path, the runs saved
+// under --out with matrix.md and matrix.json beside them. The exit status is the verdict:
+// 0 when every promise held and the control lost requests, 1 otherwise, 2 for bad usage.
+func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("matrix", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var pf platformFlags
+	var lf loadFlags
+	pf.register(fs)
+	lf.register(fs, "service,ingress")
+	root := fs.String("root", "k8s/fast", "the configurations: every overlay under this directory (k8s/overlays: the tutorial's timings)")
+	configs := fs.StringSlice("configs", nil, "only these configurations (default: all under --root)")
+	scenarios := fs.StringSlice("scenarios", scenario.DefaultScenarios, "the scenarios, in order")
+	out := fs.String("out", "", "where the matrix goes (default: results/<platform>)")
+	parallel := fs.Bool("parallel", true, "local: run the configurations side by side, each in a lab of its own")
+	const use = "Usage: loadtest matrix [flags]\n"
+	usage := func(err error) int {
+		fmt.Fprintf(stderr, "loadtest matrix: %v\n%s%s", err, use, fs.FlagUsages())
+		return 2
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprint(stdout, use+fs.FlagUsages())
+			return 0
+		}
+		return usage(err)
+	}
+	if fs.NArg() > 0 {
+		return usage(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
+	vias, err := lf.paths()
+	if err != nil {
+		return usage(err)
+	}
+	var scs []scenario.Scenario
+	for _, name := range *scenarios {
+		sc, err := scenario.Lookup(name)
+		if err != nil {
+			return usage(err)
+		}
+		scs = append(scs, sc)
+	}
+	cfgs, err := selectConfigs(*root, *configs)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest matrix: %v\n", err)
+		return 2
+	}
+	newPlatform, err := pf.factory(ctx, io.Discard)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest matrix: %v\n", err)
+		return 2
+	}
+	dir := *out
+	if dir == "" {
+		dir = filepath.Join("results", pf.name)
+	}
+
+	fmt.Fprintf(stdout, "matrix: %d configurations × %d scenarios × %d paths on %s, %d requests/s; runs in %s\n",
+		len(cfgs), len(scs), len(vias), pf.name, lf.Rate, dir)
+	m, err := scenario.RunMatrix(ctx, newPlatform, scenario.MatrixOptions{
+		Options: lf.Options, Configs: cfgs, Scenarios: scs, Vias: vias,
+		Parallel: *parallel && pf.name == "local",
+		Save: func(run string, r *result.Run) error {
+			fmt.Fprintf(stdout, "  %-14s %-16s %-8s %6d requests, %d failed\n",
+				r.Meta["config"], r.Meta["scenario"], r.Meta["via"], r.Requests, r.Failed())
+			return report.WriteRun(filepath.Join(dir, run), r)
+		},
+	})
+	m.Meta = map[string]string{
+		"root": *root, "rate": fmt.Sprint(lf.Rate), "keepalive": fmt.Sprint(lf.KeepAlive),
+		"go": runtime.Version(), "machine": fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU()),
+	}
+	if pf.name == "local" {
+		m.Meta["propagation_delay"] = pf.propagation.String()
+	}
+	if werr := report.WriteMatrix(dir, m); werr != nil {
+		fmt.Fprintf(stderr, "loadtest matrix: %v\n", werr)
+		return 2
+	}
+	report.MatrixText(m)(stdout)
+	fmt.Fprintf(stdout, "matrix in %s\n", filepath.Join(dir, "matrix.md"))
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest matrix: %v\n", err)
+		return 2
+	}
+	if !m.Passed() {
+		return 1
+	}
+	return 0
+}
+
+// selectConfigs renders every overlay under root, or only the named ones, in lesson order.
+func selectConfigs(root string, names []string) ([]*manifest.Config, error) {
+	all, err := manifest.RenderAll(root)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return all, nil
+	}
+	var out []*manifest.Config
+	for _, n := range names {
+		i := slices.IndexFunc(all, func(c *manifest.Config) bool { return c.Name == n })
+		if i < 0 {
+			var known []string
+			for _, c := range all {
+				known = append(known, c.Name)
+			}
+			return nil, fmt.Errorf("no configuration %q under %s (known: %s)", n, root, strings.Join(known, ", "))
+		}
+		out = append(out, all[i])
+	}
+	return out, nil
+}

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"scalelab/loadtest/kube"
+	"scalelab/loadtest/lab"
+	"scalelab/loadtest/scenario"
+)
+
+// platformFlags choose and configure the platform of `scenario` and `matrix`.
+type platformFlags struct {
+	name        string
+	hello       string
+	propagation time.Duration
+	kube        kube.Options
+}
+
+func (f *platformFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.name, "platform", "local", "where the pods run: local (hello processes, no cluster) or kube (the current kubeconfig context)")
+	fs.StringVar(&f.hello, "hello", "", "local: the hello binary (default: hello beside loadtest, else bin/hello)")
+	fs.DurationVar(&f.propagation, "propagation-delay", time.Second, "local: how late endpoint changes reach the proxies (kube-proxy's and the ingress's lag)")
+	fs.StringVar(&f.kube.Kubeconfig, "kubeconfig", "", "kube: the kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
+	fs.StringVar(&f.kube.Context, "context", "", "kube: the kubeconfig context (default: the current one)")
+	fs.StringVar(&f.kube.Namespace, "namespace", "", "kube: the namespace (default: the context's, else default)")
+	fs.StringVar(&f.kube.ServiceURL, "service-url", "", "kube: URL of the Service path (default: its NodePort on 127.0.0.1, as kind maps it)")
+	fs.StringVar(&f.kube.IngressURL, "ingress-url", "", "kube: URL of the ingress path (Skipper)")
+}
+
+// factory checks the flags and returns what makes a platform, one per call.
+func (f *platformFlags) factory(ctx context.Context, out io.Writer) (func() (scenario.Platform, error), error) {
+	switch f.name {
+	case "local":
+		bin, err := f.helloBinary()
+		if err != nil {
+			return nil, err
+		}
+		if f.propagation < 0 {
+			return nil, fmt.Errorf("--propagation-delay %s is negative", f.propagation)
+		}
+		return func() (scenario.Platform, error) {
+			return lab.New(lab.Options{Hello: bin, PropagationDelay: f.propagation})
+		}, nil
+	case "kube":
+		f.kube.Out = out
+		c, err := kube.New(ctx, f.kube)
+		if err != nil {
+			return nil, err
+		}
+		return func() (scenario.Platform, error) { return c, nil }, nil
+	}
+	return nil, fmt.Errorf("unknown --platform %q: want local or kube", f.name)
+}
+
+// helloBinary finds the hello binary: --hello, else beside this executable, else bin/hello.
+func (f *platformFlags) helloBinary() (string, error) {
+	candidates := []string{f.hello}
+	if f.hello == "" {
+		candidates = []string{filepath.Join("bin", "hello")}
+		if exe, err := os.Executable(); err == nil {
+			candidates = append([]string{filepath.Join(filepath.Dir(exe), "hello")}, candidates...)
+		}
+	}
+	for _, c := range candidates {
+		if st, err := os.Stat(c); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+			return c, nil
+		}
+	}
+	return "", fmt.Errorf("no hello binary at %s: run `make build` or pass --hello", strings.Join(candidates, " or "))
+}
+
+// loadFlags shape the load of `scenario` and `matrix`.
+type loadFlags struct {
+	scenario.Options
+	vias string
+}
+
+func (f *loadFlags) register(fs *pflag.FlagSet, defaultVias string) {
+	fs.StringVar(&f.vias, "via", defaultVias, "the paths into the pods, comma-separated: service (kube-proxy: loss shows as refused/reset), ingress (an L7 proxy: loss shows as 502)")
+	fs.IntVar(&f.Rate, "rate", 100, "requests per second")
+	fs.BoolVar(&f.KeepAlive, "keepalive", true, "reuse connections, as most clients do")
+	fs.DurationVar(&f.Lead, "lead", 2*time.Second, "load before the action")
+	fs.DurationVar(&f.Tail, "tail", 2*time.Second, "load after the platform has settled")
+	fs.DurationVar(&f.Timeout, "timeout", 0, "per request (default: the configuration's request delay + 10s)")
+	fs.DurationVar(&f.Settle, "settle", 5*time.Minute, "how long the platform may take to settle")
+	fs.DurationVar(&f.Interval, "interval", 250*time.Millisecond, "timeline slot")
+}
+
+// paths checks --via and returns its paths.
+func (f *loadFlags) paths() ([]string, error) {
+	var out []string
+	for _, v := range strings.Split(f.vias, ",") {
+		switch v = strings.TrimSpace(v); v {
+		case scenario.ViaService, scenario.ViaIngress:
+			out = append(out, v)
+		default:
+			return nil, fmt.Errorf("--via %q: want service, ingress or both, comma-separated", v)
+		}
+	}
+	switch {
+	case f.Rate <= 0:
+		return nil, fmt.Errorf("--rate %d: want > 0", f.Rate)
+	case f.Lead < 0 || f.Tail < 0 || f.Timeout < 0 || f.Settle < 0 || f.Interval <= 0:
+		return nil, errors.New("--lead, --tail, --timeout and --settle must not be negative, --interval must be positive")
+	}
+	return out, nil
+}

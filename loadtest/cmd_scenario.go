@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/pflag"
+
+	"scalelab/loadtest/manifest"
+	"scalelab/loadtest/report"
+	"scalelab/loadtest/scenario"
+)
+
+// runScenario is `loadtest scenario NAME --config CONFIG`: deploy, load, act, settle, tail,
+// report. Exit 0 when the configuration kept what it promises for this scenario, 1 when it
+// lost requests it promised not to lose, 2 for bad usage or a platform that cannot run it.
+func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("scenario", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var pf platformFlags
+	var lf loadFlags
+	pf.register(fs)
+	lf.register(fs, scenario.ViaService)
+	config := fs.String("config", "graceful", "the configuration: an overlay directory, or a name under --root")
+	root := fs.String("root", "k8s/overlays", "where configuration names are looked up (k8s/fast: short timings)")
+	out := fs.String("out", "", "where the reports go (default: results/<platform>/<config>/<scenario>-<via>)")
+	const use = "Usage: loadtest scenario scale-up|scale-down|rollout-restart|delete-pod [flags]\n"
+	usage := func(err error) int {
+		fmt.Fprintf(stderr, "loadtest scenario: %v\n%s%s", err, use, fs.FlagUsages())
+		return 2
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprint(stdout, use+fs.FlagUsages())
+			return 0
+		}
+		return usage(err)
+	}
+	if fs.NArg() != 1 {
+		return usage(errors.New("name one scenario"))
+	}
+	sc, err := scenario.Lookup(fs.Arg(0))
+	if err != nil {
+		return usage(err)
+	}
+	vias, err := lf.paths()
+	if err != nil {
+		return usage(err)
+	}
+	cfg, err := renderConfig(*config, *root)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest scenario: %v\n", err)
+		return 2
+	}
+	newPlatform, err := pf.factory(ctx, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest scenario: %v\n", err)
+		return 2
+	}
+	p, err := newPlatform()
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest scenario: %v\n", err)
+		return 2
+	}
+	defer p.Close()
+
+	code := 0
+	for _, via := range vias {
+		o := lf.Options
+		o.Via = via
+		o.Progress = stderr
+		fmt.Fprintf(stdout, "== %s: %s on %s via %s, %d requests/s\n", sc.Name, cfg.Name, p.Name(), via, o.Rate)
+		r, err := scenario.Run(ctx, p, cfg, sc, o)
+		if r != nil {
+			dir := *out
+			if dir == "" {
+				dir = filepath.Join("results", p.Name(), cfg.Name, sc.Name+"-"+via)
+			} else if len(vias) > 1 {
+				dir = filepath.Join(dir, via)
+			}
+			if werr := report.WriteRun(dir, r); werr != nil {
+				fmt.Fprintf(stderr, "loadtest scenario: %v\n", werr)
+				code = 2
+			}
+			report.Text(r)(stdout)
+			fmt.Fprintf(stdout, "reports in %s\n", dir)
+			if cfg.PromisesZero(sc.Name) && r.Failed() > 0 && code == 0 {
+				fmt.Fprintf(stdout, "%s promises zero failed requests in %s and lost %d\n", cfg.Name, sc.Name, r.Failed())
+				code = 1
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "loadtest scenario: %v\n", err)
+			return 2
+		}
+		if ctx.Err() != nil {
+			return 2
+		}
+	}
+	return code
+}
+
+// renderConfig renders an overlay given as a directory, or as a name under root.
+func renderConfig(config, root string) (*manifest.Config, error) {
+	if st, err := os.Stat(config); err == nil && st.IsDir() {
+		return manifest.Render(config)
+	}
+	dir := filepath.Join(root, config)
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("no configuration %q: neither a directory nor in %s", config, root)
+	}
+	return manifest.Render(dir)
+}

@@ -1,0 +1,78 @@
+// Command loadtest sends load at a service while its pods scale or roll, and reports
+// every request that failed. Each subcommand is a function that takes its arguments
+// and its output streams and returns the exit status: 0 when everything held, 1 when
+// a gate or a promise failed, 2 for bad usage.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// command is one subcommand.
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+}
+
+// commands lists the subcommands in the order usage shows them.
+func commands() []command {
+	return []command{
+		{"attack", "send load at a URL, fire timed commands, report every failed request", runAttack},
+		{"report", "render a saved run again: loadtest report DIR", runReport},
+		{"scenario", "deploy a configuration, load it while it scales or rolls, report", runScenario},
+		{"matrix", "every configuration × scenario × path, with a verdict", runMatrix},
+		{"check", "lint an overlay against the zero-downtime rules: loadtest check OVERLAY", runCheck},
+	}
+}
+
+func main() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		// The first signal stops the load and lets the report be written; with the
+		// handler gone, a second one ends the process at once.
+		signal.Stop(sigs)
+		fmt.Fprintf(os.Stderr, "\nloadtest: %s: stopping, writing the report (again to quit at once)\n", s)
+		cancel()
+	}()
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	cancel()
+	os.Exit(code)
+}
+
+// run dispatches args[0] to its subcommand.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "help", "-h", "--help":
+		usage(stdout)
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "loadtest: unknown command %q\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: loadtest COMMAND [flags]   (loadtest COMMAND --help for its flags)")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+}

@@ -1,0 +1,217 @@
+package scenario
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"scalelab/loadtest/manifest"
+	"scalelab/loadtest/result"
+)
+
+// MatrixOptions say what to run and where its runs go.
+type MatrixOptions struct {
+	Options
+	Configs   []*manifest.Config
+	Scenarios []Scenario
+	Vias      []string
+	// Parallel runs the configurations side by side, each on a platform of its own (the
+	// local lab can: its pods are processes on their own ports). The scenarios of one
+	// configuration always run one after the other.
+	Parallel bool
+	// Save writes one run into dir (report.WriteRun); dir is relative to the matrix's.
+	Save func(dir string, r *result.Run) error
+}
+
+// DefaultScenarios are the three the matrix shows unless told otherwise.
+var DefaultScenarios = []string{"scale-up", "scale-down", "rollout-restart"}
+
+// RunMatrix runs every configuration × scenario × path and judges the promises: a
+// configuration promising zero must lose nothing, and the control (promising nothing)
+// must lose something in every cell, or the testbed is blind. newPlatform gives a fresh
+// platform for each configuration (or, when not Parallel, may give the same one).
+func RunMatrix(ctx context.Context, newPlatform func() (Platform, error), o MatrixOptions) (*result.Matrix, error) {
+	m := &result.Matrix{
+		Schema:   result.SchemaVersion,
+		Started:  time.Now(),
+		Vias:     o.Vias,
+		Promises: map[string]result.Promise{},
+	}
+	for _, sc := range o.Scenarios {
+		m.Scenarios = append(m.Scenarios, sc.Name)
+	}
+	for _, cfg := range o.Configs {
+		m.Configs = append(m.Configs, cfg.Name)
+		m.Promises[cfg.Name] = cfg.Promise
+	}
+
+	// One lane per configuration, or, in parallel, per configuration and path: the
+	// scenarios of a lane run one after the other on the lane's own platform.
+	type lane struct {
+		cfg  *manifest.Config
+		vias []string
+	}
+	var lanes []lane
+	for _, cfg := range o.Configs {
+		if !o.Parallel {
+			lanes = append(lanes, lane{cfg, o.Vias})
+			continue
+		}
+		for _, via := range o.Vias {
+			lanes = append(lanes, lane{cfg, []string{via}})
+		}
+	}
+	cells := make([][]result.Cell, len(lanes))
+	var wg sync.WaitGroup
+	var mu sync.Mutex // guards m.Platform
+	runLane := func(i int, l lane) {
+		p, err := newPlatform()
+		if err != nil {
+			cells[i] = failedCells(l.cfg, o.Scenarios, l.vias, err)
+			return
+		}
+		defer p.Close()
+		mu.Lock()
+		m.Platform = p.Name()
+		mu.Unlock()
+		for _, sc := range o.Scenarios {
+			for _, via := range l.vias {
+				if ctx.Err() != nil {
+					return
+				}
+				cells[i] = append(cells[i], runCell(ctx, p, l.cfg, sc, via, o))
+			}
+		}
+	}
+	for i, l := range lanes {
+		if o.Parallel {
+			wg.Go(func() { runLane(i, l) })
+		} else {
+			runLane(i, l)
+		}
+	}
+	wg.Wait()
+	for _, c := range cells {
+		m.Cells = append(m.Cells, c...)
+	}
+	order := func(names []string, n string) int { return slices.Index(names, n) }
+	slices.SortStableFunc(m.Cells, func(a, b result.Cell) int {
+		return cmp.Or(
+			cmp.Compare(order(m.Configs, a.Config), order(m.Configs, b.Config)),
+			cmp.Compare(order(m.Scenarios, a.Scenario), order(m.Scenarios, b.Scenario)),
+			cmp.Compare(order(m.Vias, a.Via), order(m.Vias, b.Via)))
+	})
+	m.Wall = time.Since(m.Started)
+	judge(m)
+	return m, ctx.Err()
+}
+
+// runCell runs one scenario through one path and saves the run.
+func runCell(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, via string, o MatrixOptions) result.Cell {
+	start := time.Now()
+	so := o.Options
+	so.Via = via
+	cell := result.Cell{
+		Config: cfg.Name, Scenario: sc.Name, Via: via,
+		Dir:      filepath.Join(cfg.Name, sc.Name+"-"+via),
+		Expected: cfg.PromisesZero(sc.Name),
+	}
+	r, err := Run(ctx, p, cfg, sc, so)
+	cell.Wall = time.Since(start)
+	if r != nil {
+		cell.Requests, cell.Errors, cell.P99 = r.Requests, r.Errors, r.Latency.P99
+		cell.Overhead = r.Elapsed - so.Lead - so.Tail - ExpectedDelay(cfg, sc.Name)
+		if o.Save != nil {
+			if serr := o.Save(cell.Dir, r); serr != nil && err == nil {
+				err = serr
+			}
+		}
+	}
+	if err != nil {
+		cell.Error = err.Error()
+	}
+	return cell
+}
+
+func failedCells(cfg *manifest.Config, scs []Scenario, vias []string, err error) []result.Cell {
+	var out []result.Cell
+	for _, sc := range scs {
+		for _, via := range vias {
+			out = append(out, result.Cell{Config: cfg.Name, Scenario: sc.Name, Via: via, Error: err.Error()})
+		}
+	}
+	return out
+}
+
+// judge sets each cell's verdict and the matrix's problems. The control must lose requests
+// in every scenario, on at least one path: a scenario where it loses nothing anywhere is
+// one the testbed cannot see. One path alone may legitimately lose nothing — through a
+// Service, keep-alive connections stay pinned to the old pods, so a scale-up sends the
+// new pods no traffic at all.
+func judge(m *result.Matrix) {
+	controlLost := map[string]int{} // config/scenario → failed over all paths
+	for _, c := range m.Cells {
+		controlLost[c.Config+"/"+c.Scenario] += c.Errors.Total()
+	}
+	blind := map[string]bool{}
+	for i := range m.Cells {
+		c := &m.Cells[i]
+		failed := c.Errors.Total()
+		control := m.Promises[c.Config] == result.PromiseNothing
+		switch {
+		case c.Error != "":
+			c.Verdict = "error"
+			m.Problems = append(m.Problems, fmt.Sprintf("%s/%s via %s could not run: %s", c.Config, c.Scenario, c.Via, c.Error))
+		case c.Expected && failed > 0:
+			c.Verdict = "broken promise"
+			m.Problems = append(m.Problems, fmt.Sprintf("%s promises zero but lost %d of %d requests in %s via %s",
+				c.Config, failed, c.Requests, c.Scenario, c.Via))
+		case control && controlLost[c.Config+"/"+c.Scenario] == 0:
+			c.Verdict = "blind control"
+			if key := c.Config + "/" + c.Scenario; !blind[key] {
+				blind[key] = true
+				m.Problems = append(m.Problems, fmt.Sprintf("the control %s lost nothing in %s on any path: the testbed cannot see the failure",
+					c.Config, c.Scenario))
+			}
+		case c.Expected:
+			c.Verdict = "kept"
+		case failed == 0:
+			c.Verdict = "no loss"
+		default:
+			c.Verdict = "lost as expected"
+		}
+	}
+}
+
+// ExpectedDelay is how long the platform must take to settle after the scenario's action
+// by the configuration's own timings; what a cell takes beyond it (and beyond the lead
+// and tail) is the testbed's overhead.
+func ExpectedDelay(cfg *manifest.Config, scenario string) time.Duration {
+	startup, _ := cfg.HelloDuration("startup-delay")
+	if cfg.Container.ReadinessProbe == nil {
+		startup = 0 // nothing waits for it: the pod is ready when it starts
+	}
+	shutdown, _ := cfg.HelloDuration("shutdown-delay")
+	stop := shutdown
+	if ps, err := cfg.PreStop(); err == nil {
+		stop += ps.Sleep
+	}
+	switch scenario {
+	case "scale-up":
+		return startup
+	case "scale-down":
+		return stop
+	case "delete-pod":
+		return max(startup, stop)
+	case "rollout-restart":
+		surge, unavailable := cfg.Strategy()
+		step := max(surge, unavailable, 1)
+		waves := (cfg.Replicas() + step - 1) / step
+		return time.Duration(waves)*startup + stop
+	}
+	return 0
+}

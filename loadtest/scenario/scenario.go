@@ -1,0 +1,192 @@
+// Package scenario runs the lessons: deploy a configuration on a platform, put it under
+// constant load, do what a Kubernetes user does (scale up, scale down, rollout restart,
+// delete a pod), wait until the platform has settled, keep the load on for a tail, and
+// return what the attack measured with the platform's own events on its timeline.
+// A matrix is every configuration × every scenario × every path, with a verdict.
+package scenario
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"scalelab/loadtest/attack"
+	"scalelab/loadtest/manifest"
+	"scalelab/loadtest/result"
+)
+
+// Scenario is one lesson: a starting shape and an action taken under load.
+type Scenario struct {
+	Name string
+	Doc  string
+	// Replicas is how many replicas run before the action; 0: the configuration's own.
+	Replicas func(cfg *manifest.Config) int32
+	// Act is what happens under load.
+	Act func(ctx context.Context, p Platform, cfg *manifest.Config) error
+}
+
+// Scenarios are the lessons, in the order the matrix shows them.
+func Scenarios() []Scenario {
+	return []Scenario{
+		{
+			Name:     "scale-up",
+			Doc:      "1 replica, then scaled up: do new pods get traffic before they can answer?",
+			Replicas: func(*manifest.Config) int32 { return 1 },
+			Act: func(ctx context.Context, p Platform, cfg *manifest.Config) error {
+				return p.Scale(ctx, max(cfg.Replicas(), 2))
+			},
+		},
+		{
+			Name: "scale-down",
+			Doc:  "scaled down to 1 replica: do the removed pods stop before the proxies stop sending?",
+			Act: func(ctx context.Context, p Platform, _ *manifest.Config) error {
+				return p.Scale(ctx, 1)
+			},
+		},
+		{
+			Name: "rollout-restart",
+			Doc:  "kubectl rollout restart: every pod replaced, new ones starting while old ones stop",
+			Act: func(ctx context.Context, p Platform, _ *manifest.Config) error {
+				return p.Restart(ctx)
+			},
+		},
+		{
+			Name: "delete-pod",
+			Doc:  "kubectl delete pod while requests are in flight: do they complete?",
+			Act: func(ctx context.Context, p Platform, _ *manifest.Config) error {
+				_, err := p.DeletePod(ctx)
+				return err
+			},
+		},
+	}
+}
+
+// Lookup finds a scenario by name.
+func Lookup(name string) (Scenario, error) {
+	var names []string
+	for _, s := range Scenarios() {
+		if s.Name == name {
+			return s, nil
+		}
+		names = append(names, s.Name)
+	}
+	return Scenario{}, fmt.Errorf("unknown scenario %q (known: %s)", name, strings.Join(names, ", "))
+}
+
+// Options shape the load of a scenario.
+type Options struct {
+	Via       string        // ViaService or ViaIngress
+	Rate      int           // requests per second
+	KeepAlive bool          // reuse connections, as most clients do
+	Lead      time.Duration // load before the action
+	Tail      time.Duration // load after the platform has settled
+	Timeout   time.Duration // per request; 0: the request delay + 10 s
+	Settle    time.Duration // how long the platform may take to settle
+	Interval  time.Duration // timeline slot
+	Progress  io.Writer     // live progress of the attack; nil: none
+}
+
+// Run deploys cfg on p, runs the scenario under load and returns the measured run. The
+// error is for what kept the scenario from running; lost requests are in the Run.
+func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o Options) (*result.Run, error) {
+	if err := p.Deploy(ctx, cfg); err != nil {
+		return nil, fmt.Errorf("deploy %s: %w", cfg.Name, err)
+	}
+	replicas := cfg.Replicas()
+	if sc.Replicas != nil {
+		replicas = sc.Replicas(cfg)
+		if err := p.Scale(ctx, replicas); err != nil {
+			return nil, err
+		}
+		if err := settle(ctx, p, o.Settle); err != nil {
+			return nil, err
+		}
+	}
+	target, err := p.Target(o.Via)
+	if err != nil {
+		return nil, err
+	}
+	warmCtx, cancel := context.WithTimeout(ctx, cmp.Or(o.Settle, 5*time.Minute))
+	defer cancel()
+	if err := warmUp(warmCtx, target, 5*int(replicas)); err != nil {
+		return nil, err
+	}
+	timeout := o.Timeout
+	if timeout == 0 {
+		d, _ := cfg.HelloDuration("request-delay")
+		timeout = d + 10*time.Second
+	}
+
+	log := result.NewLog(time.Now())
+	p.Observe(log)
+	defer p.Observe(nil)
+	stop := make(chan struct{})
+	type outcome struct {
+		run *result.Run
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		r, err := attack.Run(ctx, attack.Options{
+			Target: target, Rate: o.Rate, KeepAlive: o.KeepAlive, Timeout: timeout,
+			Interval: o.Interval, Log: log, Stop: stop, Progress: o.Progress,
+			Meta: map[string]string{"platform": p.Name(), "config": cfg.Name, "scenario": sc.Name, "via": o.Via},
+		})
+		done <- outcome{r, err}
+	}()
+
+	actErr := act(ctx, p, cfg, sc, o, log)
+	close(stop)
+	out := <-done
+	if out.err != nil {
+		return nil, fmt.Errorf("attack: %w", out.err)
+	}
+	if actErr != nil && ctx.Err() == nil {
+		return out.run, actErr
+	}
+	return out.run, nil
+}
+
+// act is the scenario's part while the load runs: lead, action, settle, tail.
+func act(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o Options, log *result.Log) error {
+	if !sleep(ctx, o.Lead) {
+		return ctx.Err()
+	}
+	log.Add(result.EventPhase, sc.Name, sc.Doc)
+	if err := sc.Act(ctx, p, cfg); err != nil {
+		return fmt.Errorf("%s: %w", sc.Name, err)
+	}
+	if err := settle(ctx, p, o.Settle); err != nil {
+		return err
+	}
+	log.Add(result.EventPhase, "settled", "")
+	sleep(ctx, o.Tail)
+	return nil
+}
+
+func settle(ctx context.Context, p Platform, limit time.Duration) error {
+	if limit > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, limit)
+		defer cancel()
+	}
+	if err := p.Settle(ctx); err != nil {
+		return fmt.Errorf("settle: %w", err)
+	}
+	return nil
+}
+
+// sleep waits d, or less when ctx ends first; it reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

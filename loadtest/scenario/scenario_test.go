@@ -1,0 +1,123 @@
+package scenario
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"scalelab/loadtest/manifest"
+	"scalelab/loadtest/result"
+)
+
+func TestJudge(t *testing.T) {
+	t.Parallel()
+	lost := func(n int) result.Counts { return result.Counts{result.HTTP502: n} }
+	tests := []struct {
+		name     string
+		cells    []result.Cell
+		verdicts []string
+		problems int
+	}{
+		{"control loses on one path: seen", []result.Cell{
+			{Config: "naive", Scenario: "scale-up", Via: "service"},
+			{Config: "naive", Scenario: "scale-up", Via: "ingress", Errors: lost(66)},
+		}, []string{"no loss", "lost as expected"}, 0},
+		{"control loses nowhere: blind, said once", []result.Cell{
+			{Config: "naive", Scenario: "scale-up", Via: "service"},
+			{Config: "naive", Scenario: "scale-up", Via: "ingress"},
+		}, []string{"blind control", "blind control"}, 1},
+		{"zero promised and kept", []result.Cell{
+			{Config: "graceful", Scenario: "rollout-restart", Via: "ingress", Expected: true},
+		}, []string{"kept"}, 0},
+		{"zero promised and broken", []result.Cell{
+			{Config: "graceful", Scenario: "rollout-restart", Via: "ingress", Expected: true, Errors: lost(1), Requests: 1700},
+		}, []string{"broken promise"}, 1},
+		{"a cell that could not run", []result.Cell{
+			{Config: "graceful", Scenario: "scale-up", Via: "ingress", Error: "deploy: boom"},
+		}, []string{"error"}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := &result.Matrix{Cells: tt.cells, Promises: map[string]result.Promise{
+				"naive": result.PromiseNothing, "graceful": result.PromiseZero}}
+			judge(m)
+			var got []string
+			for _, c := range m.Cells {
+				got = append(got, c.Verdict)
+			}
+			if !slices.Equal(got, tt.verdicts) || len(m.Problems) != tt.problems {
+				t.Errorf("verdicts %q, problems %q; want %q and %d problem(s)", got, m.Problems, tt.verdicts, tt.problems)
+			}
+		})
+	}
+}
+
+func TestExpectedDelayFollowsTheOverlays(t *testing.T) {
+	t.Parallel()
+	graceful, err := manifest.Render("../../k8s/fast/graceful")
+	if err != nil {
+		t.Fatal(err)
+	}
+	naive, err := manifest.Render("../../k8s/fast/naive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	startup, _ := graceful.HelloDuration("startup-delay")
+	shutdown, _ := graceful.HelloDuration("shutdown-delay")
+	if startup == 0 || shutdown == 0 {
+		t.Fatalf("fast graceful has startup %s, shutdown %s: the test needs both", startup, shutdown)
+	}
+	if got := ExpectedDelay(graceful, "scale-up"); got != startup {
+		t.Errorf("graceful scale-up: %s, want the startup delay %s", got, startup)
+	}
+	if got := ExpectedDelay(graceful, "scale-down"); got != shutdown {
+		t.Errorf("graceful scale-down: %s, want the shutdown delay %s", got, shutdown)
+	}
+	if got := ExpectedDelay(naive, "scale-up"); got != 0 {
+		t.Errorf("naive scale-up: %s, want 0 (no readiness probe waits for the startup)", got)
+	}
+}
+
+func TestWarmUpWaitsForConsecutiveAnswers(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if calls.Add(1) <= 3 { // still starting
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+		}
+	}))
+	t.Cleanup(ts.Close)
+	if err := warmUp(context.Background(), ts.URL, 5); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Load(); n != 8 {
+		t.Errorf("%d requests, want 3 failures + 5 answers", n)
+	}
+
+	never := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "no", http.StatusBadGateway)
+	}))
+	t.Cleanup(never.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := warmUp(ctx, never.URL, 5); err == nil || !strings.Contains(err.Error(), "502 Bad Gateway") {
+		t.Errorf("err %v, want one naming the last answer", err)
+	}
+}
+
+func TestLookup(t *testing.T) {
+	t.Parallel()
+	for _, name := range append(DefaultScenarios, "delete-pod") {
+		if _, err := Lookup(name); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := Lookup("scale-sideways"); err == nil || !strings.Contains(err.Error(), "known: scale-up") {
+		t.Errorf("err %v, want the known names", err)
+	}
+}
