@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"net"
 	"slices"
@@ -58,7 +59,9 @@ func encode(n uint64) string {
 // newReplicaSetLocked starts a generation of spec; gen tells restarts of one spec apart
 // (the restartedAt annotation changes the template, so its hash).
 func (l *Lab) newReplicaSetLocked(spec *podSpec, gen int) *replicaSet {
-	rs := &replicaSet{name: fmt.Sprintf("%s-%s", spec.deployment, encode(uint64(spec.fingerprint)<<8|uint64(gen&0xff))), spec: spec}
+	h := fnv.New32a()
+	fmt.Fprintf(h, "%d/%d", spec.fingerprint, gen)
+	rs := &replicaSet{name: spec.deployment + "-" + encode(uint64(h.Sum32())), spec: spec}
 	l.sets = append(l.sets, rs)
 	l.current = rs
 	return rs

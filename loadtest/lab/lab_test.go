@@ -67,7 +67,7 @@ func TestScaleUpNeedsReadiness(t *testing.T) {
 			deploy(t, l, cfg)
 			time.Sleep(2500 * time.Millisecond) // without a probe, "ready" came before hello listened
 			stop := make(chan struct{})
-			ld := startLoad(t, l, scenario.ViaIngress, stop)
+			ld := startLoad(t, l, scenario.ViaIngress, true, stop)
 			if err := l.Scale(t.Context(), 2); err != nil {
 				t.Fatal(err)
 			}

@@ -87,6 +87,8 @@ func config(name string, replicas int32, args []string, mods ...func(*appsv1.Dep
 	return &manifest.Config{Name: name, Dir: "k8s/test/" + name, Deployment: d, Container: c}
 }
 
+var intstrHTTP = intstr.FromString("http")
+
 // httpProbe is an httpGet probe of path on the named port, every second.
 func httpProbe(path string, initialDelay, failure int32) *corev1.Probe {
 	return &corev1.Probe{
@@ -131,8 +133,7 @@ func settle(t *testing.T, l *lab.Lab) {
 	}
 }
 
-// load sends GETs one after another (a keep-alive client, as the attack uses) to the
-// path's target until stop is closed, and counts the answers: "200", "502", ... or "error".
+// load sends GETs one after another to the path's target until stop is closed, and counts the answers: "200", "502", ... or "error".
 type load struct {
 	mu     sync.Mutex
 	counts map[string]int
@@ -140,14 +141,14 @@ type load struct {
 	done   chan struct{}
 }
 
-func startLoad(t *testing.T, l *lab.Lab, via string, stop <-chan struct{}) *load {
+func startLoad(t *testing.T, l *lab.Lab, via string, keepAlive bool, stop <-chan struct{}) *load {
 	t.Helper()
 	target, err := l.Target(via)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ld := &load{counts: map[string]int{}, pods: map[string]int{}, done: make(chan struct{})}
-	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4, DisableKeepAlives: !keepAlive}}
 	t.Cleanup(client.CloseIdleConnections)
 	go func() {
 		defer close(ld.done)
