@@ -26,6 +26,7 @@ func commands() []command {
 		{"report", "render a saved run again: loadtest report DIR", runReport},
 		{"scenario", "deploy a configuration, load it while it scales or rolls, report", runScenario},
 		{"matrix", "every configuration × scenario × path, with a verdict", runMatrix},
+		{"compare", "two saved matrices side by side: the lab against a cluster", runCompare},
 		{"check", "lint an overlay against the zero-downtime rules: loadtest check OVERLAY", runCheck},
 	}
 }
