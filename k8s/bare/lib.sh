@@ -53,25 +53,40 @@ start() {
   log "started $name (pid $!, log $STATE_DIR/logs/$name.log)"
 }
 
-# stop NAME [GRACE_SECONDS] — SIGTERM the recorded process if it is still the one recorded
-# (same executable), SIGKILL after the grace time; forget it. A no-op when nothing is recorded.
+# stop GRACE_SECONDS NAME... — SIGTERM each recorded process that is still the one recorded
+# (same executable), all at once; SIGKILL those alive after the grace time; forget them.
+# A no-op for names with nothing recorded.
 stop() {
-  local name=$1 grace=${2:-10} f=$STATE_DIR/pids/$1 pid exe i
-  [[ -f $f ]] || return 0
-  read -r pid exe <"$f"
-  if [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == "$exe"* ]]; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < grace * 10; i++)); do
-      [[ -d /proc/$pid ]] || break
-      sleep 0.1
-    done
-    if [[ -d /proc/$pid ]]; then
-      log "$name (pid $pid) still running after ${grace}s: SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
+  local grace=$1 name pid exe i
+  shift
+  local -A pids=()
+  for name in "$@"; do
+    [[ -f $STATE_DIR/pids/$name ]] || continue
+    read -r pid exe <"$STATE_DIR/pids/$name"
+    if [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == "$exe"* ]]; then
+      kill -TERM "$pid" 2>/dev/null && pids[$name]=$pid
     fi
-    log "stopped $name (pid $pid)"
-  fi
-  rm -f "$f"
+    rm -f "$STATE_DIR/pids/$name"
+  done
+  for ((i = 0; i < grace * 10; i++)); do
+    for name in "${!pids[@]}"; do alive "${pids[$name]}" || { log "stopped $name (pid ${pids[$name]})"; unset "pids[$name]"; }; done
+    ((${#pids[@]})) || return 0
+    sleep 0.1
+  done
+  for name in "${!pids[@]}"; do
+    log "$name (pid ${pids[$name]}) still running after ${grace}s: SIGKILL"
+    kill -KILL "${pids[$name]}" 2>/dev/null || true
+  done
+  sleep 0.5
+}
+
+# alive PID — does the process exist and has not exited? (An exited daemon stays a zombie
+# until whatever adopted it reaps it, which may take a while.)
+alive() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [[ ${stat%% *} != Z ]]
 }
 
 # running NAME — is the recorded process alive?

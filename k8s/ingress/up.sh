@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# up.sh — install Skipper, scalelab's ingress controller, into the current kind or minikube
+# cluster: the pinned build (k8s/bare/build.sh skipper) in an image written without Docker
+# (k8s/image), loaded into the cluster, then the manifests beside this script. The bare
+# cluster runs the same build on the host instead (k8s/bare/up.sh).
+set -euo pipefail
+. "$(dirname "$0")/../bare/lib.sh"
+INGRESS_DIR=$BARE_DIR/../ingress
+tag=scalelab/skipper:$SKIPPER_VERSION
+tar=$REPO_DIR/bin/skipper-image.tar
+
+ctx=$(command kubectl config current-context) || die "no current kubectl context"
+case $ctx in
+  kind-*) load=(kind load image-archive --name "${ctx#kind-}") host=127.0.0.1 ;; # k8s/kind.yaml maps 30081
+  minikube) load=(minikube image load) host=$(minikube ip) ;;
+  *) echo "ingress-up: context $ctx is neither kind-* nor minikube; load $tar into it yourself, then: kubectl apply -k k8s/ingress" >&2; exit 2 ;;
+esac
+
+"$BARE_DIR/build.sh" skipper
+mkdir -p "$REPO_DIR/bin"
+(cd "$REPO_DIR" && go run ./k8s/image -binary "$SKIPPER_BIN/skipper" -tag "$tag" -entrypoint skipper \
+  -user 65532:65532 -expose 9999/tcp -o "$tar")
+"${load[@]}" "$tar"
+command kubectl apply -k "$INGRESS_DIR"
+command kubectl -n skipper rollout status deploy/skipper --timeout=180s
+echo "INGRESS_URL=http://$host:30081"
