@@ -199,7 +199,7 @@ func TestAgainstHello(t *testing.T) {
 	}
 }
 
-func buildHello(t *testing.T) string {
+func buildHello(t testing.TB) string {
 	t.Helper()
 	goBin, err := exec.LookPath("go")
 	if err != nil {
@@ -215,7 +215,7 @@ func buildHello(t *testing.T) string {
 
 // startHello runs hello on a free loopback port and returns its pid and address,
 // which hello logs (JSON, on stderr) once it listens.
-func startHello(t *testing.T, bin string, flags ...string) (int, string) {
+func startHello(t testing.TB, bin string, flags ...string) (int, string) {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"--addr", "127.0.0.1:0"}, flags...)...)
 	cmd.Env = append(os.Environ(), "POD_NAME=hello-test")
