@@ -24,7 +24,7 @@ func Markdown(r *result.Run) Reporter {
 			}
 		}
 		fmt.Fprintf(&b, "## %s%s\n\n", mark, Verdict(r))
-		fmt.Fprintf(&b, "`%s %s` at %g requests/s (%.2f sent) for %s, ran %s, keep-alive %s, started %s.\n\n",
+		fmt.Fprintf(&b, "`%s %s` at %g requests/s (%.2f sent) %s, ran %s, keep-alive %s, started %s.\n\n",
 			r.Method, r.Target, r.Rate, r.AchievedRate, duration(r.Duration), r.Elapsed.Round(time.Millisecond),
 			onOff(r.KeepAlive), r.Started.UTC().Format(time.RFC3339))
 		if len(r.Meta) > 0 {

@@ -17,7 +17,7 @@ func Text(r *result.Run) Reporter {
 		w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 		fmt.Fprintf(w, "%s\n\n", Verdict(r))
 		fmt.Fprintf(w, "target\t%s %s\tkeep-alive %s\n", r.Method, r.Target, onOff(r.KeepAlive))
-		fmt.Fprintf(w, "rate\t%g/s asked, %.2f/s sent\tfor %s, ran %s\n", r.Rate, r.AchievedRate,
+		fmt.Fprintf(w, "rate\t%g/s asked, %.2f/s sent\t%s, ran %s\n", r.Rate, r.AchievedRate,
 			duration(r.Duration), r.Elapsed.Round(time.Millisecond))
 		fmt.Fprintf(w, "started\t%s\t\n", r.Started.UTC().Format(time.RFC3339))
 		for _, k := range slices.Sorted(maps.Keys(r.Meta)) {
@@ -73,12 +73,12 @@ func okFail(ok bool) string {
 	return "FAIL"
 }
 
-// duration is the asked-for duration; 0 means the attack ran until stopped.
+// duration says how long the attack was asked to run: "for 60s", or "until stopped" for 0.
 func duration(d time.Duration) string {
 	if d == 0 {
 		return "until stopped"
 	}
-	return d.String()
+	return "for " + d.String()
 }
 
 func share(n, of int) string {
