@@ -148,7 +148,8 @@ func startLoad(t *testing.T, l *lab.Lab, via string, keepAlive bool, stop <-chan
 		t.Fatal(err)
 	}
 	ld := &load{counts: map[string]int{}, pods: map[string]int{}, done: make(chan struct{})}
-	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4, DisableKeepAlives: !keepAlive}}
+	client := newClient()
+	client.Transport.(*http.Transport).DisableKeepAlives = !keepAlive
 	t.Cleanup(client.CloseIdleConnections)
 	go func() {
 		defer close(ld.done)
@@ -166,6 +167,10 @@ func startLoad(t *testing.T, l *lab.Lab, via string, keepAlive bool, stop <-chan
 		}
 	}()
 	return ld
+}
+
+func newClient() *http.Client {
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
 }
 
 func get(client *http.Client, target string) (key, pod string) {

@@ -103,6 +103,11 @@ func (p *pod) run() {
 	}
 	var backoff time.Duration
 	for id := 1; p.ctx.Err() == nil; id++ {
+		select {
+		case <-p.deleted:
+			return // deleted while its container was being restarted
+		default:
+		}
 		c, err := p.startContainer(id, out)
 		if err != nil {
 			p.lab.event(kindPod, p.name+" failed to start", err.Error())
