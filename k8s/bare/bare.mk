@@ -27,3 +27,7 @@ bare-gen: ## regenerate the tools modules (k8s/bare/kube, k8s/bare/skipper) from
 .PHONY: ingress-up
 ingress-up: ## Skipper into the current kind/minikube cluster (image written without Docker), on :30081
 	k8s/ingress/up.sh
+
+.PHONY: bare-smoke
+bare-smoke: ## bare-up, hello on ClusterIP, NodePort and ingress, bare-down, host unchanged (PASS/FAIL lines)
+	$(BARE)/smoke.sh
