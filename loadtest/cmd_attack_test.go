@@ -245,3 +245,49 @@ func startHello(t testing.TB, bin string, flags ...string) (int, string) {
 	}
 	return 0, ""
 }
+
+// TestCtrlCWritesTheReport sends a real SIGINT to a loadtest process in the middle
+// of an attack: it stops, writes the report of what it measured, and judges it.
+func TestCtrlCWritesTheReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs loadtest")
+	}
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "loadtest")
+	if out, err := exec.Command("go", "build", "-o", bin, "scalelab/loadtest").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	cmd := exec.Command(bin, "attack", "--target", server(t, http.StatusOK), "--rate", "50",
+		"--duration", "1m", "--out", dir)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(700 * time.Millisecond)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("exit: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("still running 30s after SIGINT\n%s", stderr.String())
+	}
+	r, err := report.ReadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Interrupted || r.Requests == 0 || r.Elapsed > 20*time.Second || len(r.Gates) == 0 {
+		t.Errorf("saved run: interrupted %v, %d requests in %s, gates %v", r.Interrupted, r.Requests, r.Elapsed, r.Gates)
+	}
+	if !strings.Contains(stderr.String(), "interrupt: stopping, writing the report") {
+		t.Errorf("stderr: %s", stderr.String())
+	}
+}

@@ -151,7 +151,7 @@ func Run(ctx context.Context, o Options) (*result.Run, error) {
 	progressEnded := make(chan struct{})
 	if o.Progress != nil {
 		go func() {
-			newProgress(o.Progress, log, began, &totals).run(progressDone)
+			newProgress(o.Progress, log, began, o.Duration, &totals).run(progressDone)
 			close(progressEnded)
 		}()
 	} else {

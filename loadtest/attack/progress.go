@@ -27,11 +27,12 @@ type progress struct {
 	every  time.Duration
 	log    *result.Log
 	began  time.Time
+	total  time.Duration // the attack's duration; 0: until stopped
 	totals *counters
 }
 
-func newProgress(w io.Writer, log *result.Log, began time.Time, c *counters) *progress {
-	p := &progress{w: w, log: log, began: began, totals: c, every: 5 * time.Second}
+func newProgress(w io.Writer, log *result.Log, began time.Time, total time.Duration, c *counters) *progress {
+	p := &progress{w: w, log: log, began: began, total: total, totals: c, every: 5 * time.Second}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		p.tty, p.every = true, 250*time.Millisecond
 	}
@@ -65,12 +66,15 @@ func (p *progress) print(last bool) {
 	}
 }
 
-// line is "12.3s  199.8/s  ok 2460  errors 3  last: 10.0s command kubectl ...".
+// line is "12.3s/60s  199.8/s  ok 2460  errors 3  last: 10.0s command kubectl ...".
 func (p *progress) line(elapsed time.Duration) string {
 	n, ok := p.totals.requests.Load(), p.totals.ok.Load()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%6.1fs  %7.1f/s  ok %d  errors %d", elapsed.Seconds(),
-		float64(n)/max(elapsed.Seconds(), 1e-9), ok, n-ok)
+	fmt.Fprintf(&b, "%6.1fs", elapsed.Seconds())
+	if p.total > 0 {
+		fmt.Fprintf(&b, "/%s", p.total)
+	}
+	fmt.Fprintf(&b, "  %7.1f/s  ok %d  errors %d", float64(n)/max(elapsed.Seconds(), 1e-9), ok, n-ok)
 	if ev := p.log.Events(); len(ev) > 0 {
 		e := ev[len(ev)-1]
 		fmt.Fprintf(&b, "  last: %.1fs %s %s", e.At.Seconds(), e.Kind, firstLine(e.Name, 40))

@@ -44,9 +44,13 @@ const okColor = "#16a34a"
 // The geometry of the timeline, in SVG units.
 const (
 	svgW, left, right = 960.0, 64.0, 20.0
-	top, okH, gapH    = 70.0, 170.0, 34.0
-	errH, bottom      = 100.0, 44.0
-	svgH              = top + okH + gapH + errH + bottom
+	top, okH, gapH    = 70.0, 150.0, 34.0
+	latH, errH        = 60.0, 100.0
+	latTop            = top + okH + gapH
+	errTop            = latTop + latH + gapH
+	axisY             = errTop + errH
+	bottom            = 44.0
+	svgH              = axisY + bottom
 	plotW             = svgW - left - right
 	minBar            = 3.0 // narrowest bar; more intervals than fit are merged
 )
@@ -62,9 +66,13 @@ func SVG(r *result.Run) Reporter {
 			svgW, svgH, svgW, svgH)
 		fmt.Fprintf(&b, `<rect width="%g" height="%g" fill="#fff"/>`+"\n", svgW, svgH)
 		fmt.Fprintf(&b, `<text x="%g" y="16" font-size="13" font-weight="bold">%s</text>`+"\n", left, esc(Verdict(r)))
-		p.panel(&b, top, okH, p.okMax, fmt.Sprintf("answered OK per %s", p.step))
-		p.panel(&b, top+okH+gapH, errH, p.errMax, fmt.Sprintf("failed per %s", p.step))
+		p.panel(&b, top, okH, p.okMax, fmt.Sprintf("answered OK per %s", p.step), count)
+		p.panel(&b, latTop, latH, float64(p.latMax), "p99 latency", func(v float64) string {
+			return Latency(time.Duration(v))
+		})
+		p.panel(&b, errTop, errH, p.errMax, fmt.Sprintf("failed per %s", p.step), count)
 		p.bars(&b)
+		p.latency(&b)
 		p.xAxis(&b)
 		p.events(&b, r.Events)
 		p.legend(&b)
@@ -80,6 +88,8 @@ type plot struct {
 	step          time.Duration // time per bucket
 	buckets       []result.Interval
 	okMax, errMax float64
+	p99           []time.Duration // per bucket: the highest p99 of its intervals
+	latMax        time.Duration
 	classes       []result.Class
 }
 
@@ -99,11 +109,15 @@ func newPlot(r *result.Run) *plot {
 	for i, in := range r.Timeline {
 		if i%k == 0 {
 			p.buckets = append(p.buckets, result.Interval{Start: in.Start, Errors: result.Counts{}})
+			p.p99 = append(p.p99, 0)
 		}
 		bk := &p.buckets[len(p.buckets)-1]
 		bk.OK += in.OK
 		bk.Errors.Add(in.Errors)
+		p.p99[len(p.p99)-1] = max(p.p99[len(p.p99)-1], in.P99)
+		p.latMax = max(p.latMax, in.P99)
 	}
+	p.latMax = time.Duration(niceCeil(float64(max(p.latMax, time.Millisecond))))
 	for _, bk := range p.buckets {
 		p.okMax = max(p.okMax, float64(bk.OK))
 		p.errMax = max(p.errMax, float64(bk.Errors.Total()))
@@ -119,20 +133,27 @@ func (p *plot) x(t time.Duration) float64 {
 	return left + plotW*float64(t-p.t0)/float64(span)
 }
 
-// panel draws a panel's frame, its title and three labelled grid lines.
-func (p *plot) panel(b *strings.Builder, y0, h, vmax float64, title string) {
+// count labels an axis of request counts: whole numbers only.
+func count(v float64) string {
+	if v != math.Trunc(v) {
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// panel draws a panel's frame, its title and three grid lines, labelled by label.
+func (p *plot) panel(b *strings.Builder, y0, h, vmax float64, title string, label func(float64) string) {
 	fmt.Fprintf(b, `<text x="%g" y="%g" fill="#333">%s</text>`+"\n", left, y0-6, esc(title))
 	for i := 0; i <= 2; i++ {
 		y := y0 + h - h*float64(i)/2
 		fmt.Fprintf(b, `<line x1="%g" y1="%.1f" x2="%g" y2="%.1f" stroke="#e5e7eb"/>`+"\n", left, y, svgW-right, y)
-		if v := vmax * float64(i) / 2; v == math.Trunc(v) { // counts: whole numbers only
-			fmt.Fprintf(b, `<text x="%g" y="%.1f" text-anchor="end" fill="#555">%g</text>`+"\n", left-6, y+4, v)
+		if l := label(vmax * float64(i) / 2); l != "" {
+			fmt.Fprintf(b, `<text x="%g" y="%.1f" text-anchor="end" fill="#555">%s</text>`+"\n", left-6, y+4, l)
 		}
 	}
 }
 
 func (p *plot) bars(b *strings.Builder) {
-	errTop := top + okH + gapH
 	for _, bk := range p.buckets {
 		x0, x1 := p.x(bk.Start), p.x(bk.Start+p.step)
 		w := max(x1-x0-0.5, 0.5)
@@ -152,8 +173,22 @@ func (p *plot) bars(b *strings.Builder) {
 	}
 }
 
+// latency draws the p99 of each bucket as one line.
+func (p *plot) latency(b *strings.Builder) {
+	if len(p.p99) == 0 {
+		return
+	}
+	var pts []string
+	for i, bk := range p.buckets {
+		x := (p.x(bk.Start) + p.x(bk.Start+p.step)) / 2
+		y := latTop + latH - latH*float64(p.p99[i])/float64(p.latMax)
+		pts = append(pts, fmt.Sprintf("%.1f,%.1f", x, y))
+	}
+	fmt.Fprintf(b, `<polyline points="%s" fill="none" stroke="#334155" stroke-width="1.5"/>`+"\n", strings.Join(pts, " "))
+}
+
 func (p *plot) xAxis(b *strings.Builder) {
-	y := top + okH + gapH + errH
+	y := axisY
 	tick := niceCeil((p.t1 - p.t0).Seconds() / 8)
 	for s := math.Ceil(p.t0.Seconds()/tick) * tick; s <= p.t1.Seconds()+1e-9; s += tick {
 		x := p.x(time.Duration(s * float64(time.Second)))
@@ -183,7 +218,7 @@ func (p *plot) events(b *strings.Builder, events []result.Event) {
 		}
 		fmt.Fprintf(b, `<g><title>%s %s %s</title>`, Offset(e.At), esc(e.Kind), esc(e.Name))
 		fmt.Fprintf(b, `<line x1="%.1f" y1="%g" x2="%.1f" y2="%g" stroke="%s" stroke-dasharray="4 3"/>`,
-			x, ly+2, x, top+okH+gapH+errH, color)
+			x, ly+2, x, axisY, color)
 		fmt.Fprintf(b, `<text x="%.1f" y="%g" text-anchor="%s" fill="%s">%s</text></g>`+"\n",
 			x+2, ly, anchor, color, esc(Short(e.Name, 32)))
 	}
