@@ -96,6 +96,7 @@ node_up() {
 # ingress_up runs Skipper on loopback, reading Ingresses, Services and EndpointSlices through
 # `kubectl proxy` (it has no kubeconfig support) and routing to pod IPs.
 ingress_up() {
+  kubectl apply -f "$REPO_DIR/k8s/ingress/ingressclass.yaml" >/dev/null
   start kubectl-proxy "$KUBE_BIN/kubectl" --kubeconfig "$STATE_DIR/admin.kubeconfig" proxy \
     --address 127.0.0.1 --port "$PROXY_PORT" --accept-hosts '^(localhost|127\.0\.0\.1)$'
   wait_for "kubectl proxy serving" 30 kubectl-proxy curl -fsS "http://127.0.0.1:$PROXY_PORT/readyz"
@@ -103,7 +104,8 @@ ingress_up() {
     -support-listener "127.0.0.1:$INGRESS_SUPPORT_PORT" \
     -kubernetes -kubernetes-url "http://127.0.0.1:$PROXY_PORT" -kubernetes-ingress-class '^skipper$' \
     -enable-kubernetes-endpointslices -wait-for-healthcheck-interval 0
-  wait_for "skipper serving" 60 skipper curl -fsS -o /dev/null "http://127.0.0.1:$INGRESS_SUPPORT_PORT/metrics"
+  # Skipper answers its health check route once it has loaded the routes from the API.
+  wait_for "skipper routing from the API" 60 skipper curl -fsS -o /dev/null "http://127.0.0.1:$INGRESS_PORT/kube-system/healthz"
 }
 
 main() {
