@@ -121,14 +121,36 @@ func Windows(r *result.Run) []Window {
 		out = append(out, w)
 	}
 	for i := range out {
-		for j := range r.Events {
-			e := &r.Events[j]
-			if e.At < out[i].To && e.Kind != result.EventPhase && e.At <= out[i].From+r.Interval {
-				out[i].After = e
-			}
-		}
+		out[i].After = cause(r, out[i])
 	}
 	return out
+}
+
+// cause is the last event before w's first failure: a command, an action or a pod or
+// endpoint transition; a phase of the run only when there is none of those.
+func cause(r *result.Run, w Window) *result.Event {
+	var last, lastPhase *result.Event
+	for j := range r.Events {
+		e := &r.Events[j]
+		switch {
+		case e.At >= w.To || e.At > w.From+r.Interval:
+		case e.Kind == result.EventPhase:
+			lastPhase = later(lastPhase, e)
+		default:
+			last = later(last, e)
+		}
+	}
+	if last == nil {
+		return lastPhase
+	}
+	return last
+}
+
+func later(a, b *result.Event) *result.Event {
+	if a == nil || b.At >= a.At {
+		return b
+	}
+	return a
 }
 
 // Cause says which event a window followed and how long after: `0.250s after command

@@ -115,6 +115,11 @@ func TestWindows(t *testing.T) {
 	if w := ws[1]; w.From != 2750*time.Millisecond || w.After == nil || w.After.Name != "hello-a gone" {
 		t.Errorf("second window %+v", w)
 	}
+	// Failures right at the start follow only the attack's own start phase.
+	r.Timeline[0].Errors = result.Counts{result.Refused: 1}
+	if w := Windows(r)[0]; w.After == nil || w.After.Name != "attack start" {
+		t.Errorf("window at the start: %+v", w)
+	}
 	if Windows(&result.Run{Interval: time.Second}) != nil {
 		t.Error("a run without failures has a window")
 	}

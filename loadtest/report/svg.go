@@ -198,29 +198,48 @@ func (p *plot) xAxis(b *strings.Builder) {
 }
 
 // events draws each event inside the plotted span as a dashed line with a short
-// label; labels take turns on three rows so that close events stay readable.
+// label; labels take turns on three rows so that close events stay readable. Pod and
+// endpoint transitions, many in a rollout, are labelled only when few; each line has
+// the whole event as its tooltip.
 func (p *plot) events(b *strings.Builder, events []result.Event) {
-	row := 0
+	var shown []result.Event
+	transitions := 0
 	for _, e := range events {
-		if e.Kind == result.EventPhase || e.At < p.t0 || e.At > p.t1 {
-			continue
+		if e.At >= p.t0 && e.At <= p.t1 {
+			shown = append(shown, e)
+			if e.Kind == result.EventPod || e.Kind == result.EventEndpoint {
+				transitions++
+			}
 		}
+	}
+	labelTransitions := transitions <= 9
+	row := 0
+	for _, e := range shown {
 		x := p.x(e.At)
-		color := "#1e3a8a"
-		if e.Kind == result.EventPod || e.Kind == result.EventEndpoint {
-			color = "#64748b"
-		}
-		ly := 32 + 12*float64(row%3)
-		row++
-		anchor := "start"
-		if x > svgW-200 {
-			anchor = "end"
+		color, label := "#1e3a8a", true
+		switch e.Kind {
+		case result.EventPod, result.EventEndpoint:
+			color, label = "#64748b", labelTransitions
+		case result.EventPhase:
+			color = "#94a3b8"
 		}
 		fmt.Fprintf(b, `<g><title>%s %s %s</title>`, Offset(e.At), esc(e.Kind), esc(e.Name))
+		ly := 32 + 12*float64(row%3)
+		if !label {
+			ly = top - 8
+		}
 		fmt.Fprintf(b, `<line x1="%.1f" y1="%g" x2="%.1f" y2="%g" stroke="%s" stroke-dasharray="4 3"/>`,
 			x, ly+2, x, axisY, color)
-		fmt.Fprintf(b, `<text x="%.1f" y="%g" text-anchor="%s" fill="%s">%s</text></g>`+"\n",
-			x+2, ly, anchor, color, esc(Short(e.Name, 32)))
+		if label {
+			row++
+			anchor := "start"
+			if x > svgW-200 {
+				anchor = "end"
+			}
+			fmt.Fprintf(b, `<text x="%.1f" y="%g" text-anchor="%s" fill="%s">%s</text>`,
+				x+2, ly, anchor, color, esc(Short(e.Name, 32)))
+		}
+		b.WriteString("</g>\n")
 	}
 }
 
