@@ -57,9 +57,10 @@ test: ## unit and behaviour tests: real HTTP, real processes, real signals, race
 run: build ## run hello with the tutorial's timings (25 s startup, 5 s requests) on :8080
 	$(BIN)/hello --startup-delay 25s --request-delay 5s --shutdown-delay 5s --log-format text
 
-bench: tools ## hello's middleware against a bare net/http handler: req/s and p99, one run
+bench: tools ## hello's middleware vs a bare handler; the harness vs the vegeta CLI (rate, CPU/request)
 	$(GO) test -run '^$$' -bench Serve -benchtime 20000x -count 8 . | tee $(BIN)/bench-serve.txt
 	$(BIN)/benchstat -col /handler $(BIN)/bench-serve.txt
+	$(GO) test -run '^$$' -bench AgainstVegeta -benchtime 1x ./loadtest
 
 image: build ## the hello image: docker build where an engine runs, else see image-tar
 	docker build -t scalelab/hello:dev .

@@ -13,7 +13,7 @@ func TestDisagreements(t *testing.T) {
 		return result.Cell{Config: cfg, Scenario: sc, Via: via, Errors: result.Counts{result.Reset: lost}, Error: err}
 	}
 	local := &result.Matrix{Cells: []result.Cell{
-		c("naive", "scale-up", "service", 0, ""),   // lab: keep-alive pins connections
+		c("naive", "scale-up", "service", 0, ""),    // lab: keep-alive pins connections
 		c("naive", "scale-down", "service", 30, ""), // both lose
 		c("graceful", "scale-down", "service", 0, ""),
 		c("probes", "rollout-restart", "ingress", 0, ""), // only the lab has it
