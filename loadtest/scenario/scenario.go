@@ -109,15 +109,15 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 	if err != nil {
 		return nil, err
 	}
-	warmCtx, cancel := context.WithTimeout(ctx, cmp.Or(o.Settle, 5*time.Minute))
-	defer cancel()
-	if err := warmUp(warmCtx, target, 5*int(replicas)); err != nil {
-		return nil, err
-	}
 	timeout := o.Timeout
 	if timeout == 0 {
 		d, _ := cfg.HelloDuration("request-delay")
 		timeout = d + 10*time.Second
+	}
+	warmCtx, cancel := context.WithTimeout(ctx, cmp.Or(o.Settle, 5*time.Minute))
+	defer cancel()
+	if err := warmUp(warmCtx, target, 5*int(replicas), timeout); err != nil {
+		return nil, err
 	}
 
 	log := result.NewLog(time.Now())

@@ -83,7 +83,7 @@ func TestExpectedDelayFollowsTheOverlays(t *testing.T) {
 	}
 }
 
-func TestWarmUpWaitsForConsecutiveAnswers(t *testing.T) {
+func TestWarmUpWaitsForAWholeRoundOfAnswers(t *testing.T) {
 	t.Parallel()
 	var calls atomic.Int32
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -92,11 +92,11 @@ func TestWarmUpWaitsForConsecutiveAnswers(t *testing.T) {
 		}
 	}))
 	t.Cleanup(ts.Close)
-	if err := warmUp(context.Background(), ts.URL, 5); err != nil {
+	if err := warmUp(context.Background(), ts.URL, 5, time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if n := calls.Load(); n != 8 {
-		t.Errorf("%d requests, want 3 failures + 5 answers", n)
+	if n := calls.Load(); n != 10 {
+		t.Errorf("%d requests, want a failed round of 5 (3 failures in it), then a clean one", n)
 	}
 
 	never := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -105,7 +105,7 @@ func TestWarmUpWaitsForConsecutiveAnswers(t *testing.T) {
 	t.Cleanup(never.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	if err := warmUp(ctx, never.URL, 5); err == nil || !strings.Contains(err.Error(), "502 Bad Gateway") {
+	if err := warmUp(ctx, never.URL, 5, time.Second); err == nil || !strings.Contains(err.Error(), "502 Bad Gateway") {
 		t.Errorf("err %v, want one naming the last answer", err)
 	}
 }
@@ -119,5 +119,20 @@ func TestLookup(t *testing.T) {
 	}
 	if _, err := Lookup("scale-sideways"); err == nil || !strings.Contains(err.Error(), "known: scale-up") {
 		t.Errorf("err %v, want the known names", err)
+	}
+}
+
+// Tutorial timings: every answer takes seconds. The warm-up must wait for slow answers, not
+// give up on them (it once timed out at 5 s against hello's 5 s requests, forever).
+func TestWarmUpWaitsForSlowAnswers(t *testing.T) {
+	t.Parallel()
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+	}))
+	t.Cleanup(slow.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := warmUp(ctx, slow.URL, 5, 5*time.Second); err != nil {
+		t.Fatal(err)
 	}
 }

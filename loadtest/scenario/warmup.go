@@ -4,33 +4,22 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 )
 
-// warmUp returns once target has answered 200 n times in a row, each on a new connection
-// so that the path's balancing spreads them over the pods. A platform's "ready" is not
-// "serving": a pod with no readiness probe is ready the moment it starts, while hello is
-// still warming up, and a load started then would blame the scenario for the deploy's loss.
-func warmUp(ctx context.Context, target string, n int) error {
-	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+// warmUp returns once a round of n concurrent requests to target has all been answered
+// 200, each on a new connection so that the path's balancing spreads them over the pods.
+// A platform's "ready" is not "serving": a pod with no readiness probe is ready the moment
+// it starts, while hello is still warming up, and a load started then would blame the
+// scenario for the deploy's loss. timeout bounds each request (hello's answers may be slow).
+func warmUp(ctx context.Context, target string, n int, timeout time.Duration) error {
+	client := &http.Client{Timeout: timeout, Transport: &http.Transport{DisableKeepAlives: true}}
 	defer client.CloseIdleConnections()
-	last := "no answer yet"
-	for ok := 0; ok < n; {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-		if err != nil {
-			return fmt.Errorf("warm up %s: %w", target, err)
-		}
-		resp, err := client.Do(req)
-		switch {
-		case err != nil:
-			last, ok = err.Error(), 0
-		case resp.StatusCode != http.StatusOK:
-			resp.Body.Close()
-			last, ok = resp.Status, 0
-		default:
-			resp.Body.Close()
-			ok++
-			continue
+	for {
+		last := round(ctx, client, target, n)
+		if last == "" {
+			return nil
 		}
 		select {
 		case <-ctx.Done():
@@ -38,5 +27,40 @@ func warmUp(ctx context.Context, target string, n int) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	return nil
+}
+
+// round sends n requests at once and returns what went wrong with one of them, "" if none.
+func round(ctx context.Context, client *http.Client, target string, n int) string {
+	var mu sync.Mutex
+	var failure string
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			why := get(ctx, client, target)
+			if why != "" {
+				mu.Lock()
+				failure = why
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return failure
+}
+
+// get returns "" for a 200, else what came back instead.
+func get(ctx context.Context, client *http.Client, target string) string {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return err.Error()
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err.Error()
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return resp.Status
+	}
+	return ""
 }
