@@ -42,6 +42,13 @@ node_ip() {
   ip -4 -o addr show scope global | awk -v b="$POD_BRIDGE" '$2 != b {sub(/\/.*/, "", $4); print $4; exit}'
 }
 
+# hello_nodeport prints the NodePort of the hello Service in k8s/base, read from the manifest.
+hello_nodeport() {
+  kubectl create -k "$REPO_DIR/k8s/base" --dry-run=client \
+    -o jsonpath='{.kind} {.metadata.name} {.spec.ports[0].nodePort}{"\n"}' 2>/dev/null |
+    awk '$1 == "Service" && $2 == "hello" && $3 {print $3}'
+}
+
 free_port() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 control_plane_up() {
@@ -135,14 +142,18 @@ main() {
   control_plane_up
   node_up
   ingress_up
+  local nodeport
+  nodeport=$(hello_nodeport || true)
   cat >"$STATE_DIR/env" <<ENV
 KUBECONFIG=$STATE_DIR/admin.kubeconfig
 INGRESS_URL=http://127.0.0.1:$INGRESS_PORT
-NODE_IP=$NODE_IP
+${nodeport:+SERVICE_URL=http://127.0.0.1:$nodeport
+}NODE_IP=$NODE_IP
 SERVICE_CIDR=$SERVICE_CIDR
 KUBE_BIN=$KUBE_BIN
 ENV
-  log "up in $((SECONDS - t0))s; kubeconfig: $STATE_DIR/admin.kubeconfig; NodePorts answer on 127.0.0.1 and $NODE_IP"
+  log "up in $((SECONDS - t0))s; kubeconfig: $STATE_DIR/admin.kubeconfig"
+  log "NodePorts answer on 127.0.0.1 and $NODE_IP (SERVICE_URL: k8s/base's hello once applied); the ingress routes class skipper"
   cat "$STATE_DIR/env"
 }
 
