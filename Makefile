@@ -6,17 +6,20 @@ BIN := bin
 # What the load verbs act on; e.g. `make rollout CONFIG=naive SET=fast PLATFORM=kube`.
 PLATFORM   ?= local            # local (hello processes, no cluster) or kube (the kubeconfig's cluster)
 CONFIG     ?= graceful         # naive, probes, graceful, prestop-sleep
-SET        ?= overlays         # k8s/overlays: the tutorial's timings; fast: k8s/fast
+SET        ?= overlays         # k8s/overlays: the tutorial's timings; fast: k8s/fast; experiment: k8s/experiment
 VIA        ?= service,ingress  # the paths into the pods
 RATE       ?= 100              # requests per second
 KUBE_FLAGS ?=                  # for PLATFORM=kube: --kubeconfig, --service-url, --ingress-url, ...
+LEAD       ?= 2s               # load before the scenario's action
+TAIL       ?= 2s               # load after the platform has settled
 TARGET     ?= http://127.0.0.1:8080/
 DURATION   ?= 60s
 OUT        ?=
 
 LOADTEST := $(BIN)/loadtest
 PLATFORM_FLAGS = --platform $(strip $(PLATFORM)) $(if $(filter kube,$(strip $(PLATFORM))),$(KUBE_FLAGS))
-SCENARIO_FLAGS = $(PLATFORM_FLAGS) --root k8s/$(strip $(SET)) --config $(strip $(CONFIG)) --via $(strip $(VIA)) --rate $(strip $(RATE))
+SCENARIO_FLAGS = $(PLATFORM_FLAGS) --root k8s/$(strip $(SET)) --config $(strip $(CONFIG)) --via $(strip $(VIA)) \
+	--rate $(strip $(RATE)) --lead $(strip $(LEAD)) --tail $(strip $(TAIL))
 
 .PHONY: help build test run bench image lint tools demo matrix load scale-up scale-down rollout delete-pod check
 
