@@ -65,14 +65,19 @@ func TestScaleUpNeedsReadiness(t *testing.T) {
 				cfg = config("scale-up", 1, args, withReadiness)
 			}
 			deploy(t, l, cfg)
-			time.Sleep(2500 * time.Millisecond) // without a probe, "ready" came before hello listened
+			if !tc.probe {
+				time.Sleep(2500 * time.Millisecond) // "ready" came before hello listened
+			}
 			stop := make(chan struct{})
 			ld := startLoad(t, l, scenario.ViaIngress, true, stop)
 			if err := l.Scale(t.Context(), 2); err != nil {
 				t.Fatal(err)
 			}
 			settle(t, l)
-			time.Sleep(2500 * time.Millisecond) // past the new pod's startup
+			if !tc.probe {
+				time.Sleep(2500 * time.Millisecond) // the 502s come after: while hello starts
+			}
+			time.Sleep(300 * time.Millisecond)
 			close(stop)
 			ok, failed := ld.result()
 			t.Logf("ok %d, failed %v", ok, failed)

@@ -83,12 +83,12 @@ func (s *service) track(c net.Conn, add bool) bool {
 func (s *service) forward(client net.Conn) {
 	ep, ok := s.table.random()
 	if !ok {
-		reset(client)
+		refuse(client)
 		return
 	}
 	up, err := net.DialTimeout("tcp", ep.Addr, 3*time.Second)
 	if err != nil {
-		reset(client)
+		refuse(client)
 		return
 	}
 	if !s.track(up, true) {
@@ -119,6 +119,15 @@ func pipe(dst, src net.Conn) {
 	if tc, ok := dst.(*net.TCPConn); ok {
 		_ = tc.CloseWrite()
 	}
+}
+
+// refuse resets a client connection that has nowhere to go, once the client has sent its
+// first bytes (or after a second): reset earlier, the client's own write could fail with
+// a broken pipe instead, and the same loss would show under two names.
+func refuse(c net.Conn) {
+	_ = c.SetReadDeadline(time.Now().Add(time.Second))
+	_, _ = c.Read(make([]byte, 1))
+	reset(c)
 }
 
 // reset closes c with a RST instead of a FIN.
