@@ -74,8 +74,12 @@ func (l *Lab) reconcileLocked() {
 		return
 	}
 	now := time.Now()
-	l.rollNewLocked(now)
-	l.rollOldLocked(now)
+	if l.current.spec.recreate {
+		l.recreateLocked()
+	} else {
+		l.rollNewLocked(now)
+		l.rollOldLocked(now)
+	}
 	for _, rs := range l.sets {
 		l.syncReplicaSetLocked(rs)
 	}
@@ -91,6 +95,19 @@ func (l *Lab) replicasLocked() int32 {
 		n += rs.replicas
 	}
 	return n
+}
+
+// recreateLocked is the Recreate strategy: scale every older ReplicaSet to 0, and the
+// current one up only once no older pod is left, terminating ones included.
+func (l *Lab) recreateLocked() {
+	left := 0
+	for _, rs := range l.sets[:len(l.sets)-1] {
+		rs.replicas = 0
+		left += len(rs.pods)
+	}
+	if left == 0 {
+		l.current.replicas = l.replicas
+	}
 }
 
 // rollNewLocked scales the newest ReplicaSet up within replicas + maxSurge, or straight

@@ -1,6 +1,8 @@
 package lab_test
 
 import (
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	"strings"
 	"testing"
 	"time"
@@ -34,22 +36,27 @@ func counts(log *result.Log, from time.Duration) (minReady, maxPods int) {
 }
 
 // A rollout restart replaces every pod within maxSurge and maxUnavailable; with a shutdown
-// delay longer than the propagation, the ingress loses no request.
+// delay longer than the propagation, the ingress loses no request, unless the Recreate
+// strategy leaves it no endpoint.
 func TestRolloutHonoursStrategy(t *testing.T) {
 	t.Parallel()
+	recreate := func(d *appsv1.Deployment, _ *corev1.Container) {
+		d.Spec.Strategy = appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType}
+	}
 	for _, tc := range []struct {
 		name              string
-		surge, unavail    int
+		strategy          func(*appsv1.Deployment, *corev1.Container)
 		wantMin, wantMaxP int
 	}{
-		{"maxSurge 1 maxUnavailable 0", 1, 0, 3, 4},
-		{"maxSurge 0 maxUnavailable 1", 0, 1, 2, 3},
+		{"maxSurge 1 maxUnavailable 0", withStrategy(1, 0), 3, 4},
+		{"maxSurge 0 maxUnavailable 1", withStrategy(0, 1), 2, 3},
+		{"recreate", recreate, 0, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			l, log := newLab(t, 200*time.Millisecond)
 			deploy(t, l, config("rollout", 3, []string{"--startup-delay=1s", "--shutdown-delay=500ms"},
-				withReadiness, withGrace(5), withStrategy(tc.surge, tc.unavail)))
+				withReadiness, withGrace(5), tc.strategy))
 			old := map[string]bool{}
 			for _, e := range names(log, result.EventPod, " created") {
 				old[strings.TrimSuffix(e.Name, " created")] = true
@@ -69,8 +76,8 @@ func TestRolloutHonoursStrategy(t *testing.T) {
 				dumpEvents(t, log)
 				t.Errorf("ready endpoints at least %d, pods at most %d; want %d and %d", minReady, maxPods, tc.wantMin, tc.wantMaxP)
 			}
-			if len(failed) > 0 {
-				t.Errorf("failed requests: %v", failed)
+			if (len(failed) > 0) != (tc.wantMin == 0) {
+				t.Errorf("failed requests: %v; want some only when no endpoint is left", failed)
 			}
 			created := names(log, result.EventPod, " created")
 			if len(created) != 6 {
@@ -80,6 +87,10 @@ func TestRolloutHonoursStrategy(t *testing.T) {
 				if old[strings.TrimSuffix(e.Name, " created")] {
 					t.Errorf("%s is not a new pod", e.Name)
 				}
+			}
+			if deleted := names(log, result.EventPod, " deleted"); tc.wantMin == 0 && len(deleted) > 0 &&
+				created[3].At < deleted[len(deleted)-1].At {
+				t.Errorf("Recreate created %s before the last old pod was gone", created[3].Name)
 			}
 		})
 	}

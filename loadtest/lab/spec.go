@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
@@ -30,6 +31,7 @@ type podSpec struct {
 	grace       time.Duration
 
 	replicas       int32
+	recreate       bool // the Recreate strategy: every old pod gone before a new one
 	maxSurge       int32
 	maxUnavailable int32
 	minReady       time.Duration
@@ -70,6 +72,7 @@ func newSpec(cfg *manifest.Config) (*podSpec, error) {
 		minReady:   time.Duration(cfg.Deployment.Spec.MinReadySeconds) * time.Second,
 	}
 	s.maxSurge, s.maxUnavailable = cfg.Strategy()
+	s.recreate = cfg.Deployment.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType
 	var err error
 	if addr, ok := cfg.HelloFlag("addr"); ok {
 		if s.listenPort, err = addrPort(addr); err != nil {
