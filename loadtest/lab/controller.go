@@ -69,6 +69,11 @@ func (l *Lab) newReplicaSetLocked(spec *podSpec, gen int) *replicaSet {
 
 // reconcileLocked is the deployment and replica set controllers' work in one pass: size
 // the ReplicaSets by the rolling update rules, then create or delete pods to match.
+//
+// Not modelled: a scale during a rollout is not spread over the ReplicaSets in proportion,
+// as the deployment controller spreads it; the rolling rules reach the same end state.
+// Pods that are terminating do not count against maxSurge, as in Kubernetes up to 1.34
+// (without the alpha podReplacementPolicy).
 func (l *Lab) reconcileLocked() {
 	if l.current == nil {
 		return

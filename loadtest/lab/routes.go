@@ -1,10 +1,13 @@
 package lab
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // endpoint is one pod's address as a proxy routes to it.
@@ -74,4 +77,75 @@ func (t *routeTable) random() (endpoint, bool) {
 		return endpoint{}, false
 	}
 	return eps[rand.IntN(len(eps))], true
+}
+
+// changedLocked follows a change of any pod: it puts readiness transitions on the
+// timeline, publishes the ready endpoints (the EndpointSlice) and schedules their arrival
+// at each proxy one propagation delay later, wakes the controller and any waiter.
+func (l *Lab) changedLocked() {
+	var eps []endpoint
+	for _, p := range l.podsLocked() {
+		ready := p.readyLocked()
+		if ready != p.shownReady {
+			p.shownReady = ready
+			if ready {
+				p.readySince = time.Now()
+				l.event(kindPod, p.name+" ready", "")
+				if d := p.spec.minReady; d > 0 {
+					time.AfterFunc(d, l.poke)
+				}
+			} else {
+				l.event(kindPod, p.name+" not ready", "")
+			}
+		}
+		if ready && !p.terminating {
+			eps = append(eps, endpoint{Pod: p.name, Addr: p.addr})
+		}
+	}
+	slices.SortFunc(eps, func(a, b endpoint) int { return strings.Compare(a.Pod, b.Pod) })
+	if !slices.Equal(eps, l.published) {
+		for _, e := range missing(eps, l.published) {
+			l.event(kindEndpoint, e.Pod+" endpoint ready", e.Addr)
+		}
+		for _, e := range missing(l.published, eps) {
+			l.event(kindEndpoint, e.Pod+" endpoint not ready", e.Addr)
+		}
+		l.published = eps
+		l.seq++
+		seq := l.seq
+		for _, t := range l.tables {
+			time.AfterFunc(l.opts.PropagationDelay, func() { l.propagate(t, seq, eps) })
+		}
+	}
+	select {
+	case l.kick <- struct{}{}:
+	default:
+	}
+	close(l.changed)
+	l.changed = make(chan struct{})
+}
+
+// poke re-evaluates the lab, e.g. when a pod has been ready for minReadySeconds.
+func (l *Lab) poke() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.changedLocked()
+}
+
+// propagate is an endpoint set arriving at one proxy.
+func (l *Lab) propagate(t *routeTable, seq uint64, eps []endpoint) {
+	if l.ctx.Err() != nil {
+		return
+	}
+	added, removed, ok := t.apply(seq, eps)
+	if !ok {
+		return
+	}
+	for _, e := range added {
+		l.event(kindEndpoint, fmt.Sprintf("%s endpoint added (%s)", e.Pod, t.path), e.Addr)
+	}
+	for _, e := range removed {
+		l.event(kindEndpoint, fmt.Sprintf("%s endpoint removed (%s)", e.Pod, t.path), e.Addr)
+	}
+	l.poke()
 }
