@@ -46,11 +46,17 @@ func Render(dir string) (*Config, error) {
 	}
 	c := &Config{Name: filepath.Base(abs), Dir: dir}
 	for _, r := range rm.Resources() {
-		m, err := r.Map()
+		// Through JSON, not r.Map(): kyaml's map holds Go ints, which the apimachinery's
+		// DeepCopy (and so every client) refuses; JSON gives int64 and float64, as it expects.
+		b, err := r.MarshalJSON()
 		if err != nil {
 			return nil, fmt.Errorf("render %s: %s: %w", dir, r.CurId(), err)
 		}
-		c.Objects = append(c.Objects, &unstructured.Unstructured{Object: m})
+		u := &unstructured.Unstructured{}
+		if err := u.UnmarshalJSON(b); err != nil {
+			return nil, fmt.Errorf("render %s: %s: %w", dir, r.CurId(), err)
+		}
+		c.Objects = append(c.Objects, u)
 	}
 	if err := c.decode(); err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)

@@ -158,3 +158,17 @@ func TestFastSet(t *testing.T) {
 		}
 	}
 }
+
+// Every client deep-copies what it sends; kyaml's Go ints once made that panic.
+func TestRenderedObjectsDeepCopy(t *testing.T) {
+	t.Parallel()
+	c, err := Render("../../k8s/fast/graceful")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range c.Objects {
+		if cp := o.DeepCopy(); cp.GetName() != o.GetName() {
+			t.Errorf("%s %s: deep copy lost its name", o.GetKind(), o.GetName())
+		}
+	}
+}
