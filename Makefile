@@ -21,7 +21,7 @@ PLATFORM_FLAGS = --platform $(strip $(PLATFORM)) $(if $(filter kube,$(strip $(PL
 SCENARIO_FLAGS = $(PLATFORM_FLAGS) --root k8s/$(strip $(SET)) --config $(strip $(CONFIG)) --via $(strip $(VIA)) \
 	--rate $(strip $(RATE)) --lead $(strip $(LEAD)) --tail $(strip $(TAIL))
 
-.PHONY: help build test run bench image lint tools demo matrix load scale-up scale-down rollout delete-pod check
+.PHONY: help build test run bench image lint tools demo matrix load scale-up scale-down rollout delete-pod check e2e
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ rollout: build ## deploy CONFIG, load it, kubectl rollout restart
 
 delete-pod: build ## deploy CONFIG, load it, kubectl delete pod
 	$(LOADTEST) scenario delete-pod $(SCENARIO_FLAGS)
+
+e2e: build ## bare-up, the fast matrix on it through Service and ingress, bare-down (Linux, root)
+	k8s/bare/e2e.sh
 
 check: build ## lint every configuration of SET against the zero-downtime rules
 	$(LOADTEST) check k8s/$(strip $(SET))

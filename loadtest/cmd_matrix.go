@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -33,6 +34,7 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	scenarios := fs.StringSlice("scenarios", scenario.DefaultScenarios, "the scenarios, in order")
 	out := fs.String("out", "", "where the matrix goes (default: results/<platform>)")
 	parallel := fs.Bool("parallel", true, "local: run the configurations side by side, each in a lab of its own")
+	meta := fs.StringToString("meta", nil, "key=value for the matrix's provenance, e.g. ingress=skipper-v0.23.0 (repeatable)")
 	const use = "Usage: loadtest matrix [flags]\n"
 	usage := func(err error) int {
 		fmt.Fprintf(stderr, "loadtest matrix: %v\n%s%s", err, use, fs.FlagUsages())
@@ -65,7 +67,7 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "loadtest matrix: %v\n", err)
 		return 2
 	}
-	newPlatform, err := pf.factory(ctx, io.Discard)
+	newPlatform, platformMeta, err := pf.factory(ctx, io.Discard)
 	if err != nil {
 		fmt.Fprintf(stderr, "loadtest matrix: %v\n", err)
 		return 2
@@ -90,9 +92,8 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		"root": *root, "rate": fmt.Sprint(lf.Rate), "keepalive": fmt.Sprint(lf.KeepAlive),
 		"go": runtime.Version(), "machine": fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU()),
 	}
-	if pf.name == "local" {
-		m.Meta["propagation_delay"] = pf.propagation.String()
-	}
+	maps.Copy(m.Meta, platformMeta)
+	maps.Copy(m.Meta, *meta)
 	if werr := report.WriteMatrix(dir, m); werr != nil {
 		fmt.Fprintf(stderr, "loadtest matrix: %v\n", werr)
 		return 2

@@ -22,6 +22,7 @@ type platformFlags struct {
 	name        string
 	hello       string
 	propagation time.Duration
+	labLogs     string
 	kube        kube.Options
 }
 
@@ -29,6 +30,7 @@ func (f *platformFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.name, "platform", "local", "where the pods run: local (hello processes, no cluster) or kube (the current kubeconfig context)")
 	fs.StringVar(&f.hello, "hello", "", "local: the hello binary (default: hello beside loadtest, else bin/hello)")
 	fs.DurationVar(&f.propagation, "propagation-delay", time.Second, "local: how late endpoint changes reach the proxies (kube-proxy's and the ingress's lag)")
+	fs.StringVar(&f.labLogs, "lab-logs", "", "local: keep each pod's hello log in this directory (<pod>.log)")
 	fs.StringVar(&f.kube.Kubeconfig, "kubeconfig", "", "kube: the kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
 	fs.StringVar(&f.kube.Context, "context", "", "kube: the kubeconfig context (default: the current one)")
 	fs.StringVar(&f.kube.Namespace, "namespace", "", "kube: the namespace (default: the context's, else default)")
@@ -36,29 +38,31 @@ func (f *platformFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.kube.IngressURL, "ingress-url", "", "kube: URL of the ingress path (Skipper)")
 }
 
-// factory checks the flags and returns what makes a platform, one per call.
-func (f *platformFlags) factory(ctx context.Context, out io.Writer) (func() (scenario.Platform, error), error) {
+// factory checks the flags and returns what makes a platform, one per call, and what a
+// report should say about the platform.
+func (f *platformFlags) factory(ctx context.Context, out io.Writer) (func() (scenario.Platform, error), map[string]string, error) {
 	switch f.name {
 	case "local":
 		bin, err := f.helloBinary()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if f.propagation < 0 {
-			return nil, fmt.Errorf("--propagation-delay %s is negative", f.propagation)
+			return nil, nil, fmt.Errorf("--propagation-delay %s is negative", f.propagation)
 		}
 		return func() (scenario.Platform, error) {
-			return lab.New(lab.Options{Hello: bin, PropagationDelay: f.propagation})
-		}, nil
+			return lab.New(lab.Options{Hello: bin, PropagationDelay: f.propagation, LogDir: f.labLogs})
+		}, map[string]string{"propagation_delay": f.propagation.String()}, nil
 	case "kube":
 		f.kube.Out = out
 		c, err := kube.New(ctx, f.kube)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return func() (scenario.Platform, error) { return c, nil }, nil
+		return func() (scenario.Platform, error) { return c, nil },
+			map[string]string{"kubernetes": c.Version(), "namespace": c.Namespace()}, nil
 	}
-	return nil, fmt.Errorf("unknown --platform %q: want local or kube", f.name)
+	return nil, nil, fmt.Errorf("unknown --platform %q: want local or kube", f.name)
 }
 
 // helloBinary finds the hello binary: --hello, else beside this executable, else bin/hello.

@@ -56,7 +56,7 @@ func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "loadtest scenario: %v\n", err)
 		return 2
 	}
-	newPlatform, err := pf.factory(ctx, stdout)
+	newPlatform, _, err := pf.factory(ctx, stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "loadtest scenario: %v\n", err)
 		return 2

@@ -41,10 +41,11 @@ type Options struct {
 
 // Cluster is a connection to one namespace of one cluster; it implements scenario.Platform.
 type Cluster struct {
-	opts Options
-	ns   string
-	cs   kubernetes.Interface
-	dyn  dynamic.Interface
+	opts    Options
+	ns      string
+	version string // the API server's, e.g. v1.34.4
+	cs      kubernetes.Interface
+	dyn     dynamic.Interface
 
 	log atomic.Pointer[result.Log]
 
@@ -91,11 +92,17 @@ func New(ctx context.Context, o Options) (*Cluster, error) {
 	if _, err := cs.AppsV1().Deployments(ns).List(ctx, metav1.ListOptions{Limit: 1}); err != nil {
 		return nil, fmt.Errorf("cluster at %s (namespace %s) does not answer or refuses: %w", rc.Host, ns, err)
 	}
+	if v, err := cs.Discovery().ServerVersion(); err == nil {
+		c.version = v.GitVersion
+	}
 	return c, nil
 }
 
 // Name is "kube".
 func (c *Cluster) Name() string { return "kube" }
+
+// Version is the API server's version, e.g. v1.34.4 ("" when it would not say).
+func (c *Cluster) Version() string { return c.version }
 
 // Namespace is where the configuration runs.
 func (c *Cluster) Namespace() string { return c.ns }
