@@ -21,7 +21,8 @@ PLATFORM_FLAGS = --platform $(strip $(PLATFORM)) $(if $(filter kube,$(strip $(PL
 SCENARIO_FLAGS = $(PLATFORM_FLAGS) --root k8s/$(strip $(SET)) --config $(strip $(CONFIG)) --via $(strip $(VIA)) \
 	--rate $(strip $(RATE)) --lead $(strip $(LEAD)) --tail $(strip $(TAIL))
 
-.PHONY: help build test run bench image lint tools demo matrix load scale-up scale-down rollout delete-pod check e2e
+.PHONY: help build test run bench image lint tools demo matrix load scale-up scale-down rollout delete-pod check e2e \
+	kind-up kind-down minikube-up image-load deploy
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -50,6 +51,24 @@ rollout: build ## deploy CONFIG, load it, kubectl rollout restart
 
 delete-pod: build ## deploy CONFIG, load it, kubectl delete pod
 	$(LOADTEST) scenario delete-pod $(SCENARIO_FLAGS)
+
+KIND ?= $(if $(shell command -v kind),kind,$(GO) run sigs.k8s.io/kind@v0.33.0)
+
+kind-up: ## a kind cluster "scalelab" with k8s/kind.yaml (NodePorts 30080, 30081 on 127.0.0.1)
+	$(KIND) create cluster --name scalelab --config k8s/kind.yaml --wait 120s
+
+kind-down: ## delete the kind cluster
+	$(KIND) delete cluster --name scalelab
+
+minikube-up: ## a minikube cluster (then: make image-load, make ingress-up)
+	minikube start
+
+image-load: image-tar ## load bin/hello-image.tar into the current kind or minikube cluster
+	k8s/load-image.sh $(BIN)/hello-image.tar
+
+deploy: ## apply k8s/SET/CONFIG to the current cluster, as the harness does (it also prunes)
+	kubectl apply --server-side --field-manager=scalelab -k k8s/$(strip $(SET))/$(strip $(CONFIG))
+	kubectl rollout status deployment/hello --timeout=300s
 
 e2e: build ## bare-up, the fast matrix on it through Service and ingress, bare-down (Linux, root)
 	k8s/bare/e2e.sh

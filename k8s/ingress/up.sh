@@ -9,18 +9,11 @@ INGRESS_DIR=$BARE_DIR/../ingress
 tag=scalelab/skipper:$SKIPPER_VERSION
 tar=$REPO_DIR/bin/skipper-image.tar
 
-ctx=$(command kubectl config current-context) || die "no current kubectl context"
-case $ctx in
-  kind-*) load=(kind load image-archive --name "${ctx#kind-}") host=127.0.0.1 ;; # k8s/kind.yaml maps 30081
-  minikube) load=(minikube image load) host=$(minikube ip) ;;
-  *) echo "ingress-up: context $ctx is neither kind-* nor minikube; load $tar into it yourself, then: kubectl apply -k k8s/ingress" >&2; exit 2 ;;
-esac
-
 "$BARE_DIR/build.sh" skipper
 mkdir -p "$REPO_DIR/bin"
 (cd "$REPO_DIR" && go run ./k8s/image -binary "$SKIPPER_BIN/skipper" -tag "$tag" -entrypoint skipper \
   -user 65532:65532 -expose 9999/tcp -o "$tar")
-"${load[@]}" "$tar"
+host=$("$BARE_DIR/../load-image.sh" "$tar")
 command kubectl apply -k "$INGRESS_DIR"
 command kubectl -n skipper rollout status deploy/skipper --timeout=180s
 echo "INGRESS_URL=http://$host:30081"
