@@ -6,7 +6,10 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"net"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -235,12 +238,36 @@ func (l *Lab) newPodLocked(rs *replicaSet) {
 	l.wg.Go(p.run)
 }
 
-// freePort picks a loopback port nothing listens on now.
+// freePort picks a loopback port nothing listens on now, below the kernel's ephemeral
+// range: hello may not listen until its startup delay is over, and a port from the
+// ephemeral range could meanwhile become the source port of some outgoing connection,
+// which would make hello's listen fail. (Nothing stops another program from taking the
+// port in that window; then hello exits 1 and the kubelet's restart tries again.)
 func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("pick a port: %w", err)
+	lo, hi := portRange()
+	for range 100 {
+		port := lo + rand.IntN(hi-lo+1)
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		return port, nil
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	return 0, fmt.Errorf("pick a port: no free port in %d-%d after 100 tries", lo, hi)
+}
+
+// portRange is where pod ports come from: below the kernel's ephemeral range and below
+// Kubernetes' NodePort range (30000-32767, which a kube-proxy on this machine, say of the
+// bare cluster, rewrites even on loopback), above the ports of common local services.
+func portRange() (lo, hi int) {
+	lo, hi = 20000, 29999
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if eph, err := strconv.Atoi(f[0]); err == nil && eph <= hi {
+				hi = max(eph-1, lo+100) // an unusual ephemeral range; keep a band anyway
+			}
+		}
+	}
+	return lo, hi
 }

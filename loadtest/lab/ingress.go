@@ -50,9 +50,13 @@ func newIngress(table *routeTable, log *slog.Logger) (*ingress, error) {
 			pr.Out.Host = pr.In.Host // an ingress passes the Host on
 			pr.SetXForwarded()
 		},
-		Transport:    in.tr,
-		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelDebug),
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) { w.WriteHeader(upstreamStatus(err)) },
+		Transport: in.tr,
+		ErrorLog:  slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			code := upstreamStatus(err)
+			log.Debug("upstream failed", "upstream", r.URL.Host, "status", code, "err", err)
+			w.WriteHeader(code)
+		},
 	}
 	in.srv = &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

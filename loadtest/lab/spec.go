@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"net"
@@ -107,8 +108,12 @@ func newSpec(cfg *manifest.Config) (*podSpec, error) {
 			return nil, fmt.Errorf("lab: %s: %w", cfg.Name, err)
 		}
 	}
+	template, err := json.Marshal(cfg.Deployment.Spec.Template)
+	if err != nil {
+		return nil, fmt.Errorf("lab: %s: pod template: %w", cfg.Name, err)
+	}
 	h := fnv.New32a()
-	fmt.Fprintf(h, "%q %v %+v %+v %+v %+v %s", s.args, s.env, c.StartupProbe, c.ReadinessProbe, c.LivenessProbe, c.Lifecycle, s.grace)
+	h.Write(template)
 	s.fingerprint = h.Sum32()
 	return s, nil
 }
