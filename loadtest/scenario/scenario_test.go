@@ -103,7 +103,7 @@ func TestWarmUpWaitsForAWholeRoundOfAnswers(t *testing.T) {
 		http.Error(w, "no", http.StatusBadGateway)
 	}))
 	t.Cleanup(never.Close)
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	if err := warmUp(ctx, never.URL, 5, time.Second); err == nil || !strings.Contains(err.Error(), "502 Bad Gateway") {
 		t.Errorf("err %v, want one naming the last answer", err)

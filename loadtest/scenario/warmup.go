@@ -16,11 +16,16 @@ import (
 func warmUp(ctx context.Context, target string, n int, timeout time.Duration) error {
 	client := &http.Client{Timeout: timeout, Transport: &http.Transport{DisableKeepAlives: true}}
 	defer client.CloseIdleConnections()
+	last := "no answer yet"
 	for {
-		last := round(ctx, client, target, n)
-		if last == "" {
+		why := round(ctx, client, target, n)
+		if ctx.Err() != nil { // a round cut short says nothing about the target
+			return fmt.Errorf("warm up: %s does not answer 200 (last: %s): %w", target, last, ctx.Err())
+		}
+		if why == "" {
 			return nil
 		}
+		last = why
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("warm up: %s does not answer 200 (last: %s): %w", target, last, ctx.Err())
