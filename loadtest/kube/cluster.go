@@ -111,9 +111,12 @@ func (c *Cluster) Namespace() string { return c.ns }
 func (c *Cluster) Observe(log *result.Log) { c.log.Store(log) }
 
 // event puts one event on the observed log, if any.
-func (c *Cluster) event(kind, name, detail string) {
+func (c *Cluster) event(kind, name, detail string) { c.markedEvent("", kind, name, detail) }
+
+// markedEvent is an event the matrix counts by its mark (result.MarkRestart, MarkKill).
+func (c *Cluster) markedEvent(mark, kind, name, detail string) {
 	if l := c.log.Load(); l != nil {
-		l.Add(kind, name, detail)
+		l.Mark(mark, kind, name, detail)
 	}
 }
 

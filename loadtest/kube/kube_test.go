@@ -3,6 +3,7 @@ package kube
 import (
 	"bytes"
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -57,20 +58,30 @@ func TestPodTransitions(t *testing.T) {
 		name     string
 		old, new *corev1.Pod
 		want     []string
+		marks    map[string]int // what the matrix counts
 	}{
-		{"new", nil, pod("a"), []string{"a created"}},
-		{"started", pod("a"), pod("a", containerState(running, 0)), []string{"a container started"}},
-		{"ready", pod("a", ready(false)), pod("a", ready(true)), []string{"a ready"}},
-		{"deleted", pod("a", ready(true)), pod("a", ready(true), deleting), []string{"a deletion requested (grace 40s): preStop, then SIGTERM"}},
-		{"not ready", pod("a", ready(true), deleting), pod("a", ready(false), deleting), []string{"a not ready"}},
-		{"killed", pod("a", containerState(running, 0)), pod("a", containerState(killed, 0)), []string{"a container exited 137 (Error)"}},
-		{"liveness restart", pod("a", containerState(running, 0)), pod("a", containerState(running, 1)), []string{"a container restarted (1 restarts)"}},
-		{"nothing", pod("a", ready(true)), pod("a", ready(true)), nil},
+		{"new", nil, pod("a"), []string{"a created"}, nil},
+		{"started", pod("a"), pod("a", containerState(running, 0)), []string{"a container started"}, nil},
+		{"ready", pod("a", ready(false)), pod("a", ready(true)), []string{"a ready"}, nil},
+		{"deleted", pod("a", ready(true)), pod("a", ready(true), deleting), []string{"a deletion requested (grace 40s): preStop, then SIGTERM"}, nil},
+		{"not ready", pod("a", ready(true), deleting), pod("a", ready(false), deleting), []string{"a not ready"}, nil},
+		{"killed", pod("a", containerState(running, 0)), pod("a", containerState(killed, 0)), []string{"a container exited 137 (Error)"}, map[string]int{result.MarkKill: 1}},
+		{"exited", pod("a", containerState(running, 0)), pod("a", containerState(corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed"}}, 0)), []string{"a container exited 0 (Completed)"}, nil},
+		{"liveness restart", pod("a", containerState(running, 0)), pod("a", containerState(running, 1)), []string{"a container restarted (1 restarts)"}, map[string]int{result.MarkRestart: 1}},
+		{"nothing", pod("a", ready(true)), pod("a", ready(true)), nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := podTransitions(tt.old, tt.new); !slices.Equal(got, tt.want) {
-				t.Errorf("got %q, want %q", got, tt.want)
+			var got []string
+			marks := map[string]int{}
+			for _, tr := range podTransitions(tt.old, tt.new) {
+				got = append(got, tr.name)
+				if tr.mark != "" {
+					marks[tr.mark]++
+				}
+			}
+			if !slices.Equal(got, tt.want) || !maps.Equal(marks, tt.marks) {
+				t.Errorf("got %q marked %v, want %q marked %v", got, marks, tt.want, tt.marks)
 			}
 		})
 	}

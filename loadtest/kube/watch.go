@@ -31,20 +31,22 @@ func (c *Cluster) startWatching(cfg *manifest.Config) error {
 			o.LabelSelector = discoveryv1.LabelServiceName + "=" + cfg.Service.Name
 		}))
 
-	emit := func(kind string) func(lines []string) {
-		return func(lines []string) {
-			for _, l := range lines {
-				c.event(kind, l, "")
-			}
+	podEvents := func(ts []transition) {
+		for _, t := range ts {
+			c.markedEvent(t.mark, result.EventPod, t.name, "")
 		}
 	}
-	podEvents, sliceEvents := emit(result.EventPod), emit(result.EventEndpoint)
+	sliceEvents := func(lines []string) {
+		for _, l := range lines {
+			c.event(result.EventEndpoint, l, "")
+		}
+	}
 	if _, err := pods.Core().V1().Pods().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { podEvents(podTransitions(nil, o.(*corev1.Pod))) },
 		UpdateFunc: func(o, n any) { podEvents(podTransitions(o.(*corev1.Pod), n.(*corev1.Pod))) },
 		DeleteFunc: func(o any) {
 			if p, ok := o.(*corev1.Pod); ok {
-				podEvents([]string{p.Name + " gone"})
+				podEvents([]transition{{name: p.Name + " gone"}})
 			}
 		},
 	}); err != nil {
@@ -74,10 +76,21 @@ func (c *Cluster) startWatching(cfg *manifest.Config) error {
 	return nil
 }
 
+// transition is one change of a pod in words, with the mark the matrix counts it by
+// (result.MarkRestart, result.MarkKill; "" for the rest).
+type transition struct{ name, mark string }
+
+// sigkill is the exit status of a container the kubelet killed: 128 + SIGKILL.
+const sigkill = 137
+
 // podTransitions names what changed between two versions of a pod (old nil: it is new).
-func podTransitions(old, pod *corev1.Pod) []string {
-	var out []string
-	say := func(format string, args ...any) { out = append(out, pod.Name+" "+fmt.Sprintf(format, args...)) }
+func podTransitions(old, pod *corev1.Pod) []transition {
+	var out []transition
+	mark := ""
+	say := func(format string, args ...any) {
+		out = append(out, transition{pod.Name + " " + fmt.Sprintf(format, args...), mark})
+		mark = ""
+	}
 	if old == nil {
 		say("created")
 		old = &corev1.Pod{}
@@ -91,12 +104,16 @@ func podTransitions(old, pod *corev1.Pod) []string {
 	}
 	oc, nc := container(old), container(pod)
 	if nc.RestartCount > oc.RestartCount {
+		mark = result.MarkRestart
 		say("container restarted (%d restarts)", nc.RestartCount)
 	} else if oc.State.Running == nil && nc.State.Running != nil {
 		say("container started")
 	}
 	if oc.State.Terminated == nil && nc.State.Terminated != nil {
 		t := nc.State.Terminated
+		if t.ExitCode == sigkill {
+			mark = result.MarkKill
+		}
 		say("container exited %d (%s)", t.ExitCode, t.Reason)
 	}
 	if or, nr := isReady(old), isReady(pod); or != nr {

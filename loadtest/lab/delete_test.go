@@ -115,6 +115,9 @@ func TestDeletePodPreStopAndGracePeriod(t *testing.T) {
 				dumpEvents(t, log)
 				t.Fatal("want SIGTERM, SIGKILL, killed and the endpoint removed on the timeline")
 			}
+			if kill.Mark != result.MarkKill {
+				t.Errorf("SIGKILL marked %q, want %q: the matrix counts kills by their mark", kill.Mark, result.MarkKill)
+			}
 			if tc.event != "" {
 				if _, ok := at(tc.event); !ok {
 					t.Errorf("no %q event", tc.event)

@@ -316,11 +316,14 @@ func (l *Lab) control() {
 }
 
 // event puts one transition on the timeline (when observed) and in the log.
-func (l *Lab) event(kind, name, detail string) {
+func (l *Lab) event(kind, name, detail string) { l.markedEvent("", kind, name, detail) }
+
+// markedEvent is an event the matrix counts by its mark (result.MarkRestart, MarkKill).
+func (l *Lab) markedEvent(mark, kind, name, detail string) {
 	if log := l.events.Load(); log != nil {
-		log.Add(kind, name, detail)
+		log.Mark(mark, kind, name, detail)
 	}
-	l.logger().Info(name, "kind", kind, "detail", detail)
+	l.logger().Info(name, "kind", kind, "detail", detail, "mark", mark)
 }
 
 func (l *Lab) logger() *slog.Logger { return l.opts.Logger }

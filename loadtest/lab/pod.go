@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"scalelab/loadtest/manifest"
+	"scalelab/loadtest/result"
 )
 
 // pod is one replica: a name, a loopback port (its "pod IP", kept across restarts) and the
@@ -185,11 +186,12 @@ func (p *pod) startContainer(id int, out io.Writer) (*container, error) {
 		p.restarts++
 	}
 	p.ctr = c
-	detail := fmt.Sprintf("pid %d, %s", proc.pid(), p.addr)
-	if p.restarts > 0 {
+	detail, mark := fmt.Sprintf("pid %d, %s", proc.pid(), p.addr), ""
+	if id > 1 {
 		detail += fmt.Sprintf(", restart %d", p.restarts)
+		mark = result.MarkRestart
 	}
-	l.event(kindPod, p.name+" started", detail)
+	l.markedEvent(mark, kindPod, p.name+" started", detail)
 	p.kickProbes()
 	l.changedLocked()
 	return c, nil
@@ -229,7 +231,7 @@ func (p *pod) stop(c *container, grace time.Duration) {
 		select {
 		case <-c.proc.exited:
 		case <-t.C:
-			p.lab.event(kindPod, p.name+" SIGKILL", "grace period over")
+			p.lab.markedEvent(result.MarkKill, kindPod, p.name+" SIGKILL", "grace period over")
 		case <-p.ctx.Done():
 		}
 	}

@@ -55,6 +55,9 @@ func TestLivenessFailureRestarts(t *testing.T) {
 		dumpEvents(t, log)
 		t.Fatalf("no restart of %s after the liveness failure", pod)
 	}
+	if marks := result.Marks(log.Events()); again.Mark != result.MarkRestart || marks[result.MarkRestart] < 1 || marks[result.MarkKill] != 0 {
+		t.Errorf("restart marked %q, marks %v: want the restart counted and no kill (hello stops on SIGTERM)", again.Mark, marks)
+	}
 	first := names(log, result.EventPod, pod+" started")[0]
 	if addr := func(d string) string { return d[strings.Index(d, "127.0.0.1:"):] }; !strings.HasPrefix(addr(again.Detail), addr(first.Detail)) {
 		t.Errorf("restarted on %q, first on %q: a pod keeps its address", again.Detail, first.Detail)

@@ -11,20 +11,31 @@ const (
 	PromiseZero    Promise = "zero" // zero failed requests in every scenario
 )
 
+// What a reliability overlay may expect of its scenarios (annotation scalelab.dev/expect).
+const (
+	ExpectZero     = "zero"     // no failed request
+	ExpectLoss     = "loss"     // failed requests: the testbed sees what the overlay gets wrong
+	ExpectKills    = "kills"    // at least one container SIGKILLed
+	ExpectRestarts = "restarts" // at least one container restarted
+)
+
 // Cell is one configuration under one scenario through one path.
 type Cell struct {
 	Config   string        `json:"config"`
 	Scenario string        `json:"scenario"`
-	Via      string        `json:"via"`             // service or ingress
-	Dir      string        `json:"dir"`             // run directory, relative to the matrix's
-	Requests int           `json:"requests"`        //
-	Errors   Counts        `json:"errors"`          //
-	P99      time.Duration `json:"p99"`             //
-	Wall     time.Duration `json:"wall"`            // how long the cell took
-	Overhead time.Duration `json:"overhead"`        // Wall beyond the configured delays
-	Expected bool          `json:"expected_zero"`   // the config promises zero here
-	Verdict  string        `json:"verdict"`         // ok, broken promise, blind control, error
-	Error    string        `json:"error,omitempty"` // the cell could not run
+	Via      string        `json:"via"`              // service or ingress
+	Dir      string        `json:"dir"`              // run directory, relative to the matrix's
+	Requests int           `json:"requests"`         //
+	Errors   Counts        `json:"errors"`           //
+	P99      time.Duration `json:"p99"`              //
+	Wall     time.Duration `json:"wall"`             // how long the cell took
+	Overhead time.Duration `json:"overhead"`         // Wall beyond the configured delays
+	Expected bool          `json:"expected_zero"`    // the config promises zero here
+	Expect   []string      `json:"expect,omitempty"` // the overlay's own claims (Expect*); they replace the promise
+	Restarts int           `json:"restarts"`         // MarkRestart events on the run's timeline
+	Kills    int           `json:"kills"`            // MarkKill events on the run's timeline
+	Verdict  string        `json:"verdict"`          // ok, broken promise, blind control, error
+	Error    string        `json:"error,omitempty"`  // the cell could not run
 }
 
 // Matrix is configurations × scenarios: matrix.json.

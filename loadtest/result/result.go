@@ -63,6 +63,7 @@ type Event struct {
 	Detail string        `json:"detail,omitempty"` // output of a command, the equivalent kubectl command, ...
 	End    time.Duration `json:"end,omitempty"`    // when a command ended; 0 when not a command
 	Exit   *int          `json:"exit,omitempty"`   // a command's exit status
+	Mark   string        `json:"mark,omitempty"`   // MarkRestart or MarkKill: what the matrix counts
 }
 
 // Event kinds.
@@ -73,6 +74,23 @@ const (
 	EventEndpoint = "endpoint" // an endpoint added to or removed from the routing
 	EventPhase    = "phase"    // the run's own phases: attack start, settled, tail
 )
+
+// Event marks: a pod event that the matrix counts, whatever its platform's words for it.
+const (
+	MarkRestart = "restart" // a container started again in the same pod (liveness, crash)
+	MarkKill    = "kill"    // a container SIGKILLed: the grace period ran out (exit 137)
+)
+
+// Marks counts the events of each mark.
+func Marks(events []Event) map[string]int {
+	n := map[string]int{}
+	for _, e := range events {
+		if e.Mark != "" {
+			n[e.Mark]++
+		}
+	}
+	return n
+}
 
 // Log collects events from several goroutines, each stamped with its offset from start.
 type Log struct {
@@ -90,6 +108,11 @@ func (l *Log) Start() time.Time { return l.start }
 // Add records an event that happens now.
 func (l *Log) Add(kind, name, detail string) {
 	l.Put(Event{At: time.Since(l.start), Kind: kind, Name: name, Detail: detail})
+}
+
+// Mark records a marked event that happens now.
+func (l *Log) Mark(mark, kind, name, detail string) {
+	l.Put(Event{At: time.Since(l.start), Kind: kind, Name: name, Detail: detail, Mark: mark})
 }
 
 // Put records an event whose offset the caller already set.
