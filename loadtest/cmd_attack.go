@@ -94,34 +94,25 @@ func (f *attackFlags) options() (attack.Options, error) {
 
 // runAttack is `loadtest attack`.
 func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("attack", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	c := newCmdline("attack", attackUse, stdout, stderr)
 	var f attackFlags
-	f.register(fs)
-	bad := func(err error) int {
-		fmt.Fprintf(stderr, "loadtest attack: %v\n\n%s%s", err, attackUse, fs.FlagUsages())
-		return 2
+	f.register(c.FlagSet)
+	if code, done := c.parse(args); done {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(stdout, attackUse+fs.FlagUsages())
-			return 0
-		}
-		return bad(err)
-	}
-	if fs.NArg() > 0 {
-		return bad(fmt.Errorf("unexpected arguments %q", fs.Args()))
+	if c.NArg() > 0 {
+		return c.usage(fmt.Errorf("unexpected arguments %q", c.Args()))
 	}
 	o, err := f.options()
 	if err != nil {
-		return bad(err)
+		return c.usage(err)
 	}
 	if !f.noProgress {
 		o.Progress = stderr
 	}
 	r, err := attack.Run(ctx, o)
 	if err != nil {
-		return bad(err)
+		return c.usage(err)
 	}
 	attack.Judge(r, f.gates)
 

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/spf13/pflag"
-
 	"scalelab/loadtest/manifest"
 )
 
@@ -15,45 +13,35 @@ import (
 // overlay under a root such as k8s/overlays) and prints one line per rule. Exit 0 when every
 // rule passes, 1 when one fails, 2 for bad usage, a bad path or a manifest the lab refuses.
 func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("check", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	propagation := fs.Duration("propagation", manifest.DefaultPropagation,
+	c := newCmdline("check", "Usage: loadtest check [flags] OVERLAY_DIR|OVERLAYS_ROOT...\n", stdout, stderr)
+	propagation := c.Duration("propagation", manifest.DefaultPropagation,
 		"how long proxies may keep routing to a terminating pod (the slowest: Skipper polls every 3s)")
-	usage := func(err error) int {
-		fmt.Fprintf(stderr, "loadtest check: %v\nUsage: loadtest check [flags] OVERLAY_DIR|OVERLAYS_ROOT...\n%s", err, fs.FlagUsages())
-		return 2
+	if code, done := c.parse(args); done {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, "Usage: loadtest check [flags] OVERLAY_DIR|OVERLAYS_ROOT...\n%s", fs.FlagUsages())
-			return 0
-		}
-		return usage(err)
-	}
-	if fs.NArg() == 0 {
-		return usage(errors.New("no overlay given"))
+	if c.NArg() == 0 {
+		return c.usage(errors.New("no overlay given"))
 	}
 	if *propagation < 0 {
-		return usage(fmt.Errorf("--propagation %s is negative", *propagation))
+		return c.usage(fmt.Errorf("--propagation %s is negative", *propagation))
 	}
 	var cfgs []*manifest.Config
-	for _, dir := range fs.Args() {
+	for _, dir := range c.Args() {
 		cs, err := renderDir(dir)
 		if err != nil {
-			fmt.Fprintf(stderr, "loadtest check: %v\n", err)
-			return 2
+			return c.fail(2, err)
 		}
 		cfgs = append(cfgs, cs...)
 	}
 	code := 0
-	for i, c := range cfgs {
+	for i, cfg := range cfgs {
 		if len(cfgs) > 1 {
 			if i > 0 {
 				fmt.Fprintln(stdout)
 			}
-			fmt.Fprintf(stdout, "%s (%s)\n", c.Name, c.Dir)
+			fmt.Fprintf(stdout, "%s (%s)\n", cfg.Name, cfg.Dir)
 		}
-		findings := manifest.Check(c, *propagation)
+		findings := manifest.Check(cfg, *propagation)
 		writeFindings(stdout, findings)
 		if !manifest.Passed(findings) {
 			code = 1

@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
-
-	"github.com/spf13/pflag"
 
 	"scalelab/loadtest/report"
 )
@@ -15,41 +12,29 @@ import (
 // runCompare is `loadtest compare DIR_A DIR_B`: two saved matrices side by side. Exit 0
 // when they agree on which cells lose requests, 1 when they disagree, 2 for bad usage.
 func runCompare(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("compare", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	out := fs.String("out", "", "also write the comparison to this markdown file")
-	const use = "Usage: loadtest compare MATRIX_DIR_A MATRIX_DIR_B   (e.g. results/local results/bare)\n"
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(stdout, use+fs.FlagUsages())
-			return 0
-		}
-		fmt.Fprintf(stderr, "loadtest compare: %v\n%s%s", err, use, fs.FlagUsages())
-		return 2
+	c := newCmdline("compare", "Usage: loadtest compare MATRIX_DIR_A MATRIX_DIR_B   (e.g. results/local results/bare)\n", stdout, stderr)
+	out := c.String("out", "", "also write the comparison to this markdown file")
+	if code, done := c.parse(args); done {
+		return code
 	}
-	if fs.NArg() != 2 {
-		fmt.Fprintf(stderr, "loadtest compare: want two matrix directories, got %d\n%s", fs.NArg(), use)
-		return 2
+	if c.NArg() != 2 {
+		return c.usage(fmt.Errorf("want two matrix directories, got %d", c.NArg()))
 	}
-	a, err := report.ReadMatrix(fs.Arg(0))
+	a, err := report.ReadMatrix(c.Arg(0))
 	if err != nil {
-		fmt.Fprintf(stderr, "loadtest compare: %v\n", err)
-		return 2
+		return c.fail(2, err)
 	}
-	b, err := report.ReadMatrix(fs.Arg(1))
+	b, err := report.ReadMatrix(c.Arg(1))
 	if err != nil {
-		fmt.Fprintf(stderr, "loadtest compare: %v\n", err)
-		return 2
+		return c.fail(2, err)
 	}
-	rep := report.CompareMarkdown(a, b, filepath.Base(fs.Arg(0)), filepath.Base(fs.Arg(1)))
+	rep := report.CompareMarkdown(a, b, filepath.Base(c.Arg(0)), filepath.Base(c.Arg(1)))
 	if err := rep(stdout); err != nil {
-		fmt.Fprintf(stderr, "loadtest compare: %v\n", err)
-		return 2
+		return c.fail(2, err)
 	}
 	if *out != "" {
 		if err := report.WriteFile(*out, rep); err != nil {
-			fmt.Fprintf(stderr, "loadtest compare: %v\n", err)
-			return 2
+			return c.fail(2, err)
 		}
 	}
 	if len(report.Disagreements(a, b)) > 0 {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -10,8 +9,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-
-	"github.com/spf13/pflag"
 
 	"scalelab/loadtest/manifest"
 	"scalelab/loadtest/report"
@@ -23,54 +20,42 @@ import (
 // under --out with matrix.md and matrix.json beside them. The exit status is the verdict:
 // 0 when every promise held and the control lost requests, 1 otherwise, 2 for bad usage.
 func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("matrix", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	c := newCmdline("matrix", "Usage: loadtest matrix [flags]\n", stdout, stderr)
 	var pf platformFlags
 	var lf loadFlags
-	pf.register(fs)
-	lf.register(fs, "service,ingress")
-	root := fs.String("root", "k8s/fast", "the configurations: every overlay under this directory (k8s/overlays: the tutorial's timings)")
-	configs := fs.StringSlice("configs", nil, "only these configurations (default: all under --root)")
-	scenarios := fs.StringSlice("scenarios", scenario.DefaultScenarios, "the scenarios, in order")
-	out := fs.String("out", "", "where the matrix goes (default: results/<platform>)")
-	parallel := fs.Bool("parallel", true, "local: run the configurations side by side, each in a lab of its own")
-	meta := fs.StringToString("meta", nil, "key=value for the matrix's provenance, e.g. ingress=skipper-v0.23.0 (repeatable)")
-	const use = "Usage: loadtest matrix [flags]\n"
-	usage := func(err error) int {
-		fmt.Fprintf(stderr, "loadtest matrix: %v\n%s%s", err, use, fs.FlagUsages())
-		return 2
+	pf.register(c.FlagSet)
+	lf.register(c.FlagSet, "service,ingress")
+	root := c.String("root", "k8s/fast", "the configurations: every overlay under this directory (k8s/overlays: the tutorial's timings)")
+	configs := c.StringSlice("configs", nil, "only these configurations (default: all under --root)")
+	scenarios := c.StringSlice("scenarios", scenario.DefaultScenarios, "the scenarios, in order")
+	out := c.String("out", "", "where the matrix goes (default: results/<platform>)")
+	parallel := c.Bool("parallel", true, "local: run the configurations side by side, each in a lab of its own")
+	meta := c.StringToString("meta", nil, "key=value for the matrix's provenance, e.g. ingress=skipper-v0.23.0 (repeatable)")
+	if code, done := c.parse(args); done {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(stdout, use+fs.FlagUsages())
-			return 0
-		}
-		return usage(err)
-	}
-	if fs.NArg() > 0 {
-		return usage(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	if c.NArg() > 0 {
+		return c.usage(fmt.Errorf("unexpected argument %q", c.Arg(0)))
 	}
 	vias, err := lf.paths()
 	if err != nil {
-		return usage(err)
+		return c.usage(err)
 	}
 	var scs []scenario.Scenario
 	for _, name := range *scenarios {
 		sc, err := scenario.Lookup(name)
 		if err != nil {
-			return usage(err)
+			return c.usage(err)
 		}
 		scs = append(scs, sc)
 	}
 	cfgs, err := selectConfigs(*root, *configs)
 	if err != nil {
-		fmt.Fprintf(stderr, "loadtest matrix: %v\n", err)
-		return 2
+		return c.fail(2, err)
 	}
 	newPlatform, platformMeta, err := pf.factory(ctx, io.Discard)
 	if err != nil {
-		fmt.Fprintf(stderr, "loadtest matrix: %v\n", err)
-		return 2
+		return c.fail(2, err)
 	}
 	dir := *out
 	if dir == "" {
@@ -95,14 +80,12 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	maps.Copy(m.Meta, platformMeta)
 	maps.Copy(m.Meta, *meta)
 	if werr := report.WriteMatrix(dir, m); werr != nil {
-		fmt.Fprintf(stderr, "loadtest matrix: %v\n", werr)
-		return 2
+		return c.fail(2, werr)
 	}
 	report.MatrixText(m)(stdout)
 	fmt.Fprintf(stdout, "matrix in %s\n", filepath.Join(dir, "matrix.md"))
 	if err != nil {
-		fmt.Fprintf(stderr, "loadtest matrix: %v\n", err)
-		return 2
+		return c.fail(2, err)
 	}
 	if !m.Passed() {
 		return 1

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/spf13/pflag"
-
 	"scalelab/loadtest/report"
 )
 
@@ -21,24 +19,15 @@ Flags:
 
 // runReport is `loadtest report DIR`: it re-renders a saved run.
 func runReport(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("report", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	format := fs.String("format", "text", "what to print: text, markdown, json or none")
-	bad := func(err error) int {
-		fmt.Fprintf(stderr, "loadtest report: %v\n\n%s%s", err, reportUse, fs.FlagUsages())
-		return 2
+	c := newCmdline("report", reportUse, stdout, stderr)
+	format := c.String("format", "text", "what to print: text, markdown, json or none")
+	if code, done := c.parse(args); done {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(stdout, reportUse+fs.FlagUsages())
-			return 0
-		}
-		return bad(err)
+	if c.NArg() != 1 {
+		return c.usage(errors.New("want one run directory"))
 	}
-	if fs.NArg() != 1 {
-		return bad(errors.New("want one run directory"))
-	}
-	dir := fs.Arg(0)
+	dir := c.Arg(0)
 	r, err := report.ReadRun(dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "loadtest report: %v\n", err)
@@ -55,7 +44,7 @@ func runReport(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	case "none":
 		print = func(io.Writer) error { return nil }
 	default:
-		return bad(fmt.Errorf("--format %q: want text, markdown, json or none", *format))
+		return c.usage(fmt.Errorf("--format %q: want text, markdown, json or none", *format))
 	}
 	if err := report.WriteRun(dir, r); err != nil {
 		fmt.Fprintf(stderr, "loadtest report: %v\n", err)

@@ -8,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/spf13/pflag"
-
 	"scalelab/loadtest/manifest"
 	"scalelab/loadtest/report"
 	"scalelab/loadtest/scenario"
@@ -19,52 +17,39 @@ import (
 // report. Exit 0 when the configuration kept what it promises for this scenario, 1 when it
 // lost requests it promised not to lose, 2 for bad usage or a platform that cannot run it.
 func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("scenario", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	c := newCmdline("scenario", "Usage: loadtest scenario scale-up|scale-down|rollout-restart|delete-pod [flags]\n", stdout, stderr)
 	var pf platformFlags
 	var lf loadFlags
-	pf.register(fs)
-	lf.register(fs, scenario.ViaService)
-	config := fs.String("config", "graceful", "the configuration: an overlay directory, or a name under --root")
-	root := fs.String("root", "k8s/overlays", "where configuration names are looked up (k8s/fast: short timings)")
-	out := fs.String("out", "", "where the reports go (default: results/<platform>/<config>/<scenario>-<via>)")
-	const use = "Usage: loadtest scenario scale-up|scale-down|rollout-restart|delete-pod [flags]\n"
-	usage := func(err error) int {
-		fmt.Fprintf(stderr, "loadtest scenario: %v\n%s%s", err, use, fs.FlagUsages())
-		return 2
+	pf.register(c.FlagSet)
+	lf.register(c.FlagSet, scenario.ViaService)
+	config := c.String("config", "graceful", "the configuration: an overlay directory, or a name under --root")
+	root := c.String("root", "k8s/overlays", "where configuration names are looked up (k8s/fast: short timings)")
+	out := c.String("out", "", "where the reports go (default: results/<platform>/<config>/<scenario>-<via>)")
+	if code, done := c.parse(args); done {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(stdout, use+fs.FlagUsages())
-			return 0
-		}
-		return usage(err)
+	if c.NArg() != 1 {
+		return c.usage(errors.New("name one scenario"))
 	}
-	if fs.NArg() != 1 {
-		return usage(errors.New("name one scenario"))
-	}
-	sc, err := scenario.Lookup(fs.Arg(0))
+	sc, err := scenario.Lookup(c.Arg(0))
 	if err != nil {
-		return usage(err)
+		return c.usage(err)
 	}
 	vias, err := lf.paths()
 	if err != nil {
-		return usage(err)
+		return c.usage(err)
 	}
 	cfg, err := renderConfig(*config, *root)
 	if err != nil {
-		fmt.Fprintf(stderr, "loadtest scenario: %v\n", err)
-		return 2
+		return c.fail(2, err)
 	}
 	newPlatform, _, err := pf.factory(ctx, stdout)
 	if err != nil {
-		fmt.Fprintf(stderr, "loadtest scenario: %v\n", err)
-		return 2
+		return c.fail(2, err)
 	}
 	p, err := newPlatform()
 	if err != nil {
-		fmt.Fprintf(stderr, "loadtest scenario: %v\n", err)
-		return 2
+		return c.fail(2, err)
 	}
 	defer p.Close()
 
@@ -83,8 +68,7 @@ func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) i
 				dir = filepath.Join(dir, via)
 			}
 			if werr := report.WriteRun(dir, r); werr != nil {
-				fmt.Fprintf(stderr, "loadtest scenario: %v\n", werr)
-				code = 2
+				code = c.fail(2, werr)
 			}
 			report.Text(r)(stdout)
 			fmt.Fprintf(stdout, "reports in %s\n", dir)
@@ -94,8 +78,7 @@ func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			}
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "loadtest scenario: %v\n", err)
-			return 2
+			return c.fail(2, err)
 		}
 		if ctx.Err() != nil {
 			return 2
