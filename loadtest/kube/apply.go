@@ -38,7 +38,36 @@ func (c *Cluster) Deploy(ctx context.Context, cfg *manifest.Config) error {
 	}
 	c.cfg = cfg
 	c.mu.Unlock()
+	if err := c.apply(ctx, cfg); err != nil {
+		return err
+	}
+	if err := c.startWatching(cfg); err != nil {
+		return err
+	}
+	return c.Settle(ctx)
+}
 
+// Update applies cfg over the running configuration of the same Deployment, as `kubectl
+// apply` of an edited manifest does under load, and returns once it is applied: a changed
+// pod template rolls out by the Deployment's strategy, and the watch goes on. A template
+// whose pods never turn ready stalls that rollout; the old pods go on serving.
+func (c *Cluster) Update(ctx context.Context, cfg *manifest.Config) error {
+	c.mu.Lock()
+	was := c.cfg
+	same := was != nil && was.Deployment.Name == cfg.Deployment.Name && was.Service.Name == cfg.Service.Name
+	if same {
+		c.cfg = cfg
+	}
+	c.mu.Unlock()
+	if !same {
+		return fmt.Errorf("update %s: not the running Deployment and Service (deploy it instead)", cfg.Name)
+	}
+	return c.apply(ctx, cfg)
+}
+
+// apply applies every object of cfg server-side and prunes what an earlier configuration
+// left.
+func (c *Cluster) apply(ctx context.Context, cfg *manifest.Config) error {
 	c.action("apply "+cfg.Name, fmt.Sprintf("kubectl apply --server-side --field-manager=%s -n %s -k %s", FieldManager, c.ns, cfg.Dir))
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(c.cs.Discovery()))
 	applied := map[string]bool{}
@@ -68,13 +97,7 @@ func (c *Cluster) Deploy(ctx context.Context, cfg *manifest.Config) error {
 		}
 		applied[m.Resource.Resource+"/"+obj.GetName()] = true
 	}
-	if err := c.prune(ctx, applied); err != nil {
-		return err
-	}
-	if err := c.startWatching(cfg); err != nil {
-		return err
-	}
-	return c.Settle(ctx)
+	return c.prune(ctx, applied)
 }
 
 // prune deletes the objects scalelab applied before that the current configuration lacks.

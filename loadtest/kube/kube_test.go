@@ -197,3 +197,22 @@ func TestUnsettled(t *testing.T) {
 		t.Errorf("unsettled = %q", why)
 	}
 }
+
+// Update rolls the running Deployment to a new template; another Deployment, or nothing
+// deployed yet, is a Deploy's job.
+func TestUpdateRefusesAnotherDeployment(t *testing.T) {
+	t.Parallel()
+	named := func(deployment, service string) *manifest.Config {
+		d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: deployment}}
+		return &manifest.Config{Name: deployment, Deployment: d, Service: &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: service}}}
+	}
+	for _, tc := range []struct {
+		name    string
+		running *manifest.Config
+	}{{"nothing deployed", nil}, {"another Deployment", named("other", "hello")}, {"another Service", named("hello", "other")}} {
+		c := &Cluster{opts: Options{Out: &bytes.Buffer{}}, ns: "default", cfg: tc.running}
+		if err := c.Update(t.Context(), named("hello", "hello")); err == nil || !strings.Contains(err.Error(), "deploy it instead") {
+			t.Errorf("%s: err %v, want a refusal", tc.name, err)
+		}
+	}
+}
