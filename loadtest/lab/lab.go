@@ -8,6 +8,11 @@
 // both fed the ready endpoints only after a propagation delay: an ingress-like L7 proxy
 // (a failed upstream is a 502, as Skipper answers) and a kube-proxy-like L4 forwarder (a
 // failed upstream is a reset). Every transition goes on the run's timeline.
+//
+// Left out, on purpose: kube-proxy's fallback to terminating endpoints when none is ready,
+// a scale during a rollout spread in proportion over the ReplicaSets, PodDisruptionBudgets
+// (DeletePod deletes, as `kubectl delete pod` does; only an eviction would honour one), and
+// anything about nodes. Pods are processes of this user on loopback ports in 20000-29999.
 package lab
 
 import (
