@@ -21,7 +21,7 @@ PLATFORM_FLAGS = --platform $(strip $(PLATFORM)) $(if $(filter kube,$(strip $(PL
 SCENARIO_FLAGS = $(PLATFORM_FLAGS) --root k8s/$(strip $(SET)) --config $(strip $(CONFIG)) --via $(strip $(VIA)) \
 	--rate $(strip $(RATE)) --lead $(strip $(LEAD)) --tail $(strip $(TAIL))
 
-.PHONY: help build test run bench image lint tools demo matrix load scale-up scale-down rollout delete-pod check e2e \
+.PHONY: help build test run bench image lint tools demo matrix reliability load scale-up scale-down rollout delete-pod check e2e \
 	kind-up kind-down minikube-up image-load deploy
 
 help: ## list the targets
@@ -36,6 +36,9 @@ demo: build ## the fast local matrix, no cluster: naive loses requests, graceful
 
 matrix: build ## every configuration × scenario × path (SET=fast for short timings, PLATFORM=kube for a cluster)
 	$(LOADTEST) matrix $(PLATFORM_FLAGS) --root k8s/$(strip $(SET)) --via $(strip $(VIA)) --rate $(strip $(RATE)) --out $(or $(OUT),results/$(strip $(PLATFORM)))
+
+reliability: build ## the reliability checks of k8s/reliability, each judged by what its overlay expects (~30 s locally)
+	$(LOADTEST) matrix $(PLATFORM_FLAGS) --root k8s/reliability --via $(strip $(VIA)) --rate $(strip $(RATE)) --out $(or $(OUT),results/$(strip $(PLATFORM))-reliability)
 
 load: build ## constant load at TARGET for DURATION (e.g. TARGET=http://127.0.0.1:30080/ for kind)
 	$(LOADTEST) attack --target $(TARGET) --rate $(strip $(RATE)) --duration $(DURATION) --max-errors -1 $(if $(OUT),--out $(OUT))

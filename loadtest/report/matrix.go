@@ -55,7 +55,10 @@ func ReadMatrix(dir string) (*result.Matrix, error) {
 // MatrixVerdict is the matrix's headline.
 func MatrixVerdict(m *result.Matrix) string {
 	if m.Passed() {
-		return "PASS: every promise held, and the control lost requests in every scenario"
+		if slices.ContainsFunc(m.Configs, func(cfg string) bool { return claim(m, cfg) == string(result.PromiseNothing) }) {
+			return "PASS: every promise held, and the control lost requests in every scenario"
+		}
+		return "PASS: every promise and expectation held"
 	}
 	return fmt.Sprintf("FAIL: %d problem(s)", len(m.Problems))
 }
@@ -71,15 +74,35 @@ func cell(m *result.Matrix, config, scenario, via string) (result.Cell, bool) {
 	return m.Cells[i], true
 }
 
-// cellSummary is a cell in a few characters: "0", "27 (502 25, 503 2)", "error".
+// cellSummary is a cell in a few characters: "0", "27 (502 25, 503 2)", "error", with the
+// restarts and kills seen, if any: "0, 2 restarts".
 func cellSummary(c result.Cell) string {
+	var s string
 	switch {
 	case c.Error != "" && c.Requests == 0:
 		return "error"
 	case c.Errors.Total() == 0:
-		return "0"
+		s = "0"
+	default:
+		s = fmt.Sprintf("%d (%s)", c.Errors.Total(), FormatCounts(c.Errors))
 	}
-	return fmt.Sprintf("%d (%s)", c.Errors.Total(), FormatCounts(c.Errors))
+	if c.Restarts > 0 {
+		s += fmt.Sprintf(", %d restart(s)", c.Restarts)
+	}
+	if c.Kills > 0 {
+		s += fmt.Sprintf(", %d kill(s)", c.Kills)
+	}
+	return s
+}
+
+// claim is what a configuration claims: its promise, or the expectations it states.
+func claim(m *result.Matrix, config string) string {
+	for _, c := range m.Cells {
+		if c.Config == config && len(c.Expect) > 0 {
+			return "expects " + strings.Join(c.Expect, ", ")
+		}
+	}
+	return string(m.Promises[config])
 }
 
 // MatrixMarkdown renders the matrix for a README or a GitHub step summary: the verdict,
@@ -95,8 +118,8 @@ func MatrixMarkdown(m *result.Matrix) Reporter {
 		if len(m.Problems) > 0 {
 			p("\n")
 		}
-		p("Failed requests per cell; a ✓ marks a cell where the configuration promises zero.\n\n")
-		p("| configuration (promise) |")
+		p("Failed requests per cell, with the container restarts and SIGKILLs seen; a ✓ marks a cell where the configuration promises zero and kept it; – a scenario the configuration does not run.\n\n")
+		p("| configuration (claim) |")
 		for _, sc := range m.Scenarios {
 			for _, via := range m.Vias {
 				p(" %s via %s |", sc, via)
@@ -104,7 +127,7 @@ func MatrixMarkdown(m *result.Matrix) Reporter {
 		}
 		p("\n|---|%s\n", strings.Repeat("---|", len(m.Scenarios)*len(m.Vias)))
 		for _, cfg := range m.Configs {
-			p("| %s (%s) |", cfg, m.Promises[cfg])
+			p("| %s (%s) |", cfg, claim(m, cfg))
 			for _, sc := range m.Scenarios {
 				for _, via := range m.Vias {
 					c, ok := cell(m, cfg, sc, via)
@@ -122,12 +145,12 @@ func MatrixMarkdown(m *result.Matrix) Reporter {
 			p("\n")
 		}
 
-		p("\n## Cells\n\n| configuration | scenario | via | requests | failed | p99 | wall | overhead | verdict | timeline |\n")
-		p("|---|---|---|---:|---|---:|---:|---:|---|---|\n")
+		p("\n## Cells\n\n| configuration | scenario | via | requests | failed | restarts | kills | p99 | wall | overhead | verdict | timeline |\n")
+		p("|---|---|---|---:|---|---:|---:|---:|---:|---:|---|---|\n")
 		for _, c := range m.Cells {
-			p("| %s | %s | %s | %d | %s | %s | %s | %s | %s | [svg](%s) |\n", c.Config, c.Scenario, c.Via, c.Requests,
-				FormatCounts(c.Errors), Latency(c.P99), c.Wall.Round(100*time.Millisecond), c.Overhead.Round(100*time.Millisecond),
-				c.Verdict, filepath.ToSlash(filepath.Join(c.Dir, SVGFile)))
+			p("| %s | %s | %s | %d | %s | %d | %d | %s | %s | %s | %s | [svg](%s) |\n", c.Config, c.Scenario, c.Via, c.Requests,
+				FormatCounts(c.Errors), c.Restarts, c.Kills, Latency(c.P99), c.Wall.Round(100*time.Millisecond),
+				c.Overhead.Round(100*time.Millisecond), c.Verdict, filepath.ToSlash(filepath.Join(c.Dir, SVGFile)))
 		}
 		p("\n*overhead*: the wall time of the load beyond the lead, the tail and the delays the configuration itself asks for.\n")
 		p("\n## Provenance\n\n- platform: %s\n- started: %s, took %s\n", m.Platform, m.Started.UTC().Format(time.RFC3339), m.Wall.Round(time.Second))
@@ -142,7 +165,7 @@ func MatrixMarkdown(m *result.Matrix) Reporter {
 func MatrixText(m *result.Matrix) Reporter {
 	return func(w io.Writer) error {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprint(tw, "configuration\tpromise")
+		fmt.Fprint(tw, "configuration\tclaim")
 		for _, sc := range m.Scenarios {
 			for _, via := range m.Vias {
 				fmt.Fprintf(tw, "\t%s/%s", sc, via)
@@ -150,11 +173,14 @@ func MatrixText(m *result.Matrix) Reporter {
 		}
 		fmt.Fprintln(tw)
 		for _, cfg := range m.Configs {
-			fmt.Fprintf(tw, "%s\t%s", cfg, m.Promises[cfg])
+			fmt.Fprintf(tw, "%s\t%s", cfg, claim(m, cfg))
 			for _, sc := range m.Scenarios {
 				for _, via := range m.Vias {
-					c, _ := cell(m, cfg, sc, via)
-					fmt.Fprintf(tw, "\t%s", cellSummary(c))
+					summary := "–"
+					if c, ok := cell(m, cfg, sc, via); ok {
+						summary = cellSummary(c)
+					}
+					fmt.Fprintf(tw, "\t%s", summary)
 				}
 			}
 			fmt.Fprintln(tw)

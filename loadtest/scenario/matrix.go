@@ -41,12 +41,19 @@ func RunMatrix(ctx context.Context, newPlatform func() (Platform, error), o Matr
 		Vias:     o.Vias,
 		Promises: map[string]result.Promise{},
 	}
-	for _, sc := range o.Scenarios {
-		m.Scenarios = append(m.Scenarios, sc.Name)
-	}
+	// Each configuration runs the matrix's scenarios, or those it declares; the columns
+	// are all that run, in the order they first come.
+	plans := make(map[*manifest.Config][]Scenario, len(o.Configs))
+	planErrs := map[*manifest.Config]error{}
 	for _, cfg := range o.Configs {
 		m.Configs = append(m.Configs, cfg.Name)
 		m.Promises[cfg.Name] = cfg.Promise
+		plans[cfg], planErrs[cfg] = scenariosFor(cfg, o.Scenarios)
+		for _, sc := range plans[cfg] {
+			if !slices.Contains(m.Scenarios, sc.Name) {
+				m.Scenarios = append(m.Scenarios, sc.Name)
+			}
+		}
 	}
 
 	// One lane per configuration, or, in parallel, per configuration and path: the
@@ -69,16 +76,20 @@ func RunMatrix(ctx context.Context, newPlatform func() (Platform, error), o Matr
 	var wg sync.WaitGroup
 	var mu sync.Mutex // guards m.Platform
 	runLane := func(i int, l lane) {
+		if err := planErrs[l.cfg]; err != nil {
+			cells[i] = failedCells(l.cfg, plans[l.cfg], l.vias, err)
+			return
+		}
 		p, err := newPlatform()
 		if err != nil {
-			cells[i] = failedCells(l.cfg, o.Scenarios, l.vias, err)
+			cells[i] = failedCells(l.cfg, plans[l.cfg], l.vias, err)
 			return
 		}
 		defer p.Close()
 		mu.Lock()
 		m.Platform = p.Name()
 		mu.Unlock()
-		for _, sc := range o.Scenarios {
+		for _, sc := range plans[l.cfg] {
 			for _, via := range l.vias {
 				if ctx.Err() != nil {
 					return
@@ -119,11 +130,17 @@ func runCell(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario,
 		Config: cfg.Name, Scenario: sc.Name, Via: via,
 		Dir:      filepath.Join(cfg.Name, sc.Name+"-"+via),
 		Expected: cfg.PromisesZero(sc.Name),
+		Expect:   annotation(cfg, ExpectAnnotation),
+	}
+	if len(cell.Expect) > 0 {
+		cell.Expected = slices.Contains(cell.Expect, result.ExpectZero)
 	}
 	r, err := Run(ctx, p, cfg, sc, so)
 	cell.Wall = time.Since(start)
 	if r != nil {
 		cell.Requests, cell.Errors, cell.P99 = r.Requests, r.Errors, r.Latency.P99
+		marks := result.Marks(r.Events)
+		cell.Restarts, cell.Kills = marks[result.MarkRestart], marks[result.MarkKill]
 		cell.Overhead = r.Elapsed - so.Lead - so.Tail - ExpectedDelay(cfg, sc.Name)
 		if o.Save != nil {
 			if serr := o.Save(cell.Dir, r); serr != nil && err == nil {
@@ -151,7 +168,8 @@ func failedCells(cfg *manifest.Config, scs []Scenario, vias []string, err error)
 // in every scenario, on at least one path: a scenario where it loses nothing anywhere is
 // one the testbed cannot see. One path alone may legitimately lose nothing — through a
 // Service, keep-alive connections stay pinned to the old pods, so a scale-up sends the
-// new pods no traffic at all.
+// new pods no traffic at all. A configuration that states its own expectations
+// (ExpectAnnotation) is judged by them instead, cell by cell.
 func judge(m *result.Matrix) {
 	controlLost := map[string]int{} // config/scenario → failed over all paths
 	for _, c := range m.Cells {
@@ -162,10 +180,15 @@ func judge(m *result.Matrix) {
 		c := &m.Cells[i]
 		failed := c.Errors.Total()
 		control := m.Promises[c.Config] == result.PromiseNothing
-		switch {
+		switch why := unmet(*c); {
 		case c.Error != "":
 			c.Verdict = "error"
 			m.Problems = append(m.Problems, fmt.Sprintf("%s/%s via %s could not run: %s", c.Config, c.Scenario, c.Via, c.Error))
+		case len(c.Expect) > 0 && why != "":
+			c.Verdict = "not as expected"
+			m.Problems = append(m.Problems, fmt.Sprintf("%s in %s via %s %s", c.Config, c.Scenario, c.Via, why))
+		case len(c.Expect) > 0:
+			c.Verdict = "as expected"
 		case c.Expected && failed > 0:
 			c.Verdict = "broken promise"
 			m.Problems = append(m.Problems, fmt.Sprintf("%s promises zero but lost %d of %d requests in %s via %s",
@@ -207,6 +230,8 @@ func ExpectedDelay(cfg *manifest.Config, scenario string) time.Duration {
 		return stop
 	case "delete-pod":
 		return max(startup, stop)
+	case "stuck-rollout":
+		return observeLiveness(cfg)
 	case "rollout-restart":
 		surge, unavailable := cfg.Strategy()
 		step := max(surge, unavailable, 1)

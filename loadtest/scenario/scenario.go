@@ -26,6 +26,11 @@ type Scenario struct {
 	Replicas func(cfg *manifest.Config) int32
 	// Act is what happens under load.
 	Act func(ctx context.Context, p Platform, cfg *manifest.Config) error
+	// Start is the configuration deployed before the action; nil: cfg itself.
+	Start func(cfg *manifest.Config) (*manifest.Config, error)
+	// Observe, when set, is how long to watch after the action instead of waiting for the
+	// platform to settle: for an action after which it never does.
+	Observe func(cfg *manifest.Config) time.Duration
 }
 
 // Scenarios are the lessons, in the order the matrix shows them.
@@ -61,6 +66,7 @@ func Scenarios() []Scenario {
 				return err
 			},
 		},
+		stuckRollout(),
 	}
 }
 
@@ -92,10 +98,17 @@ type Options struct {
 // Run deploys cfg on p, runs the scenario under load and returns the measured run. The
 // error is for what kept the scenario from running; lost requests are in the Run.
 func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o Options) (*result.Run, error) {
-	if err := p.Deploy(ctx, cfg); err != nil {
-		return nil, fmt.Errorf("deploy %s: %w", cfg.Name, err)
+	start := cfg
+	if sc.Start != nil {
+		var err error
+		if start, err = sc.Start(cfg); err != nil {
+			return nil, fmt.Errorf("%s: %w", sc.Name, err)
+		}
 	}
-	replicas := cfg.Replicas()
+	if err := p.Deploy(ctx, start); err != nil {
+		return nil, fmt.Errorf("deploy %s: %w", start.Name, err)
+	}
+	replicas := start.Replicas()
 	if sc.Replicas != nil {
 		replicas = sc.Replicas(cfg)
 		if err := p.Scale(ctx, replicas); err != nil {
@@ -150,7 +163,7 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 	return out.run, nil
 }
 
-// act is the scenario's part while the load runs: lead, action, settle, tail.
+// act is the scenario's part while the load runs: lead, action, settle (or observe), tail.
 func act(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o Options, log *result.Log) error {
 	if !sleep(ctx, o.Lead) {
 		return ctx.Err()
@@ -159,10 +172,18 @@ func act(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 	if err := sc.Act(ctx, p, cfg); err != nil {
 		return fmt.Errorf("%s: %w", sc.Name, err)
 	}
-	if err := settle(ctx, p, o.Settle); err != nil {
-		return err
+	if sc.Observe != nil {
+		d := sc.Observe(cfg)
+		if !sleep(ctx, d) {
+			return ctx.Err()
+		}
+		log.Add(result.EventPhase, "observed", "not settled: watched for "+d.String())
+	} else {
+		if err := settle(ctx, p, o.Settle); err != nil {
+			return err
+		}
+		log.Add(result.EventPhase, "settled", "")
 	}
-	log.Add(result.EventPhase, "settled", "")
 	sleep(ctx, o.Tail)
 	return nil
 }
