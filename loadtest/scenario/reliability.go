@@ -60,13 +60,15 @@ func stuckRollout() Scenario {
 }
 
 // observeLiveness is long enough for the liveness probe to give up on a new container
-// three times over (a restart is due after each), and at least 10 s.
+// twice, with the kubelet's first crash-loop back-off (10 s) between: a restart is due
+// even where the kubelet backs off before the first one, and the pod takes a while to start.
 func observeLiveness(cfg *manifest.Config) time.Duration {
-	return max(3*livenessBudget(cfg), 10*time.Second)
+	return 2*livenessBudget(cfg) + 10*time.Second
 }
 
-// livenessBudget is how long a container may take to answer before its liveness probe
-// has it restarted: initialDelaySeconds + periodSeconds × failureThreshold (0: no probe).
+// livenessBudget is the longest a container may take to answer before its liveness probe
+// has it restarted: initialDelaySeconds + periodSeconds × failureThreshold, the last
+// period for the probe worker's first tick (0: no probe).
 func livenessBudget(cfg *manifest.Config) time.Duration {
 	p := cfg.Container.LivenessProbe
 	if p == nil {
