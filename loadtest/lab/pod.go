@@ -89,8 +89,10 @@ func (p *pod) deleteLocked() {
 		return
 	}
 	p.terminating = true
-	close(p.deleted)
+	// The event first: closing deleted wakes the pod's goroutine, whose SIGTERM must not
+	// reach the timeline before the deletion that caused it.
 	p.lab.event(kindPod, p.name+" deleting", "grace period "+p.spec.grace.String())
+	close(p.deleted)
 	p.lab.changedLocked()
 }
 

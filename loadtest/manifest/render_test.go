@@ -140,10 +140,15 @@ func TestFastSet(t *testing.T) {
 		if f.Name != s.Name || f.Promise != s.Promise {
 			t.Errorf("fast[%d] = %s (%s), want %s (%s)", i, f.Name, f.Promise, s.Name, s.Promise)
 		}
-		for flag, want := range map[string]time.Duration{"startup-delay": 2 * time.Second, "request-delay": 300 * time.Millisecond} {
+		for flag, want := range map[string]time.Duration{"startup-delay": 5 * time.Second, "request-delay": 300 * time.Millisecond} {
 			if d, err := f.HelloDuration(flag); err != nil || d != want {
 				t.Errorf("%s: HelloDuration(%q) = %s, %v; want %s", f.Name, flag, d, err, want)
 			}
+		}
+		// A startup shorter than the proxies' propagation hides the scale-up lesson on a real
+		// cluster: the endpoint would often reach the ingress after hello already listens.
+		if d, _ := f.HelloDuration("startup-delay"); d <= DefaultPropagation {
+			t.Errorf("%s: fast startup %s is not longer than the propagation budget %s", f.Name, d, DefaultPropagation)
 		}
 		if f.GracePeriod() > s.GracePeriod() {
 			t.Errorf("%s: fast grace period %s is longer than %s", f.Name, f.GracePeriod(), s.GracePeriod())
