@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"scalelab/loadtest/manifest"
 	"scalelab/loadtest/report"
@@ -17,7 +18,11 @@ import (
 // report. Exit 0 when the configuration kept what it promises for this scenario, 1 when it
 // lost requests it promised not to lose, 2 for bad usage or a platform that cannot run it.
 func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	c := newCmdline("scenario", "Usage: loadtest scenario scale-up|scale-down|rollout-restart|delete-pod [flags]\n", stdout, stderr)
+	var names []string
+	for _, sc := range scenario.Scenarios() {
+		names = append(names, sc.Name)
+	}
+	c := newCmdline("scenario", "Usage: loadtest scenario "+strings.Join(names, "|")+" [flags]\n", stdout, stderr)
 	var pf platformFlags
 	var lf loadFlags
 	pf.register(c.FlagSet)
