@@ -11,7 +11,7 @@ VIA        ?= service,ingress  # the paths into the pods
 RATE       ?= 100              # requests per second
 KUBE_FLAGS ?=                  # for PLATFORM=kube: --kubeconfig, --service-url, --ingress-url, ...
 LEAD       ?= 2s               # load before the scenario's action
-TAIL       ?= 2s               # load after the platform has settled
+TAIL       ?= 4s               # load after the platform has settled (> the 3 s propagation)
 TARGET     ?= http://127.0.0.1:8080/
 DURATION   ?= 60s
 OUT        ?=
