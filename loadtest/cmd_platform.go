@@ -22,6 +22,7 @@ type platformFlags struct {
 	name        string
 	hello       string
 	propagation time.Duration
+	ingressPoll time.Duration
 	labLogs     string
 	kube        kube.Options
 }
@@ -30,6 +31,7 @@ func (f *platformFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.name, "platform", "local", "where the pods run: local (hello processes, no cluster) or kube (the current kubeconfig context)")
 	fs.StringVar(&f.hello, "hello", "", "local: the hello binary (default: hello beside loadtest, else bin/hello)")
 	fs.DurationVar(&f.propagation, "propagation-delay", time.Second, "local: how late endpoint changes reach the proxies (kube-proxy's and the ingress's lag)")
+	fs.DurationVar(&f.ingressPoll, "ingress-poll", 3*time.Second, "local: the ingress polls for endpoint changes this often, as Skipper does (0: it lags by --propagation-delay)")
 	fs.StringVar(&f.labLogs, "lab-logs", "", "local: keep each pod's hello log in this directory (<pod>.log)")
 	fs.StringVar(&f.kube.Kubeconfig, "kubeconfig", "", "kube: the kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
 	fs.StringVar(&f.kube.Context, "context", "", "kube: the kubeconfig context (default: the current one)")
@@ -47,12 +49,12 @@ func (f *platformFlags) factory(ctx context.Context, out io.Writer) (func() (sce
 		if err != nil {
 			return nil, nil, err
 		}
-		if f.propagation < 0 {
-			return nil, nil, fmt.Errorf("--propagation-delay %s is negative", f.propagation)
+		if f.propagation < 0 || f.ingressPoll < 0 {
+			return nil, nil, fmt.Errorf("--propagation-delay %s and --ingress-poll %s must not be negative", f.propagation, f.ingressPoll)
 		}
 		return func() (scenario.Platform, error) {
-			return lab.New(lab.Options{Hello: bin, PropagationDelay: f.propagation, LogDir: f.labLogs})
-		}, map[string]string{"propagation_delay": f.propagation.String()}, nil
+			return lab.New(lab.Options{Hello: bin, PropagationDelay: f.propagation, IngressPoll: f.ingressPoll, LogDir: f.labLogs})
+		}, map[string]string{"propagation_delay": f.propagation.String(), "ingress_poll": f.ingressPoll.String()}, nil
 	case "kube":
 		f.kube.Out = out
 		c, err := kube.New(ctx, f.kube)

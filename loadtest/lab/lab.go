@@ -53,6 +53,10 @@ const DefaultPropagationDelay = time.Second
 type Options struct {
 	Hello            string        // path of the hello binary (`make build` makes bin/hello)
 	PropagationDelay time.Duration // endpoint change to proxies; 0: DefaultPropagationDelay
+	// IngressPoll, when set, models an ingress controller that polls the API (Skipper: every
+	// 3 s) instead of following a watch: the ingress sees a change at its next poll, 0 to
+	// IngressPoll after it, rather than PropagationDelay after it.
+	IngressPoll time.Duration
 	Logger           *slog.Logger  // nil: discard
 	LogDir           string        // where each pod's hello writes its log (<pod>.log); empty: nowhere
 }
@@ -93,8 +97,8 @@ func New(o Options) (*Lab, error) {
 	if fi.IsDir() || fi.Mode().Perm()&0o111 == 0 {
 		return nil, fmt.Errorf("lab: hello binary %s is not an executable file", o.Hello)
 	}
-	if o.PropagationDelay < 0 {
-		return nil, fmt.Errorf("lab: negative propagation delay %s", o.PropagationDelay)
+	if o.PropagationDelay < 0 || o.IngressPoll < 0 {
+		return nil, fmt.Errorf("lab: negative propagation delay %s or ingress poll %s", o.PropagationDelay, o.IngressPoll)
 	}
 	if o.PropagationDelay == 0 {
 		o.PropagationDelay = DefaultPropagationDelay
@@ -109,7 +113,7 @@ func New(o Options) (*Lab, error) {
 	}
 	l := &Lab{opts: o, kick: make(chan struct{}, 1), changed: make(chan struct{})}
 	l.ctx, l.cancel = context.WithCancel(context.Background())
-	svcTable, inTable := newRouteTable(viaService), newRouteTable(viaIngress)
+	svcTable, inTable := newRouteTable(viaService, o.PropagationDelay, 0), newRouteTable(viaIngress, o.PropagationDelay, o.IngressPoll)
 	l.tables = []*routeTable{svcTable, inTable}
 	if l.service, err = newService(svcTable); err != nil {
 		return nil, fmt.Errorf("lab: %w", err)

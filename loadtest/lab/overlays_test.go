@@ -24,7 +24,8 @@ func TestFastOverlays(t *testing.T) {
 			t.Parallel()
 			l, log := newLab(t, 200*time.Millisecond)
 			deploy(t, l, cfg)
-			time.Sleep(2500 * time.Millisecond) // naive: "ready" before hello listens
+			startup, _ := cfg.HelloDuration("startup-delay")
+			time.Sleep(startup + 500*time.Millisecond) // naive: "ready" before hello listens
 			for _, via := range []string{scenario.ViaService, scenario.ViaIngress} {
 				target, _ := l.Target(via)
 				client := newClient()

@@ -15,13 +15,13 @@ func BenchmarkPaths(b *testing.B) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") }))
 	b.Cleanup(up.Close)
 	eps := []endpoint{{Pod: "p", Addr: up.Listener.Addr().String()}}
-	in, err := newIngress(newRouteTable(viaIngress), slog.New(slog.DiscardHandler))
+	in, err := newIngress(newRouteTable(viaIngress, 0, 0), slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { in.close() })
 	in.table.apply(1, eps)
-	svc, err := newService(newRouteTable(viaService))
+	svc, err := newService(newRouteTable(viaService, 0, 0))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -23,14 +23,26 @@ type routeTable struct {
 	eps  atomic.Pointer[[]endpoint]
 	rr   atomic.Uint64
 
+	delay time.Duration // how long a change takes to arrive
+	poll  time.Duration // when set, a change arrives at the next tick of this period instead
+	epoch time.Time     // the ticks count from here
+
 	mu  sync.Mutex // orders updates
 	seq uint64     // of the snapshot applied last
 }
 
-func newRouteTable(path string) *routeTable {
-	t := &routeTable{path: path}
+func newRouteTable(path string, delay, poll time.Duration) *routeTable {
+	t := &routeTable{path: path, delay: delay, poll: poll, epoch: time.Now()}
 	t.eps.Store(&[]endpoint{})
 	return t
+}
+
+// lag is how long a change made now takes to reach this table.
+func (t *routeTable) lag() time.Duration {
+	if t.poll > 0 {
+		return t.poll - time.Since(t.epoch)%t.poll
+	}
+	return t.delay
 }
 
 // apply installs snapshot number seq unless a later one is already in place, and returns
@@ -114,7 +126,7 @@ func (l *Lab) changedLocked() {
 		l.seq++
 		seq := l.seq
 		for _, t := range l.tables {
-			time.AfterFunc(l.opts.PropagationDelay, func() { l.propagate(t, seq, eps) })
+			time.AfterFunc(t.lag(), func() { l.propagate(t, seq, eps) })
 		}
 	}
 	select {
