@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -209,7 +211,7 @@ func deletionOrder(a, b *pod) int {
 
 // newPodLocked creates a pod of rs on a free loopback port and starts its kubelet work.
 func (l *Lab) newPodLocked(rs *replicaSet) {
-	port, err := freePort()
+	addr, err := podAddr()
 	if err != nil {
 		l.event(kindPod, rs.name+" cannot create a pod", err.Error())
 		return
@@ -219,8 +221,7 @@ func (l *Lab) newPodLocked(rs *replicaSet) {
 		suffix[i] = safeChars[rand.IntN(len(safeChars))]
 	}
 	p := &pod{
-		lab: l, rs: rs, spec: rs.spec, name: rs.name + "-" + string(suffix), port: port,
-		addr: fmt.Sprintf("127.0.0.1:%d", port), created: time.Now(),
+		lab: l, rs: rs, spec: rs.spec, name: rs.name + "-" + string(suffix), addr: addr, created: time.Now(),
 		deleted: make(chan struct{}), restart: make(chan restartReq, 1),
 	}
 	p.ctx, p.cancel = context.WithCancel(l.ctx)
@@ -238,23 +239,30 @@ func (l *Lab) newPodLocked(rs *replicaSet) {
 	l.wg.Go(p.run)
 }
 
-// freePort picks a loopback port nothing listens on now, below the kernel's ephemeral
-// range: hello may not listen until its startup delay is over, and a port from the
-// ephemeral range could meanwhile become the source port of some outgoing connection,
-// which would make hello's listen fail. (Nothing stops another program from taking the
-// port in that window; then hello exits 1 and the kubelet's restart tries again.)
-func freePort() (int, error) {
+// podAddr picks the pod's address, its "pod IP" and port: an address of its own in
+// 127.0.0.0/8 (Linux routes all of it to the loopback device; elsewhere 127.0.0.1) and a
+// port nothing listens on there now. The port is below the kernel's ephemeral range,
+// though on an address of its own an outgoing connection could not take it anyway: hello
+// may not listen until its startup delay is over, and meanwhile no other pod, of this lab
+// or of another one in this process or on this machine, may be given the same address
+// (with one shared address and random ports, two pods starting at once collided).
+func podAddr() (string, error) {
 	lo, hi := portRange()
 	for range 100 {
-		port := lo + rand.IntN(hi-lo+1)
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		ip := fmt.Sprintf("127.%d.%d.%d", 64+rand.IntN(64), rand.IntN(256), 1+rand.IntN(254))
+		addr := fmt.Sprintf("%s:%d", ip, lo+rand.IntN(hi-lo+1))
+		ln, err := net.Listen("tcp", addr)
+		if errors.Is(err, syscall.EADDRNOTAVAIL) { // only 127.0.0.1 is configured here
+			addr = fmt.Sprintf("127.0.0.1:%d", lo+rand.IntN(hi-lo+1))
+			ln, err = net.Listen("tcp", addr)
+		}
 		if err != nil {
 			continue
 		}
 		ln.Close()
-		return port, nil
+		return addr, nil
 	}
-	return 0, fmt.Errorf("pick a port: no free port in %d-%d after 100 tries", lo, hi)
+	return "", fmt.Errorf("pick a pod address: none free in 127.64-127.127.*.*:%d-%d after 100 tries", lo, hi)
 }
 
 // portRange is where pod ports come from: below the kernel's ephemeral range and below

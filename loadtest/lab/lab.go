@@ -12,7 +12,8 @@
 // Left out, on purpose: kube-proxy's fallback to terminating endpoints when none is ready,
 // a scale during a rollout spread in proportion over the ReplicaSets, PodDisruptionBudgets
 // (DeletePod deletes, as `kubectl delete pod` does; only an eviction would honour one), and
-// anything about nodes. Pods are processes of this user on loopback ports in 20000-29999.
+// anything about nodes. A pod is a process of this user listening on an address of its
+// own, 127.64-127.127.*.* (on Linux; 127.0.0.1 elsewhere), on a port in 20000-29999.
 package lab
 
 import (
@@ -57,8 +58,8 @@ type Options struct {
 	// 3 s) instead of following a watch: the ingress sees a change at its next poll, 0 to
 	// IngressPoll after it, rather than PropagationDelay after it.
 	IngressPoll time.Duration
-	Logger           *slog.Logger  // nil: discard
-	LogDir           string        // where each pod's hello writes its log (<pod>.log); empty: nowhere
+	Logger      *slog.Logger // nil: discard
+	LogDir      string       // where each pod's hello writes its log (<pod>.log); empty: nowhere
 }
 
 // Lab is the local platform; it implements scenario.Platform.

@@ -14,14 +14,13 @@ import (
 	"scalelab/loadtest/result"
 )
 
-// pod is one replica: a name, a loopback port (its "pod IP", kept across restarts) and the
+// pod is one replica: a name, a loopback address (its "pod IP", kept across restarts) and the
 // hello process the kubelet runs in it, restarted when it exits or fails its liveness probe.
 type pod struct {
 	lab     *Lab
 	rs      *replicaSet
 	spec    *podSpec
 	name    string
-	port    int
 	addr    string
 	created time.Time
 	ctx     context.Context // cancelled: kill at once (Close, or Deploy replacing the pods)
@@ -175,7 +174,7 @@ func (p *pod) wait(c *container) string {
 
 // startContainer starts the hello process of container id.
 func (p *pod) startContainer(id int, out io.Writer) (*container, error) {
-	args, env := p.spec.command(p.name, p.port)
+	args, env := p.spec.command(p.name, p.addr)
 	proc, err := p.lab.spawner.start(p.ctx, p.lab.opts.Hello, args, env, out, 0)
 	if err != nil {
 		return nil, err

@@ -210,16 +210,16 @@ func envValue(e corev1.EnvVar, pod string) (string, error) {
 	return "", fmt.Errorf("env %s: only values and fieldRefs are known to the lab", e.Name)
 }
 
-// command is the hello process of pod listening on port: the container's args and env,
+// command is the hello process of pod listening on addr: the container's args and env,
 // POD_NAME as the downward API sets it, and the listen address appended as a flag (which
 // wins over the args before it and over HELLO_ADDR).
-func (s *podSpec) command(pod string, port int) (args, env []string) {
+func (s *podSpec) command(pod, addr string) (args, env []string) {
 	for _, e := range s.env {
 		v, _ := envValue(e, pod) // checked by newSpec
 		env = append(env, e.Name+"="+v)
 	}
 	env = append(env, "POD_NAME="+pod)
-	args = append(append([]string(nil), s.args...), "--addr", fmt.Sprintf("127.0.0.1:%d", port))
+	args = append(append([]string(nil), s.args...), "--addr", addr)
 	return args, env
 }
 
