@@ -88,6 +88,9 @@ type Lab struct {
 
 // New checks o and starts the two proxies, with no pod yet.
 func New(o Options) (*Lab, error) {
+	if !supported {
+		return nil, errors.New("lab: the local platform needs Linux or another Unix system (process groups, SIGTERM)")
+	}
 	if o.Hello == "" {
 		return nil, errors.New("lab: no hello binary given (build it with `make build`: bin/hello)")
 	}

@@ -105,8 +105,3 @@ func (p *process) pid() int { return p.cmd.Process.Pid }
 func (p *process) signal(sig syscall.Signal) {
 	_ = p.cmd.Process.Signal(sig) // an error means it is already gone: nothing to signal
 }
-
-// killGroup sends SIGKILL to the whole process group: the container's end.
-func (p *process) killGroup() {
-	_ = syscall.Kill(-p.pgid, syscall.SIGKILL)
-}

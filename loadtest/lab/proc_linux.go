@@ -7,3 +7,10 @@ import "syscall"
 func sysProcAttr(group int) *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pgid: group, Pdeathsig: syscall.SIGKILL}
 }
+
+// killGroup sends SIGKILL to the whole process group: the container's end.
+func (p *process) killGroup() {
+	_ = syscall.Kill(-p.pgid, syscall.SIGKILL)
+}
+
+const supported = true
