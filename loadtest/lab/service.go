@@ -86,7 +86,7 @@ func (s *service) forward(client net.Conn) {
 		refuse(client)
 		return
 	}
-	up, err := net.DialTimeout("tcp", ep.Addr, 3*time.Second)
+	up, err := net.DialTimeout("tcp", ep.Addr, dialTimeout)
 	if err != nil {
 		refuse(client)
 		return
