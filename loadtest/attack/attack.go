@@ -172,10 +172,14 @@ func Run(ctx context.Context, o Options) (*result.Run, error) {
 	}()
 
 	t := newTally(o.Interval, began.Sub(log.Start()))
+	samples := map[result.Class]string{}
 	pacer := vegeta.ConstantPacer{Freq: o.Rate, Per: time.Second}
 	for res := range attacker.Attack(targeter, pacer, o.Duration, "") {
 		class := failure(res, tr)
 		t.add(res.Timestamp.Sub(log.Start()), res.Latency, class, res.Headers.Get("X-Pod"))
+		if _, seen := samples[class]; class != "" && !seen {
+			samples[class] = res.Error
+		}
 		totals.requests.Add(1)
 		if class == "" {
 			totals.ok.Add(1)
@@ -191,6 +195,9 @@ func Run(ctx context.Context, o Options) (*result.Run, error) {
 	<-progressEnded
 
 	t.fill(run)
+	if len(samples) > 0 {
+		run.Samples = samples
+	}
 	run.Events = log.Events()
 	return run, nil
 }

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -110,6 +111,10 @@ func TestRefused(t *testing.T) {
 	run := mustRun(t, Options{Target: "http://" + addr + "/", Rate: 50, Duration: 300 * time.Millisecond})
 	if run.Requests == 0 || run.Errors[result.Refused] != run.Requests || run.Failed() != run.Requests {
 		t.Errorf("requests %d, errors %v: want every one refused", run.Requests, run.Errors)
+	}
+	// The report keeps the first error's own words, so that a class can be explained.
+	if s := run.Samples[result.Refused]; !strings.Contains(s, "connection refused") || len(run.Samples) != 1 {
+		t.Errorf("samples %q: want the refused connection's error text, and nothing else", run.Samples)
 	}
 }
 

@@ -41,6 +41,14 @@ func Markdown(r *result.Run) Reporter {
 			fmt.Fprintf(&b, "| **%s** | %d | %s |\n", c, r.Errors[c], share(r.Errors[c], r.Requests))
 		}
 		fmt.Fprintf(&b, "| total | %d | |\n\n", r.Requests)
+		for _, c := range Present(r.Errors) {
+			if s := r.Samples[c]; s != "" {
+				fmt.Fprintf(&b, "- first %s: `%s`\n", c, Short(s, 160))
+			}
+		}
+		if len(r.Samples) > 0 {
+			b.WriteString("\n")
+		}
 
 		l := r.Latency
 		b.WriteString("| latency | mean | p50 | p90 | p95 | p99 | max |\n|---|---:|---:|---:|---:|---:|---:|\n")

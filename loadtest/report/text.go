@@ -30,6 +30,11 @@ func Text(r *result.Run) Reporter {
 			fmt.Fprintf(w, "%s\t%d\t%s\n", c, r.Errors[c], share(r.Errors[c], r.Requests))
 		}
 		fmt.Fprintf(w, "total\t%d\t\n", r.Requests)
+		for _, c := range Present(r.Errors) {
+			if s := r.Samples[c]; s != "" {
+				fmt.Fprintf(w, "first %s\t%s\t\n", c, Short(s, 120))
+			}
+		}
 
 		l := r.Latency
 		fmt.Fprintf(w, "\nlatency\tmean %s  p50 %s  p90 %s  p95 %s  p99 %s  max %s\t\n", Latency(l.Mean),
