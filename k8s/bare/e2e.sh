@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make e2e: the fast matrix on a real Kubernetes, on this machine. Brings the bare cluster
 # up (Skipper in front), runs every configuration × scenario through the Service and the
-# ingress, and brings the cluster down again, also when anything fails. The exit status
-# is the matrix's verdict. Linux and root only, like bare-up.
+# ingress, then the reliability checks, and brings the cluster down again, also when
+# anything fails. The exit status is the verdicts'. Linux and root only, like bare-up.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=k8s/bare/lib.sh
@@ -13,8 +13,10 @@ trap 'k8s/bare/down.sh' EXIT
 k8s/bare/up.sh
 # shellcheck disable=SC1091
 . "$STATE_DIR/env"
-bin/loadtest matrix --platform kube --kubeconfig "$KUBECONFIG" \
-  --service-url "$SERVICE_URL/" --ingress-url "$INGRESS_URL/" \
-  --root "${ROOT:-k8s/fast}" --rate "${RATE:-100}" --out "$out" \
-  --meta ingress="skipper $SKIPPER_VERSION (on the host, behind kubectl proxy)" \
-  --meta machine="$(uname -sr), $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+cluster=(--platform kube --kubeconfig "$KUBECONFIG" --service-url "$SERVICE_URL/" --ingress-url "$INGRESS_URL/"
+  --meta ingress="skipper $SKIPPER_VERSION (on the host, behind kubectl proxy)"
+  --meta machine="$(uname -sr), $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)")
+status=0
+bin/loadtest matrix "${cluster[@]}" --root "${ROOT:-k8s/fast}" --rate "${RATE:-100}" --out "$out" || status=$?
+bin/loadtest matrix "${cluster[@]}" --root k8s/reliability --out "$out-reliability" || status=$?
+exit "$status"
