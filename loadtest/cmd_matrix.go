@@ -29,7 +29,7 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	configs := c.StringSlice("configs", nil, "only these configurations (default: all under --root)")
 	scenarios := c.StringSlice("scenarios", scenario.DefaultScenarios, "the scenarios, in order")
 	out := c.String("out", "", "where the matrix goes (default: results/<platform>)")
-	parallel := c.Bool("parallel", true, "local: run the configurations side by side, each in a lab of its own")
+	lanes := c.Int("lanes", 0, "local: how many configuration × path lanes run side by side, each in a lab of its own (0: as many as the open-file limit allows)")
 	meta := c.StringToString("meta", nil, "key=value for the matrix's provenance, e.g. ingress=skipper-v0.23.0 (repeatable)")
 	if code, done := c.parse(args); done {
 		return code
@@ -62,11 +62,18 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		dir = filepath.Join("results", pf.name)
 	}
 
-	fmt.Fprintf(stdout, "matrix: %d configurations × %d scenarios × %d paths on %s, %d requests/s; runs in %s\n",
-		len(cfgs), len(scs), len(vias), pf.name, lf.Rate, dir)
+	n := 1
+	if pf.name == "local" {
+		n = *lanes
+		if n <= 0 {
+			n = localLanes(cfgs, lf.Rate, len(cfgs)*len(vias))
+		}
+	}
+	fmt.Fprintf(stdout, "matrix: %d configurations × %d scenarios × %d paths on %s, %d requests/s, %d lanes at once; runs in %s\n",
+		len(cfgs), len(scs), len(vias), pf.name, lf.Rate, n, dir)
 	m, err := scenario.RunMatrix(ctx, newPlatform, scenario.MatrixOptions{
 		Options: lf.Options, Configs: cfgs, Scenarios: scs, Vias: vias,
-		Parallel: *parallel && pf.name == "local",
+		Lanes: n,
 		Save: func(run string, r *result.Run) error {
 			fmt.Fprintf(stdout, "  %-14s %-16s %-8s %6d requests, %d failed\n",
 				r.Meta["config"], r.Meta["scenario"], r.Meta["via"], r.Requests, r.Failed())

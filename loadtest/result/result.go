@@ -174,7 +174,7 @@ type Run struct {
 	OK           int               `json:"ok"`
 	Errors       Counts            `json:"errors"`
 	Samples      map[Class]string  `json:"samples,omitempty"` // the first error text of each class, to tell what happened
-	Success      float64           `json:"success"` // OK / Requests, 0..1
+	Success      float64           `json:"success"`           // OK / Requests, 0..1
 	Latency      Latency           `json:"latency"`
 	Pods         map[string]int    `json:"pods,omitempty"`
 	Interval     time.Duration     `json:"interval"`

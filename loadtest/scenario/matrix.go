@@ -19,10 +19,11 @@ type MatrixOptions struct {
 	Configs   []*manifest.Config
 	Scenarios []Scenario
 	Vias      []string
-	// Parallel runs the configurations side by side, each on a platform of its own (the
-	// local lab can: its pods are processes on their own ports). The scenarios of one
-	// configuration always run one after the other.
-	Parallel bool
+	// Lanes is how many lanes run side by side, each on a platform of its own (the local
+	// lab can: its pods are processes on their own ports); a lane is one configuration
+	// and one path, whose scenarios run one after the other. 0 or 1: one lane for each
+	// configuration, with every path, one after the other.
+	Lanes int
 	// Save writes one run into dir (report.WriteRun); dir is relative to the matrix's.
 	Save func(dir string, r *result.Run) error
 }
@@ -33,7 +34,7 @@ var DefaultScenarios = []string{"scale-up", "scale-down", "rollout-restart"}
 // RunMatrix runs every configuration × scenario × path and judges the promises: a
 // configuration promising zero must lose nothing, and the control (promising nothing)
 // must lose something in every cell, or the testbed is blind. newPlatform gives a fresh
-// platform for each configuration (or, when not Parallel, may give the same one).
+// platform for each lane (or, when Lanes ≤ 1, may give the same one).
 func RunMatrix(ctx context.Context, newPlatform func() (Platform, error), o MatrixOptions) (*result.Matrix, error) {
 	m := &result.Matrix{
 		Schema:   result.SchemaVersion,
@@ -64,7 +65,7 @@ func RunMatrix(ctx context.Context, newPlatform func() (Platform, error), o Matr
 	}
 	var lanes []lane
 	for _, cfg := range o.Configs {
-		if !o.Parallel {
+		if o.Lanes <= 1 {
 			lanes = append(lanes, lane{cfg, o.Vias})
 			continue
 		}
@@ -98,12 +99,13 @@ func RunMatrix(ctx context.Context, newPlatform func() (Platform, error), o Matr
 			}
 		}
 	}
+	slots := make(chan struct{}, max(o.Lanes, 1))
 	for i, l := range lanes {
-		if o.Parallel {
-			wg.Go(func() { runLane(i, l) })
-		} else {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
 			runLane(i, l)
-		}
+		})
 	}
 	wg.Wait()
 	for _, c := range cells {

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"syscall"
+	"time"
+
+	"scalelab/loadtest/manifest"
+)
+
+// fdsPerRequest is how many file descriptors one request in flight holds in this process
+// on the local lab: the client's connection, both ends of the proxy's hop to the pod (the
+// pod's own end belongs to hello), and slack for keep-alive pools and probes.
+const fdsPerRequest = 6
+
+// localLanes is how many lanes of the local lab can run side by side in this process
+// without running out of file descriptors: every lab's proxies and every attack share the
+// process's open-file limit (which root cannot raise on every machine), and a lab short
+// of descriptors answers 502 for reasons that have nothing to do with the lesson.
+func localLanes(cfgs []*manifest.Config, rate int, lanes int) int {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 1
+	}
+	return lanesWithin(lim.Cur, cfgs, rate, lanes)
+}
+
+// lanesWithin is how many of lanes fit in limit open files.
+func lanesWithin(limit uint64, cfgs []*manifest.Config, rate int, lanes int) int {
+	var slowest time.Duration
+	for _, c := range cfgs {
+		d, _ := c.HelloDuration("request-delay")
+		slowest = max(slowest, d)
+	}
+	inFlight := float64(rate) * (slowest + time.Second).Seconds() // Little's law, with a second of slack
+	perLane := int(inFlight)*fdsPerRequest + 200                  // + the lab's pods, proxies and probes
+	fit := int(limit*4/5) / perLane                               // a fifth left for everything else
+	return max(1, min(lanes, fit))
+}
