@@ -119,7 +119,7 @@ func New(o Options) (*Lab, error) {
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	svcTable, inTable := newRouteTable(viaService, o.PropagationDelay, 0), newRouteTable(viaIngress, o.PropagationDelay, o.IngressPoll)
 	l.tables = []*routeTable{svcTable, inTable}
-	if l.service, err = newService(svcTable); err != nil {
+	if l.service, err = newService(svcTable, o.Logger); err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
 	if l.ingress, err = newIngress(inTable, o.Logger); err != nil {

@@ -21,7 +21,7 @@ func BenchmarkPaths(b *testing.B) {
 	}
 	b.Cleanup(func() { in.close() })
 	in.table.apply(1, eps)
-	svc, err := newService(newRouteTable(viaService, 0, 0))
+	svc, err := newService(newRouteTable(viaService, 0, 0), slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
 	}

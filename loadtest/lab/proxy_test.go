@@ -106,7 +106,7 @@ func TestServiceForwarder(t *testing.T) {
 		for _, eps := range [][]endpoint{nil, {{Pod: "gone", Addr: refusedAddr(t)}}} {
 			table := newRouteTable(viaService, 0, 0)
 			table.apply(1, eps)
-			s, err := newService(table)
+			s, err := newService(table, slog.New(slog.DiscardHandler))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -126,7 +126,7 @@ func TestServiceForwarder(t *testing.T) {
 		t.Cleanup(srv.Close)
 		table := newRouteTable(viaService, 0, 0)
 		table.apply(1, []endpoint{{Pod: "p", Addr: srv.Listener.Addr().String()}})
-		s, err := newService(table)
+		s, err := newService(table, slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"sync"
 	"syscall"
@@ -24,6 +25,7 @@ import (
 type service struct {
 	table *routeTable
 	ln    net.Listener
+	log   *slog.Logger
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -31,12 +33,12 @@ type service struct {
 	wg     sync.WaitGroup
 }
 
-func newService(table *routeTable) (*service, error) {
+func newService(table *routeTable, log *slog.Logger) (*service, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("service: listen: %w", err)
 	}
-	s := &service{table: table, ln: ln, conns: map[net.Conn]struct{}{}}
+	s := &service{table: table, ln: ln, log: log, conns: map[net.Conn]struct{}{}}
 	s.wg.Add(1)
 	go s.accept()
 	return s, nil
@@ -44,13 +46,25 @@ func newService(table *routeTable) (*service, error) {
 
 func (s *service) url() string { return "http://" + s.ln.Addr().String() + "/" }
 
+// accept serves connections until the listener is closed. Any other accept error (such
+// as running out of file descriptors under a heavy matrix) is waited out, as net/http's
+// server does: a forwarder that stopped accepting would leave every new client hanging
+// in the kernel's backlog until its timeout, while the connections already pinned work.
 func (s *service) accept() {
 	defer s.wg.Done()
+	var pause time.Duration
 	for {
 		c, err := s.ln.Accept()
-		if err != nil {
-			return // closed
+		if errors.Is(err, net.ErrClosed) {
+			return
 		}
+		if err != nil {
+			pause = min(max(2*pause, 5*time.Millisecond), time.Second)
+			s.log.Warn("service path: accept failed, retrying", "err", err, "in", pause)
+			time.Sleep(pause)
+			continue
+		}
+		pause = 0
 		if !s.track(c, true) {
 			c.Close()
 			return
