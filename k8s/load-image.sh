@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# load-image.sh TAR — load an image tarball (written by k8s/image, no Docker needed) into the
+# load-image.sh TAR — load an image tarball (written by cmd/image, no Docker needed) into the
 # current kubectl context's cluster: kind (kind-*) or minikube. Prints the host on which the
 # cluster's NodePorts answer (127.0.0.1 for kind through k8s/kind.yaml's port mappings).
 # kind comes from the Go module proxy when none is installed.

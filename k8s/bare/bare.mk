@@ -18,7 +18,7 @@ skipper-build: ## build the pinned Skipper ingress controller once into the user
 	$(BARE)/build.sh skipper
 
 image-tar: build ## write bin/hello-image.tar without Docker (ctr images import, kind load image-archive)
-	$(GO) run ./k8s/image -binary $(BIN)/hello -tag scalelab/hello:dev -entrypoint hello -user 65532:65532 -expose 8080/tcp -o $(BIN)/hello-image.tar
+	$(GO) run ./cmd/image -binary $(BIN)/hello -tag scalelab/hello:dev -entrypoint hello -user 65532:65532 -expose 8080/tcp -o $(BIN)/hello-image.tar
 
 bare-gen: ## regenerate the tools modules (k8s/bare/kube, k8s/bare/skipper) from upstream go.mod files
 	$(BARE)/gen-mod.sh kube

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # up.sh — a real single-node Kubernetes on this machine, from upstream sources: etcd and
 # containerd from Debian, the Kubernetes components built from k8s.io/kubernetes (build.sh),
-# images written without Docker (k8s/image), Skipper as the ingress controller on loopback.
+# images written without Docker (cmd/image), Skipper as the ingress controller on loopback.
 # Linux and root only. It first tears down whatever an earlier run left, and tears down
 # again if any step fails. The last lines it prints are KEY=VALUE facts, also in
 # $STATE_DIR/env.
@@ -31,8 +31,8 @@ images_up() {
   local bin=$REPO_DIR/bin
   mkdir -p "$bin"
   (cd "$REPO_DIR" && CGO_ENABLED=0 go build -trimpath -o "$bin/hello" . &&
-    CGO_ENABLED=0 go build -trimpath -o "$bin/pause" ./k8s/pause &&
-    go build -o "$bin/image" ./k8s/image)
+    CGO_ENABLED=0 go build -trimpath -o "$bin/pause" ./cmd/pause &&
+    go build -o "$bin/image" ./cmd/image)
   "$bin/image" -binary "$bin/pause" -tag scalelab/pause:dev -entrypoint pause -o "$bin/pause-image.tar" >&2
   "$bin/image" -binary "$bin/hello" -tag scalelab/hello:dev -entrypoint hello -user 65532:65532 \
     -expose 8080/tcp -o "$bin/hello-image.tar" >&2

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # up.sh — install Skipper, scalelab's ingress controller, into the current kind or minikube
 # cluster: the pinned build (k8s/bare/build.sh skipper) in an image written without Docker
-# (k8s/image), loaded into the cluster, then the manifests beside this script. The bare
+# (cmd/image), loaded into the cluster, then the manifests beside this script. The bare
 # cluster runs the same build on the host instead (k8s/bare/up.sh).
 set -euo pipefail
 . "$(dirname "$0")/../bare/lib.sh"
@@ -11,7 +11,7 @@ tar=$REPO_DIR/bin/skipper-image.tar
 
 "$BARE_DIR/build.sh" skipper
 mkdir -p "$REPO_DIR/bin"
-(cd "$REPO_DIR" && go run ./k8s/image -binary "$SKIPPER_BIN/skipper" -tag "$tag" -entrypoint skipper \
+(cd "$REPO_DIR" && go run ./cmd/image -binary "$SKIPPER_BIN/skipper" -tag "$tag" -entrypoint skipper \
   -user 65532:65532 -expose 9999/tcp -o "$tar")
 host=$("$BARE_DIR/../load-image.sh" "$tar")
 command kubectl apply -k "$INGRESS_DIR"

@@ -1,7 +1,7 @@
 // Command pause is the bare cluster's pod sandbox: PID 1 of every pod's infrastructure
 // container. It holds the pod's namespaces open by doing nothing, reaps any child that
 // is re-parented to it, and exits 0 on SIGTERM or SIGINT. Built static, it is the only
-// file of the pause image (k8s/image writes it), so the cluster needs no registry.
+// file of the pause image (cmd/image writes it), so the cluster needs no registry.
 package main
 
 import (

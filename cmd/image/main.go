@@ -2,7 +2,7 @@
 // Docker engine: the path the bare cluster uses for its pause and hello images, and one
 // that works with kind too.
 //
-//	go run ./k8s/image -binary bin/hello -tag scalelab/hello:dev -entrypoint hello -user 65532 -o bin/hello-image.tar
+//	go run ./cmd/image -binary bin/hello -tag scalelab/hello:dev -entrypoint hello -user 65532 -o bin/hello-image.tar
 //	ctr -n k8s.io images import bin/hello-image.tar    # or: kind load image-archive bin/hello-image.tar
 //
 // The image has a single layer with the binary at /<entrypoint>, mode 0755, and nothing
