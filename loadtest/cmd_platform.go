@@ -14,6 +14,7 @@ import (
 
 	"scalelab/loadtest/kube"
 	"scalelab/loadtest/lab"
+	"scalelab/loadtest/result"
 	"scalelab/loadtest/scenario"
 )
 
@@ -106,7 +107,7 @@ func (f *loadFlags) paths() ([]string, error) {
 	var out []string
 	for _, v := range strings.Split(f.vias, ",") {
 		switch v = strings.TrimSpace(v); v {
-		case scenario.ViaService, scenario.ViaIngress:
+		case result.ViaService, result.ViaIngress:
 			out = append(out, v)
 		default:
 			return nil, fmt.Errorf("--via %q: want service, ingress or both, comma-separated", v)

@@ -11,6 +11,7 @@ import (
 
 	"scalelab/loadtest/manifest"
 	"scalelab/loadtest/report"
+	"scalelab/loadtest/result"
 	"scalelab/loadtest/scenario"
 )
 
@@ -26,7 +27,7 @@ func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	var pf platformFlags
 	var lf loadFlags
 	pf.register(c.FlagSet)
-	lf.register(c.FlagSet, scenario.ViaService)
+	lf.register(c.FlagSet, result.ViaService)
 	config := c.String("config", "graceful", "the configuration: an overlay directory, or a name under --root")
 	root := c.String("root", "k8s/overlays", "where configuration names are looked up (k8s/fast: short timings)")
 	out := c.String("out", "", "where the reports go (default: results/<platform>/<config>/<scenario>-<via>)")

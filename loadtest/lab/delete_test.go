@@ -9,7 +9,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"scalelab/loadtest/result"
-	"scalelab/loadtest/scenario"
 )
 
 // Deleting a pod whose hello exits at once loses the requests the proxies still send it
@@ -24,17 +23,17 @@ func TestDeletePodPropagationWindow(t *testing.T) {
 		via           string
 		wantLoss      map[string]bool // the failure keys allowed; empty: none
 	}{
-		{"exits at once/ingress", "0s", scenario.ViaIngress, map[string]bool{"502": true}},
-		{"exits at once/service", "0s", scenario.ViaService, map[string]bool{"reset": true, "refused": true, "eof": true}},
-		{"shutdown delay/ingress", "1500ms", scenario.ViaIngress, nil},
-		{"shutdown delay/service", "1500ms", scenario.ViaService, nil},
+		{"exits at once/ingress", "0s", result.ViaIngress, map[string]bool{"502": true}},
+		{"exits at once/service", "0s", result.ViaService, map[string]bool{"reset": true, "refused": true, "eof": true}},
+		{"shutdown delay/ingress", "1500ms", result.ViaIngress, nil},
+		{"shutdown delay/service", "1500ms", result.ViaService, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			l, log := newLab(t, time.Second)
 			deploy(t, l, config("delete", 2, []string{"--shutdown-delay=" + tc.shutdownDelay}, withReadiness))
 			stop := make(chan struct{})
-			ld := startLoad(t, l, tc.via, tc.via == scenario.ViaIngress, stop)
+			ld := startLoad(t, l, tc.via, tc.via == result.ViaIngress, stop)
 			time.Sleep(300 * time.Millisecond)
 			name, err := l.DeletePod(t.Context())
 			if err != nil {

@@ -32,13 +32,6 @@ import (
 	"scalelab/loadtest/result"
 )
 
-// The two paths into the lab, spelled as scenario.ViaService and scenario.ViaIngress
-// (package scenario imports lab, so lab cannot import them).
-const (
-	viaService = "service"
-	viaIngress = "ingress"
-)
-
 // Event kinds the lab puts on the timeline, as package result names them.
 const (
 	kindPod      = result.EventPod
@@ -117,7 +110,7 @@ func New(o Options) (*Lab, error) {
 	}
 	l := &Lab{opts: o, kick: make(chan struct{}, 1), changed: make(chan struct{})}
 	l.ctx, l.cancel = context.WithCancel(context.Background())
-	svcTable, inTable := newRouteTable(viaService, o.PropagationDelay, 0), newRouteTable(viaIngress, o.PropagationDelay, o.IngressPoll)
+	svcTable, inTable := newRouteTable(result.ViaService, o.PropagationDelay, 0), newRouteTable(result.ViaIngress, o.PropagationDelay, o.IngressPoll)
 	l.tables = []*routeTable{svcTable, inTable}
 	if l.service, err = newService(svcTable, o.Logger); err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
@@ -140,12 +133,12 @@ func (l *Lab) Observe(log *result.Log) { l.events.Store(log) }
 // Target is the URL of the path's proxy.
 func (l *Lab) Target(via string) (string, error) {
 	switch via {
-	case viaService:
+	case result.ViaService:
 		return l.service.url(), nil
-	case viaIngress:
+	case result.ViaIngress:
 		return l.ingress.url(), nil
 	}
-	return "", fmt.Errorf("lab: unknown path %q (want %s or %s)", via, viaService, viaIngress)
+	return "", fmt.Errorf("lab: unknown path %q (want %s or %s)", via, result.ViaService, result.ViaIngress)
 }
 
 // Deploy replaces whatever runs with cfg and waits until it has settled. The earlier

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"scalelab/loadtest/lab"
-	"scalelab/loadtest/scenario"
+	"scalelab/loadtest/result"
 )
 
 func TestNewRefusesAMissingHello(t *testing.T) {
@@ -36,7 +36,7 @@ func TestNewRefusesAMissingHello(t *testing.T) {
 func TestTargets(t *testing.T) {
 	t.Parallel()
 	l, _ := newLab(t, 100*time.Millisecond)
-	for _, via := range []string{scenario.ViaService, scenario.ViaIngress} {
+	for _, via := range []string{result.ViaService, result.ViaIngress} {
 		u, err := l.Target(via)
 		if err != nil || !strings.HasPrefix(u, "http://127.0.0.1:") {
 			t.Errorf("Target(%s) = %q, %v", via, u, err)
@@ -69,7 +69,7 @@ func TestScaleUpNeedsReadiness(t *testing.T) {
 				time.Sleep(2500 * time.Millisecond) // "ready" came before hello listened
 			}
 			stop := make(chan struct{})
-			ld := startLoad(t, l, scenario.ViaIngress, true, stop)
+			ld := startLoad(t, l, result.ViaIngress, true, stop)
 			if err := l.Scale(t.Context(), 2); err != nil {
 				t.Fatal(err)
 			}

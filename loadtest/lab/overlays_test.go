@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"scalelab/loadtest/manifest"
-	"scalelab/loadtest/scenario"
+	"scalelab/loadtest/result"
 )
 
 // Every fast overlay of the project deploys, settles and answers through both paths.
@@ -26,7 +26,7 @@ func TestFastOverlays(t *testing.T) {
 			deploy(t, l, cfg)
 			startup, _ := cfg.HelloDuration("startup-delay")
 			time.Sleep(startup + 500*time.Millisecond) // naive: "ready" before hello listens
-			for _, via := range []string{scenario.ViaService, scenario.ViaIngress} {
+			for _, via := range []string{result.ViaService, result.ViaIngress} {
 				target, _ := l.Target(via)
 				client := newClient()
 				if code, pod := get(client, target); code != "200" || pod == "" {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"scalelab/loadtest/result"
 	"testing"
 )
 
@@ -15,13 +16,13 @@ func BenchmarkPaths(b *testing.B) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") }))
 	b.Cleanup(up.Close)
 	eps := []endpoint{{Pod: "p", Addr: up.Listener.Addr().String()}}
-	in, err := newIngress(newRouteTable(viaIngress, 0, 0), slog.New(slog.DiscardHandler))
+	in, err := newIngress(newRouteTable(result.ViaIngress, 0, 0), slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { in.close() })
 	in.table.apply(1, eps)
-	svc, err := newService(newRouteTable(viaService, 0, 0), slog.New(slog.DiscardHandler))
+	svc, err := newService(newRouteTable(result.ViaService, 0, 0), slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"scalelab/loadtest/result"
 	"syscall"
 	"testing"
 	"time"
@@ -74,7 +75,7 @@ func TestIngressAnswersAsSkipper(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			table := newRouteTable(viaIngress, 0, 0)
+			table := newRouteTable(result.ViaIngress, 0, 0)
 			if tc.addr != nil {
 				table.apply(1, []endpoint{{Pod: "p", Addr: tc.addr(t)}})
 			}
@@ -104,7 +105,7 @@ func TestServiceForwarder(t *testing.T) {
 	t.Run("resets", func(t *testing.T) {
 		t.Parallel()
 		for _, eps := range [][]endpoint{nil, {{Pod: "gone", Addr: refusedAddr(t)}}} {
-			table := newRouteTable(viaService, 0, 0)
+			table := newRouteTable(result.ViaService, 0, 0)
 			table.apply(1, eps)
 			s, err := newService(table, slog.New(slog.DiscardHandler))
 			if err != nil {
@@ -124,7 +125,7 @@ func TestServiceForwarder(t *testing.T) {
 			io.WriteString(w, "ok")
 		}))
 		t.Cleanup(srv.Close)
-		table := newRouteTable(viaService, 0, 0)
+		table := newRouteTable(result.ViaService, 0, 0)
 		table.apply(1, []endpoint{{Pod: "p", Addr: srv.Listener.Addr().String()}})
 		s, err := newService(table, slog.New(slog.DiscardHandler))
 		if err != nil {
@@ -159,10 +160,10 @@ func TestServiceForwarder(t *testing.T) {
 // and at the same instant whenever the change happened within one period.
 func TestRouteTableLag(t *testing.T) {
 	t.Parallel()
-	if got := newRouteTable(viaService, time.Second, 0).lag(); got != time.Second {
+	if got := newRouteTable(result.ViaService, time.Second, 0).lag(); got != time.Second {
 		t.Errorf("watching table: lag %s, want the propagation delay 1s", got)
 	}
-	poll := newRouteTable(viaIngress, time.Second, 3*time.Second)
+	poll := newRouteTable(result.ViaIngress, time.Second, 3*time.Second)
 	poll.epoch = time.Now().Add(-1 * time.Second) // one second into a period
 	if got := poll.lag(); got <= 0 || got > 2*time.Second {
 		t.Errorf("polling table one second into its period: lag %s, want about 2s", got)

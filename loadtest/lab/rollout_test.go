@@ -1,14 +1,14 @@
 package lab_test
 
 import (
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
 	"strings"
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+
 	"scalelab/loadtest/result"
-	"scalelab/loadtest/scenario"
 )
 
 // counts replays the timeline: the fewest ready endpoints after the rollout's start and
@@ -62,7 +62,7 @@ func TestRolloutHonoursStrategy(t *testing.T) {
 				old[strings.TrimSuffix(e.Name, " created")] = true
 			}
 			stop := make(chan struct{})
-			ld := startLoad(t, l, scenario.ViaIngress, true, stop)
+			ld := startLoad(t, l, result.ViaIngress, true, stop)
 			start := time.Since(log.Start())
 			if err := l.Restart(t.Context()); err != nil {
 				t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"scalelab/loadtest/result"
 	"strings"
 	"testing"
 	"time"
@@ -84,7 +85,7 @@ func TestIngressMatchesRealSkipper(t *testing.T) {
 	}
 
 	for _, c := range cases {
-		table := newRouteTable(viaIngress, 0, 0)
+		table := newRouteTable(result.ViaIngress, 0, 0)
 		table.apply(1, []endpoint{{Pod: "p", Addr: c.addr}})
 		in, err := newIngress(table, slog.New(slog.DiscardHandler))
 		if err != nil {

@@ -9,7 +9,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"scalelab/loadtest/result"
-	"scalelab/loadtest/scenario"
 )
 
 // Applying a template that starts slower than its liveness probe allows: the new pod is
@@ -27,7 +26,7 @@ func TestUpdateToATrappedTemplateKeepsTheOldPodsServing(t *testing.T) {
 	}
 
 	stop := make(chan struct{})
-	ld := startLoad(t, l, scenario.ViaIngress, true, stop)
+	ld := startLoad(t, l, result.ViaIngress, true, stop)
 	if err := l.Update(t.Context(), config("trap", 2, []string{"--startup-delay=5s"}, mods...)); err != nil {
 		t.Fatal(err)
 	}

@@ -7,12 +7,6 @@ import (
 	"scalelab/loadtest/result"
 )
 
-// The two paths into a platform.
-const (
-	ViaService = "service" // kube-proxy (or the lab's plain forwarder): a loss shows as refused/reset
-	ViaIngress = "ingress" // an L7 proxy: a loss shows as 502 (or 503/500)
-)
-
 // Platform runs the pods of one configuration and changes them the way Kubernetes does.
 // lab.Lab (local processes) and kube.Cluster (client-go) implement it.
 type Platform interface {

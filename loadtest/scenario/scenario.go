@@ -84,7 +84,7 @@ func Lookup(name string) (Scenario, error) {
 
 // Options shape the load of a scenario.
 type Options struct {
-	Via       string        // ViaService or ViaIngress
+	Via       string        // result.ViaService or result.ViaIngress
 	Rate      int           // requests per second
 	KeepAlive bool          // reuse connections, as most clients do
 	Lead      time.Duration // load before the action

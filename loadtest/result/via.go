@@ -1,0 +1,7 @@
+package result
+
+// The paths into a platform, by which a run names how its load reached the pods.
+const (
+	ViaService = "service" // kube-proxy (or the lab's plain forwarder): a loss shows as refused/reset
+	ViaIngress = "ingress" // an L7 proxy: a loss shows as 502 (or 503/500)
+)
