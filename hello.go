@@ -25,7 +25,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
+	"scalelab/internal/helloflag"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -69,7 +69,7 @@ func parseConfig(args []string, getenv func(string) string) (config, *pflag.Flag
 
 	var err error
 	fs.VisitAll(func(f *pflag.Flag) {
-		name := "HELLO_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		name := helloflag.Env(f.Name)
 		if v := getenv(name); v != "" && err == nil {
 			if serr := fs.Set(f.Name, v); serr != nil {
 				err = fmt.Errorf("invalid %s=%q: %w", name, v, serr)

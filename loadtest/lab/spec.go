@@ -120,13 +120,14 @@ func newSpec(cfg *manifest.Config) (*podSpec, error) {
 
 // newProbeSpec applies the API server's defaults to p and resolves its port.
 func newProbeSpec(cfg *manifest.Config, kind string, p *corev1.Probe) (*probeSpec, error) {
+	t := manifest.ProbeTimings(p)
 	ps := &probeSpec{
 		kind:         kind,
-		initialDelay: p.InitialDelaySeconds,
-		period:       seconds(p.PeriodSeconds, 10),
-		timeout:      seconds(p.TimeoutSeconds, 1),
-		success:      orDefault(p.SuccessThreshold, 1),
-		failure:      orDefault(p.FailureThreshold, 3),
+		initialDelay: int32(t.InitialDelay / time.Second),
+		period:       t.Period,
+		timeout:      t.Timeout,
+		success:      t.Success,
+		failure:      t.Failure,
 		http:         p.HTTPGet,
 	}
 	if p.TerminationGracePeriodSeconds != nil {
@@ -177,15 +178,6 @@ func loopbackHost(host string) error {
 		return nil
 	}
 	return fmt.Errorf("host %q: the lab reaches its pods on loopback only", host)
-}
-
-func seconds(v, def int32) time.Duration { return time.Duration(orDefault(v, def)) * time.Second }
-
-func orDefault(v, def int32) int32 {
-	if v <= 0 {
-		return def
-	}
-	return v
 }
 
 // envValue resolves one variable for pod, as the downward API would on the lab's "node".

@@ -15,9 +15,6 @@ import (
 // (measured: 1.1 s); kube-proxy is faster. The worst of the two is the budget.
 const DefaultPropagation = 3 * time.Second
 
-// helloDrainTimeout is hello's --drain-timeout when a manifest sets none.
-const helloDrainTimeout = 30 * time.Second
-
 // Finding is the verdict of one rule of Check on one configuration.
 type Finding struct {
 	Rule   string // short name, e.g. "grace-period"
@@ -70,11 +67,11 @@ func checkReadiness(c *Config) Finding {
 
 func checkStartup(c *Config) Finding {
 	f := Finding{Rule: "startup", Why: "a slow start must be covered by a startup probe or initialDelaySeconds, or liveness kills the pod before it is warm"}
-	startup := c.durationOrZero("startup-delay")
+	startup, _ := c.HelloDuration("startup-delay")
 	s, r, l := c.Container.StartupProbe, c.Container.ReadinessProbe, c.Container.LivenessProbe
 	switch {
 	case s != nil:
-		b := probeBudget(s)
+		b := ProbeTimings(s).Earliest()
 		f.OK = b > startup
 		f.Detail = fmt.Sprintf("startup probe allows %s for a %s startup", b, startup)
 	case r == nil:
@@ -82,7 +79,7 @@ func checkStartup(c *Config) Finding {
 	case l == nil:
 		f.OK, f.Detail = true, fmt.Sprintf("readiness gates a %s startup, no liveness probe", startup)
 	default:
-		b := probeBudget(l)
+		b := ProbeTimings(l).Earliest()
 		f.OK = b > startup
 		f.Detail = fmt.Sprintf("liveness allows %s before it restarts the pod, for a %s startup", b, startup)
 	}
@@ -91,11 +88,10 @@ func checkStartup(c *Config) Finding {
 
 func checkPropagation(c *Config, propagation time.Duration) Finding {
 	f := Finding{Rule: "propagation", Why: "a terminating pod must keep serving until every proxy has stopped routing to it (preStop sleep or shutdown delay)"}
-	ps, shutdown := c.preStopOrZero(), c.durationOrZero("shutdown-delay")
-	keep := ps.Sleep + shutdown
-	f.OK = keep >= propagation
-	f.Detail = fmt.Sprintf("preStop %s + shutdown delay %s = %s %s propagation budget %s", ps.Sleep, shutdown, keep, cmp(f.OK, "≥", "<"), propagation)
-	if ps.Kind == PreStopHTTPGet {
+	s := c.Shutdown()
+	f.OK = s.Serving() >= propagation
+	f.Detail = fmt.Sprintf("preStop %s + shutdown delay %s = %s %s propagation budget %s", s.PreStop.Sleep, s.Delay, s.Serving(), cmp(f.OK, "≥", "<"), propagation)
+	if s.PreStop.Kind == PreStopHTTPGet {
 		f.Detail += " (an httpGet hook counts as 0)"
 	}
 	return f
@@ -103,16 +99,16 @@ func checkPropagation(c *Config, propagation time.Duration) Finding {
 
 func checkGracePeriod(c *Config) Finding {
 	f := Finding{Rule: "grace-period", Why: "the kubelet sends SIGKILL at terminationGracePeriodSeconds: it must outlast preStop + shutdown delay + drain (t3 > t1 + t2)"}
-	ps, shutdown, drain := c.preStopOrZero(), c.durationOrZero("shutdown-delay"), c.drainTimeout()
-	grace := c.GracePeriod()
-	f.OK = grace > ps.Sleep+shutdown+drain
-	f.Detail = fmt.Sprintf("grace period %s %s preStop %s + shutdown delay %s + drain %s", grace, cmp(f.OK, ">", "≤"), ps.Sleep, shutdown, drain)
+	s := c.Shutdown()
+	f.OK = s.Grace > s.Serving()+s.Drain
+	f.Detail = fmt.Sprintf("grace period %s %s preStop %s + shutdown delay %s + drain %s", s.Grace, cmp(f.OK, ">", "≤"), s.PreStop.Sleep, s.Delay, s.Drain)
 	return f
 }
 
 func checkDrain(c *Config) Finding {
 	f := Finding{Rule: "drain", Why: "the drain must outlast a request, or shutdown cuts the requests in flight"}
-	drain, req := c.drainTimeout(), c.durationOrZero("request-delay")
+	drain := c.Shutdown().Drain
+	req, _ := c.HelloDuration("request-delay")
 	f.OK = drain >= req
 	f.Detail = fmt.Sprintf("drain timeout %s %s request time %s", drain, cmp(f.OK, "≥", "<"), req)
 	return f
@@ -152,40 +148,6 @@ func checkMaxUnavailable(c *Config) Finding {
 	f.OK = u == 0
 	f.Detail = fmt.Sprintf("maxUnavailable resolves to %d of %d replicas", u, c.Replicas())
 	return f
-}
-
-// probeBudget is how long a probe lets a container fail before it acts, at the earliest:
-// the first probe at initialDelaySeconds, then failureThreshold - 1 more, periodSeconds
-// apart (Kubernetes' defaults: 10 s, 3).
-func probeBudget(p *corev1.Probe) time.Duration {
-	period, threshold := p.PeriodSeconds, p.FailureThreshold
-	if period == 0 {
-		period = 10
-	}
-	if threshold == 0 {
-		threshold = 3
-	}
-	return time.Duration(p.InitialDelaySeconds+period*(threshold-1)) * time.Second
-}
-
-// durationOrZero is HelloDuration for a Config Render validated: the error cannot happen.
-func (c *Config) durationOrZero(name string) time.Duration {
-	d, _ := c.HelloDuration(name)
-	return d
-}
-
-// preStopOrZero is PreStop for a Config Render validated: the error cannot happen.
-func (c *Config) preStopOrZero() PreStop {
-	p, _ := c.PreStop()
-	return p
-}
-
-// drainTimeout is hello's drain timeout, with hello's default when the manifest sets none.
-func (c *Config) drainTimeout() time.Duration {
-	if _, ok := c.HelloFlag("drain-timeout"); !ok {
-		return helloDrainTimeout
-	}
-	return c.durationOrZero("drain-timeout")
 }
 
 func cmp(ok bool, yes, no string) string {

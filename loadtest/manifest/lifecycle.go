@@ -3,6 +3,7 @@ package manifest
 import (
 	"fmt"
 	"path"
+	"scalelab/internal/helloflag"
 	"strconv"
 	"strings"
 	"time"
@@ -14,9 +15,6 @@ import (
 
 // containerField is the path of the hello container in a Deployment, for error messages.
 const containerField = "spec.template.spec.containers[" + ContainerName + "]"
-
-// defaultGracePeriod is Kubernetes' terminationGracePeriodSeconds when a pod sets none.
-const defaultGracePeriod = 30 * time.Second
 
 // Kinds of PreStop.
 const (
@@ -111,7 +109,7 @@ func (c *Config) HelloFlag(name string) (string, bool) {
 	if found {
 		return val, true
 	}
-	env := "HELLO_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+	env := helloflag.Env(name)
 	for _, e := range c.Container.Env {
 		if e.Name == env && e.ValueFrom == nil {
 			return e.Value, true
