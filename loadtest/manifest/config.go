@@ -28,8 +28,3 @@ type Config struct {
 	Ingress    *networkingv1.Ingress         // nil when the overlay has none
 	PDB        *policyv1.PodDisruptionBudget // nil when the overlay has none
 }
-
-// PromisesZero says whether the configuration claims to lose no request in the scenario.
-func (c *Config) PromisesZero(scenario string) bool {
-	return c.Promise == result.PromiseZero || c.Promise == result.PromiseScaleUp && scenario == "scale-up"
-}

@@ -55,7 +55,7 @@ func ReadMatrix(dir string) (*result.Matrix, error) {
 // MatrixVerdict is the matrix's headline.
 func MatrixVerdict(m *result.Matrix) string {
 	if m.Passed() {
-		if slices.ContainsFunc(m.Configs, func(cfg string) bool { return claim(m, cfg) == string(result.PromiseNothing) }) {
+		if slices.ContainsFunc(m.Configs, func(cfg string) bool { return promise(m, cfg) == string(result.PromiseNothing) }) {
 			return "PASS: every promise held, and the control lost requests in every scenario"
 		}
 		return "PASS: every promise and expectation held"
@@ -95,11 +95,15 @@ func cellSummary(c result.Cell) string {
 	return s
 }
 
-// claim is what a configuration claims: its promise, or the expectations it states.
-func claim(m *result.Matrix, config string) string {
+// promise is what a configuration promises, or the expectations it states instead.
+func promise(m *result.Matrix, config string) string {
 	for _, c := range m.Cells {
-		if c.Config == config && len(c.Expect) > 0 {
-			return "expects " + strings.Join(c.Expect, ", ")
+		if c.Config == config && len(c.Expects) > 0 {
+			var es []string
+			for _, e := range c.Expects {
+				es = append(es, string(e))
+			}
+			return "expects " + strings.Join(es, ", ")
 		}
 	}
 	return string(m.Promises[config])
@@ -119,7 +123,7 @@ func MatrixMarkdown(m *result.Matrix) Reporter {
 			p("\n")
 		}
 		p("Failed requests per cell, with the container restarts and SIGKILLs seen; a ✓ marks a cell where the configuration promises zero and kept it; – a scenario the configuration does not run.\n\n")
-		p("| configuration (claim) |")
+		p("| configuration (promise) |")
 		for _, sc := range m.Scenarios {
 			for _, via := range m.Vias {
 				p(" %s via %s |", sc, via)
@@ -127,7 +131,7 @@ func MatrixMarkdown(m *result.Matrix) Reporter {
 		}
 		p("\n|---|%s\n", strings.Repeat("---|", len(m.Scenarios)*len(m.Vias)))
 		for _, cfg := range m.Configs {
-			p("| %s (%s) |", cfg, claim(m, cfg))
+			p("| %s (%s) |", cfg, promise(m, cfg))
 			for _, sc := range m.Scenarios {
 				for _, via := range m.Vias {
 					c, ok := cell(m, cfg, sc, via)
@@ -136,7 +140,7 @@ func MatrixMarkdown(m *result.Matrix) Reporter {
 						continue
 					}
 					mark := ""
-					if c.Expected && c.Errors.Total() == 0 && c.Error == "" {
+					if c.PromisedZero && c.Errors.Total() == 0 && c.Error == "" {
 						mark = " ✓"
 					}
 					p(" [%s](%s)%s |", cellSummary(c), filepath.ToSlash(filepath.Join(c.Dir, MarkdownFile)), mark)
@@ -165,7 +169,7 @@ func MatrixMarkdown(m *result.Matrix) Reporter {
 func MatrixText(m *result.Matrix) Reporter {
 	return func(w io.Writer) error {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprint(tw, "configuration\tclaim")
+		fmt.Fprint(tw, "configuration\tpromise")
 		for _, sc := range m.Scenarios {
 			for _, via := range m.Vias {
 				fmt.Fprintf(tw, "\t%s/%s", sc, via)
@@ -173,7 +177,7 @@ func MatrixText(m *result.Matrix) Reporter {
 		}
 		fmt.Fprintln(tw)
 		for _, cfg := range m.Configs {
-			fmt.Fprintf(tw, "%s\t%s", cfg, claim(m, cfg))
+			fmt.Fprintf(tw, "%s\t%s", cfg, promise(m, cfg))
 			for _, sc := range m.Scenarios {
 				for _, via := range m.Vias {
 					summary := "–"

@@ -18,9 +18,9 @@ func TestMatrixShowsExpectationsRestartsAndKills(t *testing.T) {
 		Scenarios: []string{"stuck-rollout", "delete-pod"}, Vias: []string{"service"},
 		Cells: []result.Cell{
 			{Config: "liveness-trap", Scenario: "stuck-rollout", Via: "service", Requests: 2200, Restarts: 2, Dir: "liveness-trap/stuck-rollout-service",
-				Expect: []string{"zero", "restarts"}, Expected: true, Verdict: "as expected"},
+				Expects: []result.Expectation{"zero", "restarts"}, PromisedZero: true, Verdict: "as expected"},
 			{Config: "short-grace", Scenario: "delete-pod", Via: "service", Requests: 800, Kills: 1, Dir: "short-grace/delete-pod-service",
-				Errors: result.Counts{result.EOF: 34}, Expect: []string{"loss", "kills"}, Verdict: "as expected"},
+				Errors: result.Counts{result.EOF: 34}, Expects: []result.Expectation{"loss", "kills"}, Verdict: "as expected"},
 		},
 	}
 	var text, md bytes.Buffer

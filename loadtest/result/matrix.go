@@ -1,41 +1,88 @@
 package result
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
-// Promise is what a configuration claims; the matrix checks the claim.
+// Promise is what a configuration promises (annotation scalelab.dev/promise); the matrix
+// checks it in every scenario that tests it.
 type Promise string
 
 const (
-	PromiseNothing Promise = "nothing" // the control: it must lose requests, or the testbed is blind
-	PromiseScaleUp Promise = "scale-up"
-	PromiseZero    Promise = "zero" // zero failed requests in every scenario
+	PromiseNothing Promise = "nothing"  // the control: it must lose requests, or the testbed is blind
+	PromiseScaleUp Promise = "scale-up" // zero failed requests when pods are added
+	PromiseZero    Promise = "zero"     // zero failed requests in every scenario
 )
 
-// What a reliability overlay may expect of its scenarios (annotation scalelab.dev/expect).
+// Expectation is one outcome a reliability check expects of each of its scenarios
+// (annotation scalelab.dev/expect); a configuration with expectations is judged by them
+// instead of by a promise.
+type Expectation string
+
 const (
-	ExpectZero     = "zero"     // no failed request
-	ExpectLoss     = "loss"     // failed requests: the testbed sees what the overlay gets wrong
-	ExpectKills    = "kills"    // at least one container SIGKILLed
-	ExpectRestarts = "restarts" // at least one container restarted
+	ExpectZero     Expectation = "zero"     // no failed request
+	ExpectLoss     Expectation = "loss"     // failed requests: the testbed sees what the overlay gets wrong
+	ExpectKills    Expectation = "kills"    // at least one container SIGKILLed
+	ExpectRestarts Expectation = "restarts" // at least one container restarted
+)
+
+// Expectations lists every expectation there is.
+var Expectations = []Expectation{ExpectZero, ExpectLoss, ExpectKills, ExpectRestarts}
+
+// Verdict is the judgement of one cell.
+type Verdict string
+
+const (
+	VerdictKept          Verdict = "kept"             // promised zero, lost none
+	VerdictBroken        Verdict = "broken promise"   // promised zero, lost some
+	VerdictLost          Verdict = "lost as expected" // the control lost requests, as it must somewhere
+	VerdictNoLoss        Verdict = "no loss"          // promised nothing here, lost nothing
+	VerdictBlind         Verdict = "blind control"    // the control lost nothing on any path of this scenario
+	VerdictAsExpected    Verdict = "as expected"      // every expectation held
+	VerdictNotAsExpected Verdict = "not as expected"  // an expectation failed
+	VerdictError         Verdict = "error"            // the cell could not run
 )
 
 // Cell is one configuration under one scenario through one path.
 type Cell struct {
-	Config   string        `json:"config"`
-	Scenario string        `json:"scenario"`
-	Via      string        `json:"via"`              // service or ingress
-	Dir      string        `json:"dir"`              // run directory, relative to the matrix's
-	Requests int           `json:"requests"`         //
-	Errors   Counts        `json:"errors"`           //
-	P99      time.Duration `json:"p99"`              //
-	Wall     time.Duration `json:"wall"`             // how long the cell took
-	Overhead time.Duration `json:"overhead"`         // Wall beyond the configured delays
-	Expected bool          `json:"expected_zero"`    // the config promises zero here
-	Expect   []string      `json:"expect,omitempty"` // the overlay's own claims (Expect*); they replace the promise
-	Restarts int           `json:"restarts"`         // MarkRestart events on the run's timeline
-	Kills    int           `json:"kills"`            // MarkKill events on the run's timeline
-	Verdict  string        `json:"verdict"`          // ok, broken promise, blind control, error
-	Error    string        `json:"error,omitempty"`  // the cell could not run
+	Config       string        `json:"config"`
+	Scenario     string        `json:"scenario"`
+	Via          string        `json:"via"`      // ViaService or ViaIngress
+	Dir          string        `json:"dir"`      // run directory, relative to the matrix's
+	Requests     int           `json:"requests"` //
+	Errors       Counts        `json:"errors"`   //
+	P99          time.Duration `json:"p99"`      //
+	Wall         time.Duration `json:"wall"`     // how long the cell took
+	Overhead     time.Duration `json:"overhead"` // Wall beyond the configured delays
+	PromisedZero bool          `json:"promised_zero"`
+	Expects      []Expectation `json:"expects,omitempty"` // they replace the promise
+	Restarts     int           `json:"restarts"`          // MarkRestart events on the run's timeline
+	Kills        int           `json:"kills"`             // MarkKill events on the run's timeline
+	Verdict      Verdict       `json:"verdict"`           //
+	Error        string        `json:"error,omitempty"`   // the cell could not run
+}
+
+// UnmarshalJSON reads a cell of any schema: schema 1 named PromisedZero "expected_zero"
+// and Expects "expect".
+func (c *Cell) UnmarshalJSON(b []byte) error {
+	type plain Cell
+	var v struct {
+		plain
+		V1PromisedZero *bool         `json:"expected_zero"`
+		V1Expects      []Expectation `json:"expect"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*c = Cell(v.plain)
+	if v.V1PromisedZero != nil {
+		c.PromisedZero = *v.V1PromisedZero
+	}
+	if v.V1Expects != nil {
+		c.Expects = v.V1Expects
+	}
+	return nil
 }
 
 // Matrix is configurations × scenarios: matrix.json.

@@ -11,8 +11,9 @@ import (
 )
 
 // SchemaVersion is written into every summary.json and matrix.json; bump it on any
-// change that an older reader would misread.
-const SchemaVersion = 1
+// change that an older reader would misread. Readers take every version up to it:
+// 2 renamed a matrix cell's expected_zero and expect to promised_zero and expects.
+const SchemaVersion = 2
 
 // Class is the kind of a failed request. The order of Classes is the order of every
 // report: the 502 first, because that is the failure the testbed exists to show.

@@ -130,12 +130,12 @@ func runCell(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario,
 	so.Via = via
 	cell := result.Cell{
 		Config: cfg.Name, Scenario: sc.Name, Via: via,
-		Dir:      filepath.Join(cfg.Name, sc.Name+"-"+via),
-		Expected: cfg.PromisesZero(sc.Name),
-		Expect:   annotation(cfg, ExpectAnnotation),
+		Dir:          filepath.Join(cfg.Name, sc.Name+"-"+via),
+		PromisedZero: sc.PromisesZero(cfg),
+		Expects:      expectations(cfg),
 	}
-	if len(cell.Expect) > 0 {
-		cell.Expected = slices.Contains(cell.Expect, result.ExpectZero)
+	if len(cell.Expects) > 0 {
+		cell.PromisedZero = slices.Contains(cell.Expects, result.ExpectZero)
 	}
 	r, err := Run(ctx, p, cfg, sc, so)
 	cell.Wall = time.Since(start)
@@ -143,7 +143,7 @@ func runCell(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario,
 		cell.Requests, cell.Errors, cell.P99 = r.Requests, r.Errors, r.Latency.P99
 		marks := result.Marks(r.Events)
 		cell.Restarts, cell.Kills = marks[result.MarkRestart], marks[result.MarkKill]
-		cell.Overhead = r.Elapsed - so.Lead - so.Tail - ExpectedDelay(cfg, sc.Name)
+		cell.Overhead = r.Elapsed - so.Lead - so.Tail - sc.Takes(cfg)
 		if o.Save != nil {
 			if serr := o.Save(cell.Dir, r); serr != nil && err == nil {
 				err = serr
@@ -184,61 +184,30 @@ func judge(m *result.Matrix) {
 		control := m.Promises[c.Config] == result.PromiseNothing
 		switch why := unmet(*c); {
 		case c.Error != "":
-			c.Verdict = "error"
+			c.Verdict = result.VerdictError
 			m.Problems = append(m.Problems, fmt.Sprintf("%s/%s via %s could not run: %s", c.Config, c.Scenario, c.Via, c.Error))
-		case len(c.Expect) > 0 && why != "":
-			c.Verdict = "not as expected"
+		case len(c.Expects) > 0 && why != "":
+			c.Verdict = result.VerdictNotAsExpected
 			m.Problems = append(m.Problems, fmt.Sprintf("%s in %s via %s %s", c.Config, c.Scenario, c.Via, why))
-		case len(c.Expect) > 0:
-			c.Verdict = "as expected"
-		case c.Expected && failed > 0:
-			c.Verdict = "broken promise"
+		case len(c.Expects) > 0:
+			c.Verdict = result.VerdictAsExpected
+		case c.PromisedZero && failed > 0:
+			c.Verdict = result.VerdictBroken
 			m.Problems = append(m.Problems, fmt.Sprintf("%s promises zero but lost %d of %d requests in %s via %s",
 				c.Config, failed, c.Requests, c.Scenario, c.Via))
 		case control && controlLost[c.Config+"/"+c.Scenario] == 0:
-			c.Verdict = "blind control"
+			c.Verdict = result.VerdictBlind
 			if key := c.Config + "/" + c.Scenario; !blind[key] {
 				blind[key] = true
 				m.Problems = append(m.Problems, fmt.Sprintf("the control %s lost nothing in %s on any path: the testbed cannot see the failure",
 					c.Config, c.Scenario))
 			}
-		case c.Expected:
-			c.Verdict = "kept"
+		case c.PromisedZero:
+			c.Verdict = result.VerdictKept
 		case failed == 0:
-			c.Verdict = "no loss"
+			c.Verdict = result.VerdictNoLoss
 		default:
-			c.Verdict = "lost as expected"
+			c.Verdict = result.VerdictLost
 		}
 	}
-}
-
-// ExpectedDelay is how long the platform must take to settle after the scenario's action
-// by the configuration's own timings; what a cell takes beyond it (and beyond the lead
-// and tail) is the testbed's overhead.
-func ExpectedDelay(cfg *manifest.Config, scenario string) time.Duration {
-	startup, _ := cfg.HelloDuration("startup-delay")
-	if cfg.Container.ReadinessProbe == nil {
-		startup = 0 // nothing waits for it: the pod is ready when it starts
-	}
-	shutdown, _ := cfg.HelloDuration("shutdown-delay")
-	stop := shutdown
-	if ps, err := cfg.PreStop(); err == nil {
-		stop += ps.Sleep
-	}
-	switch scenario {
-	case "scale-up":
-		return startup
-	case "scale-down":
-		return stop
-	case "delete-pod":
-		return max(startup, stop)
-	case "stuck-rollout":
-		return observeLiveness(cfg)
-	case "rollout-restart":
-		surge, unavailable := cfg.Strategy()
-		step := max(surge, unavailable, 1)
-		waves := (cfg.Replicas() + step - 1) / step
-		return time.Duration(waves)*startup + stop
-	}
-	return 0
 }

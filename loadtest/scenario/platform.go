@@ -31,3 +31,30 @@ type Platform interface {
 	// Close stops everything the platform started.
 	Close() error
 }
+
+// Capability is something a scenario needs of a platform beyond Platform.
+type Capability string
+
+// The capabilities there are, each an interface a platform may implement.
+const (
+	CanUpdate Capability = "apply an edited configuration under load" // Updater
+)
+
+// Supports says whether p can do what c names ("" is anything Platform does).
+func Supports(p Platform, c Capability) bool {
+	switch c {
+	case "":
+		return true
+	case CanUpdate:
+		_, ok := p.(Updater)
+		return ok
+	}
+	return false
+}
+
+// Updater is a Platform that can apply an edited configuration of the running Deployment
+// under load, as `kubectl apply` does, without waiting for the rollout (lab.Lab and
+// kube.Cluster are).
+type Updater interface {
+	Update(ctx context.Context, cfg *manifest.Config) error
+}

@@ -1,12 +1,9 @@
 package scenario
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
-	"time"
 
 	"scalelab/loadtest/manifest"
 	"scalelab/loadtest/result"
@@ -28,61 +25,6 @@ const (
 	RollsFromAnnotation = "scalelab.dev/rolls-from"
 )
 
-// Updater is a Platform that can apply an edited configuration of the running Deployment
-// under load, as `kubectl apply` does, without waiting for the rollout (lab.Lab and
-// kube.Cluster are).
-type Updater interface {
-	Update(ctx context.Context, cfg *manifest.Config) error
-}
-
-// stuckRollout applies the overlay over the one it rolls from: its new pods never turn
-// ready, so the platform never settles, and the scenario observes for a bounded time.
-func stuckRollout() Scenario {
-	return Scenario{
-		Name: "stuck-rollout",
-		Doc:  "kubectl apply of a template whose pods never turn ready: do the old pods keep serving while the new ones restart?",
-		Start: func(cfg *manifest.Config) (*manifest.Config, error) {
-			from := annotation(cfg, RollsFromAnnotation)
-			if len(from) != 1 {
-				return nil, fmt.Errorf("%s: want the overlay it rolls from in annotation %s", cfg.Name, RollsFromAnnotation)
-			}
-			return manifest.Render(filepath.Join(cfg.Dir, from[0]))
-		},
-		Act: func(ctx context.Context, p Platform, cfg *manifest.Config) error {
-			u, ok := p.(Updater)
-			if !ok {
-				return fmt.Errorf("platform %s cannot apply a configuration under load", p.Name())
-			}
-			return u.Update(ctx, cfg)
-		},
-		Observe: observeLiveness,
-	}
-}
-
-// observeLiveness is long enough for the liveness probe to give up on a new container
-// twice, with the kubelet's first crash-loop back-off (10 s) between: a restart is due
-// even where the kubelet backs off before the first one, and the pod takes a while to start.
-func observeLiveness(cfg *manifest.Config) time.Duration {
-	return 2*livenessBudget(cfg) + 10*time.Second
-}
-
-// livenessBudget is the longest a container may take to answer before its liveness probe
-// has it restarted: initialDelaySeconds + periodSeconds × failureThreshold, the last
-// period for the probe worker's first tick (0: no probe).
-func livenessBudget(cfg *manifest.Config) time.Duration {
-	p := cfg.Container.LivenessProbe
-	if p == nil {
-		return 0
-	}
-	or := func(v, def int32) int32 {
-		if v <= 0 {
-			return def
-		}
-		return v
-	}
-	return time.Duration(p.InitialDelaySeconds+or(p.PeriodSeconds, 10)*or(p.FailureThreshold, 3)) * time.Second
-}
-
 // annotation splits the comma-separated value of the Deployment's annotation key.
 func annotation(cfg *manifest.Config, key string) []string {
 	var out []string
@@ -90,6 +32,15 @@ func annotation(cfg *manifest.Config, key string) []string {
 		if v = strings.TrimSpace(v); v != "" {
 			out = append(out, v)
 		}
+	}
+	return out
+}
+
+// expectations are what cfg expects of each of its scenarios (ExpectAnnotation).
+func expectations(cfg *manifest.Config) []result.Expectation {
+	var out []result.Expectation
+	for _, e := range annotation(cfg, ExpectAnnotation) {
+		out = append(out, result.Expectation(e))
 	}
 	return out
 }
@@ -117,7 +68,7 @@ func scenariosFor(cfg *manifest.Config, defaults []Scenario) ([]Scenario, error)
 func unmet(c result.Cell) string {
 	failed := c.Errors.Total()
 	var why []string
-	for _, e := range c.Expect {
+	for _, e := range c.Expects {
 		switch e {
 		case result.ExpectZero:
 			if failed > 0 {
@@ -136,8 +87,7 @@ func unmet(c result.Cell) string {
 				why = append(why, "expects a container restarted, saw none")
 			}
 		default:
-			why = append(why, fmt.Sprintf("unknown expectation %q (known: %s, %s, %s, %s)", e,
-				result.ExpectZero, result.ExpectLoss, result.ExpectKills, result.ExpectRestarts))
+			why = append(why, fmt.Sprintf("unknown expectation %q (known: %v)", e, result.Expectations))
 		}
 	}
 	return strings.Join(why, "; ")

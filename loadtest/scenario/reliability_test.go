@@ -14,7 +14,7 @@ func TestJudgeExpectations(t *testing.T) {
 	lost := func(n int) result.Counts { return result.Counts{result.Reset: n} }
 	cell := func(expect string, failed, restarts, kills int) result.Cell {
 		c := result.Cell{Config: "c", Scenario: "delete-pod", Via: "service", Requests: 500,
-			Expect: strings.Split(expect, ","), Restarts: restarts, Kills: kills}
+			Expects: expectationsOf(expect), Restarts: restarts, Kills: kills}
 		if failed > 0 {
 			c.Errors = lost(failed)
 		}
@@ -23,7 +23,7 @@ func TestJudgeExpectations(t *testing.T) {
 	tests := []struct {
 		name    string
 		cell    result.Cell
-		verdict string
+		verdict result.Verdict
 		problem string // a word of the problem; "" for none
 	}{
 		{"zero kept", cell("zero", 0, 0, 0), "as expected", ""},
@@ -66,9 +66,9 @@ func TestReliabilityOverlays(t *testing.T) {
 		if err != nil || len(scs) == 0 {
 			t.Errorf("%s: scenarios %v, %v: want its own", cfg.Name, scs, err)
 		}
-		c := result.Cell{Expect: annotation(cfg, ExpectAnnotation)}
-		if len(c.Expect) == 0 || strings.Contains(unmet(c), "unknown") {
-			t.Errorf("%s: expects %q: want known expectations", cfg.Name, c.Expect)
+		c := result.Cell{Expects: expectations(cfg)}
+		if len(c.Expects) == 0 || strings.Contains(unmet(c), "unknown") {
+			t.Errorf("%s: expects %q: want known expectations", cfg.Name, c.Expects)
 		}
 	}
 	for _, name := range []string{"slow-requests", "short-grace", "liveness-trap"} {
@@ -95,11 +95,14 @@ func TestReliabilityOverlays(t *testing.T) {
 	}
 
 	trap := byName["liveness-trap"]
-	before, err := stuckRollout().Start(trap)
+	stuck, _ := Lookup("stuck-rollout")
+	before, err := stuck.Start(trap)
 	if err != nil {
 		t.Fatal(err)
 	}
-	budget := func(cfg *manifest.Config) float64 { return livenessBudget(cfg).Seconds() }
+	budget := func(cfg *manifest.Config) float64 {
+		return manifest.ProbeTimings(cfg.Container.LivenessProbe).Latest().Seconds()
+	}
 	if s := dur(before, "startup-delay"); s >= budget(before) || before.Container.StartupProbe != nil {
 		t.Errorf("before: startup %gs, liveness allows %gs: want a release that starts in time, with the liveness probe alone", s, budget(before))
 	}
@@ -130,4 +133,13 @@ func TestScenariosFor(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "scale-sideways") || !slices.Equal(names, []string{"delete-pod", "scale-sideways"}) {
 		t.Errorf("scenarios %q, err %v: want both names kept and the unknown one an error", names, err)
 	}
+}
+
+// expectationsOf splits a comma-separated list of expectations.
+func expectationsOf(s string) []result.Expectation {
+	var out []result.Expectation
+	for _, e := range strings.Split(s, ",") {
+		out = append(out, result.Expectation(e))
+	}
+	return out
 }

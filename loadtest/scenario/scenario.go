@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,56 +19,35 @@ import (
 	"scalelab/loadtest/result"
 )
 
-// Scenario is one lesson: a starting shape and an action taken under load.
+// Scenario is one lesson as a value: a starting shape, an action taken under load, what
+// the action needs of a platform, how long the platform should take to settle after it,
+// and which promises it tests. The matrix, the CLI and the reports read these facts from
+// here; the lessons themselves are listed in scenarios.go.
 type Scenario struct {
 	Name string
 	Doc  string
-	// Replicas is how many replicas run before the action; 0: the configuration's own.
+	// Needs is what the scenario needs of a platform beyond Platform ("" for nothing more).
+	Needs Capability
+	// Tests lists the promises that claim no failed request in this scenario.
+	Tests []result.Promise
+	// Replicas is how many replicas run before the action; nil: the configuration's own.
 	Replicas func(cfg *manifest.Config) int32
-	// Act is what happens under load.
-	Act func(ctx context.Context, p Platform, cfg *manifest.Config) error
 	// Start is the configuration deployed before the action; nil: cfg itself.
 	Start func(cfg *manifest.Config) (*manifest.Config, error)
+	// Act is what happens under load.
+	Act func(ctx context.Context, p Platform, cfg *manifest.Config) error
 	// Observe, when set, is how long to watch after the action instead of waiting for the
 	// platform to settle: for an action after which it never does.
 	Observe func(cfg *manifest.Config) time.Duration
+	// Takes is how long the platform must take to settle after the action by the
+	// configuration's own timings; what a run takes beyond it (and beyond the lead and the
+	// tail) is the testbed's overhead.
+	Takes func(cfg *manifest.Config) time.Duration
 }
 
-// Scenarios are the lessons, in the order the matrix shows them.
-func Scenarios() []Scenario {
-	return []Scenario{
-		{
-			Name:     "scale-up",
-			Doc:      "1 replica, then scaled up: do new pods get traffic before they can answer?",
-			Replicas: func(*manifest.Config) int32 { return 1 },
-			Act: func(ctx context.Context, p Platform, cfg *manifest.Config) error {
-				return p.Scale(ctx, max(cfg.Replicas(), 2))
-			},
-		},
-		{
-			Name: "scale-down",
-			Doc:  "scaled down to 1 replica: do the removed pods stop before the proxies stop sending?",
-			Act: func(ctx context.Context, p Platform, _ *manifest.Config) error {
-				return p.Scale(ctx, 1)
-			},
-		},
-		{
-			Name: "rollout-restart",
-			Doc:  "kubectl rollout restart: every pod replaced, new ones starting while old ones stop",
-			Act: func(ctx context.Context, p Platform, _ *manifest.Config) error {
-				return p.Restart(ctx)
-			},
-		},
-		{
-			Name: "delete-pod",
-			Doc:  "kubectl delete pod while requests are in flight: do they complete?",
-			Act: func(ctx context.Context, p Platform, _ *manifest.Config) error {
-				_, err := p.DeletePod(ctx)
-				return err
-			},
-		},
-		stuckRollout(),
-	}
+// PromisesZero says whether cfg promises to lose no request in this scenario.
+func (sc Scenario) PromisesZero(cfg *manifest.Config) bool {
+	return slices.Contains(sc.Tests, cfg.Promise)
 }
 
 // Lookup finds a scenario by name.
@@ -80,6 +60,15 @@ func Lookup(name string) (Scenario, error) {
 		names = append(names, s.Name)
 	}
 	return Scenario{}, fmt.Errorf("unknown scenario %q (known: %s)", name, strings.Join(names, ", "))
+}
+
+// Names lists every scenario's name, in order.
+func Names() []string {
+	var names []string
+	for _, s := range Scenarios() {
+		names = append(names, s.Name)
+	}
+	return names
 }
 
 // Options shape the load of a scenario.
@@ -98,6 +87,9 @@ type Options struct {
 // Run deploys cfg on p, runs the scenario under load and returns the measured run. The
 // error is for what kept the scenario from running; lost requests are in the Run.
 func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o Options) (*result.Run, error) {
+	if !Supports(p, sc.Needs) {
+		return nil, fmt.Errorf("%s: platform %s cannot %s", sc.Name, p.Name(), sc.Needs)
+	}
 	start := cfg
 	if sc.Start != nil {
 		var err error

@@ -20,33 +20,33 @@ func TestJudge(t *testing.T) {
 	tests := []struct {
 		name     string
 		cells    []result.Cell
-		verdicts []string
+		verdicts []result.Verdict
 		problems int
 	}{
 		{"control loses on one path: seen", []result.Cell{
 			{Config: "naive", Scenario: "scale-up", Via: "service"},
 			{Config: "naive", Scenario: "scale-up", Via: "ingress", Errors: lost(66)},
-		}, []string{"no loss", "lost as expected"}, 0},
+		}, []result.Verdict{result.VerdictNoLoss, result.VerdictLost}, 0},
 		{"control loses nowhere: blind, said once", []result.Cell{
 			{Config: "naive", Scenario: "scale-up", Via: "service"},
 			{Config: "naive", Scenario: "scale-up", Via: "ingress"},
-		}, []string{"blind control", "blind control"}, 1},
+		}, []result.Verdict{result.VerdictBlind, result.VerdictBlind}, 1},
 		{"zero promised and kept", []result.Cell{
-			{Config: "graceful", Scenario: "rollout-restart", Via: "ingress", Expected: true},
-		}, []string{"kept"}, 0},
+			{Config: "graceful", Scenario: "rollout-restart", Via: "ingress", PromisedZero: true},
+		}, []result.Verdict{result.VerdictKept}, 0},
 		{"zero promised and broken", []result.Cell{
-			{Config: "graceful", Scenario: "rollout-restart", Via: "ingress", Expected: true, Errors: lost(1), Requests: 1700},
-		}, []string{"broken promise"}, 1},
+			{Config: "graceful", Scenario: "rollout-restart", Via: "ingress", PromisedZero: true, Errors: lost(1), Requests: 1700},
+		}, []result.Verdict{result.VerdictBroken}, 1},
 		{"a cell that could not run", []result.Cell{
 			{Config: "graceful", Scenario: "scale-up", Via: "ingress", Error: "deploy: boom"},
-		}, []string{"error"}, 1},
+		}, []result.Verdict{result.VerdictError}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := &result.Matrix{Cells: tt.cells, Promises: map[string]result.Promise{
 				"naive": result.PromiseNothing, "graceful": result.PromiseZero}}
 			judge(m)
-			var got []string
+			var got []result.Verdict
 			for _, c := range m.Cells {
 				got = append(got, c.Verdict)
 			}
@@ -57,7 +57,7 @@ func TestJudge(t *testing.T) {
 	}
 }
 
-func TestExpectedDelayFollowsTheOverlays(t *testing.T) {
+func TestTakesFollowsTheOverlays(t *testing.T) {
 	t.Parallel()
 	graceful, err := manifest.Render("../../k8s/fast/graceful")
 	if err != nil {
@@ -72,14 +72,41 @@ func TestExpectedDelayFollowsTheOverlays(t *testing.T) {
 	if startup == 0 || shutdown == 0 {
 		t.Fatalf("fast graceful has startup %s, shutdown %s: the test needs both", startup, shutdown)
 	}
-	if got := ExpectedDelay(graceful, "scale-up"); got != startup {
+	takes := func(cfg *manifest.Config, name string) time.Duration {
+		sc, err := Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sc.Takes(cfg)
+	}
+	if got := takes(graceful, "scale-up"); got != startup {
 		t.Errorf("graceful scale-up: %s, want the startup delay %s", got, startup)
 	}
-	if got := ExpectedDelay(graceful, "scale-down"); got != shutdown {
+	if got := takes(graceful, "scale-down"); got != shutdown {
 		t.Errorf("graceful scale-down: %s, want the shutdown delay %s", got, shutdown)
 	}
-	if got := ExpectedDelay(naive, "scale-up"); got != 0 {
+	if got := takes(naive, "scale-up"); got != 0 {
 		t.Errorf("naive scale-up: %s, want 0 (no readiness probe waits for the startup)", got)
+	}
+}
+
+// Every scenario is a whole value: documented, able to act, able to say how long it takes,
+// testing at least the zero promise.
+func TestScenariosAreWholeValues(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for _, sc := range Scenarios() {
+		if sc.Name == "" || seen[sc.Name] || sc.Doc == "" || sc.Act == nil || sc.Takes == nil ||
+			!slices.Contains(sc.Tests, result.PromiseZero) {
+			t.Errorf("scenario %q: want a unique name, a doc, Act, Takes and the zero promise among its Tests", sc.Name)
+		}
+		seen[sc.Name] = true
+	}
+	cfg := &manifest.Config{Promise: result.PromiseScaleUp}
+	up, _ := Lookup("scale-up")
+	down, _ := Lookup("scale-down")
+	if !up.PromisesZero(cfg) || down.PromisesZero(cfg) {
+		t.Error("a configuration promising scale-up promises zero in scale-up only")
 	}
 }
 

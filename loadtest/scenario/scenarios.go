@@ -1,0 +1,95 @@
+package scenario
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"scalelab/loadtest/manifest"
+	"scalelab/loadtest/result"
+)
+
+// Scenarios are the lessons, in the order the matrix shows them. A new scenario is one
+// more value here: what it does, what it needs, how long it takes, what it tests.
+func Scenarios() []Scenario {
+	return []Scenario{
+		{
+			Name:     "scale-up",
+			Doc:      "1 replica, then scaled up: do new pods get traffic before they can answer?",
+			Tests:    []result.Promise{result.PromiseZero, result.PromiseScaleUp},
+			Replicas: func(*manifest.Config) int32 { return 1 },
+			Act: func(ctx context.Context, p Platform, cfg *manifest.Config) error {
+				return p.Scale(ctx, max(cfg.Replicas(), 2))
+			},
+			Takes: func(cfg *manifest.Config) time.Duration { return cfg.Startup() },
+		},
+		{
+			Name:  "scale-down",
+			Doc:   "scaled down to 1 replica: do the removed pods stop before the proxies stop sending?",
+			Tests: []result.Promise{result.PromiseZero},
+			Act: func(ctx context.Context, p Platform, _ *manifest.Config) error {
+				return p.Scale(ctx, 1)
+			},
+			Takes: serving,
+		},
+		{
+			Name:  "rollout-restart",
+			Doc:   "kubectl rollout restart: every pod replaced, new ones starting while old ones stop",
+			Tests: []result.Promise{result.PromiseZero},
+			Act: func(ctx context.Context, p Platform, _ *manifest.Config) error {
+				return p.Restart(ctx)
+			},
+			Takes: func(cfg *manifest.Config) time.Duration {
+				surge, unavailable := cfg.Strategy()
+				step := max(surge, unavailable, 1)
+				waves := (cfg.Replicas() + step - 1) / step
+				return time.Duration(waves)*cfg.Startup() + serving(cfg)
+			},
+		},
+		{
+			Name:  "delete-pod",
+			Doc:   "kubectl delete pod while requests are in flight: do they complete?",
+			Tests: []result.Promise{result.PromiseZero},
+			Act: func(ctx context.Context, p Platform, _ *manifest.Config) error {
+				_, err := p.DeletePod(ctx)
+				return err
+			},
+			Takes: func(cfg *manifest.Config) time.Duration { return max(cfg.Startup(), serving(cfg)) },
+		},
+		{
+			// The overlay is applied over the one it rolls from: its new pods never turn
+			// ready, so the platform never settles, and the scenario observes for a while.
+			Name:  "stuck-rollout",
+			Doc:   "kubectl apply of a template whose pods never turn ready: do the old pods keep serving while the new ones restart?",
+			Needs: CanUpdate,
+			Tests: []result.Promise{result.PromiseZero},
+			Start: func(cfg *manifest.Config) (*manifest.Config, error) {
+				from := annotation(cfg, RollsFromAnnotation)
+				if len(from) != 1 {
+					return nil, fmt.Errorf("%s: want the overlay it rolls from in annotation %s", cfg.Name, RollsFromAnnotation)
+				}
+				return manifest.Render(filepath.Join(cfg.Dir, from[0]))
+			},
+			Act: func(ctx context.Context, p Platform, cfg *manifest.Config) error {
+				return p.(Updater).Update(ctx, cfg)
+			},
+			Observe: observeLiveness,
+			Takes:   observeLiveness,
+		},
+	}
+}
+
+// serving is how long a deleted pod of cfg keeps serving: its preStop sleep and shutdown delay.
+func serving(cfg *manifest.Config) time.Duration { return cfg.Shutdown().Serving() }
+
+// observeLiveness is long enough for the liveness probe to give up on a new container
+// twice, with the kubelet's first crash-loop back-off (10 s) between: a restart is due
+// even where the kubelet backs off before the first one, and the pod takes a while to start.
+func observeLiveness(cfg *manifest.Config) time.Duration {
+	p := cfg.Container.LivenessProbe
+	if p == nil {
+		return 10 * time.Second
+	}
+	return 2*manifest.ProbeTimings(p).Latest() + 10*time.Second
+}
