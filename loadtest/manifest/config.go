@@ -22,9 +22,13 @@ type Config struct {
 	Dir        string                        // the overlay's directory, as given to Render
 	Promise    result.Promise                // from PromiseAnnotation; nothing when absent
 	Objects    []*unstructured.Unstructured  // every rendered object, in render order
-	Deployment *appsv1.Deployment            // the one Deployment
-	Container  *corev1.Container             // its container named "hello"
+	Workload   *Workload                     // what owns the pods: the Deployment, or a StatefulSet
+	Deployment *appsv1.Deployment            // the Workload when it is a Deployment (an overlay's always is)
+	Container  *corev1.Container             // the container the lessons are about: "hello" in an overlay
 	Service    *corev1.Service               // the Service selecting it
 	Ingress    *networkingv1.Ingress         // nil when the overlay has none
 	PDB        *policyv1.PodDisruptionBudget // nil when the overlay has none
 }
+
+// Annotations are the workload's own annotations, where a configuration says what it is for.
+func (c *Config) Annotations() map[string]string { return c.workload().Meta.Annotations }

@@ -8,9 +8,7 @@ import (
 	"strings"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // containerField is the path of the hello container in a Deployment, for error messages.
@@ -31,49 +29,23 @@ type PreStop struct {
 	HTTPGet *corev1.HTTPGetAction // the request of an httpGet hook
 }
 
-// Replicas is the Deployment's replica count (1 when unset, as Kubernetes defaults it).
-func (c *Config) Replicas() int32 {
-	if r := c.Deployment.Spec.Replicas; r != nil {
-		return *r
-	}
-	return 1
-}
+// Replicas is the workload's replica count (1 when unset, as Kubernetes defaults it).
+func (c *Config) Replicas() int32 { return c.workload().Replicas() }
 
-// Strategy resolves the rolling update's maxSurge and maxUnavailable against Replicas as
-// the deployment controller does: percentages of surge round up, of unavailable down
-// (25 % each when unset), and when both come to 0 maxUnavailable becomes 1. A Recreate
-// strategy takes every pod down first: (0, Replicas).
-func (c *Config) Strategy() (maxSurge, maxUnavailable int32) {
-	s := c.Deployment.Spec.Strategy
-	if s.Type == appsv1.RecreateDeploymentStrategyType {
-		return 0, c.Replicas()
-	}
-	quarter := intstr.FromString("25%")
-	surge, unavailable := &quarter, &quarter
-	if ru := s.RollingUpdate; ru != nil {
-		if ru.MaxSurge != nil {
-			surge = ru.MaxSurge
-		}
-		if ru.MaxUnavailable != nil {
-			unavailable = ru.MaxUnavailable
-		}
-	}
-	n := int(c.Replicas())
-	// Both values are validated by Render, so the errors cannot happen here.
-	sv, _ := intstr.GetScaledValueFromIntOrPercent(surge, n, true)
-	uv, _ := intstr.GetScaledValueFromIntOrPercent(unavailable, n, false)
-	if sv == 0 && uv == 0 {
-		uv = 1
-	}
-	return int32(sv), int32(uv)
-}
+// Strategy is how many pods a rollout may add and take away (Workload.Strategy).
+func (c *Config) Strategy() (maxSurge, maxUnavailable int32) { return c.workload().Strategy() }
 
-// GracePeriod is the pod's terminationGracePeriodSeconds (30 s when unset).
-func (c *Config) GracePeriod() time.Duration {
-	if g := c.Deployment.Spec.Template.Spec.TerminationGracePeriodSeconds; g != nil {
-		return time.Duration(*g) * time.Second
+// GracePeriod is the pods' terminationGracePeriodSeconds (30 s when unset).
+func (c *Config) GracePeriod() time.Duration { return c.workload().GracePeriod() }
+
+// workload is c.Workload; a Config built by hand with only a Deployment is read as that
+// Deployment.
+func (c *Config) workload() *Workload {
+	if c.Workload == nil && c.Deployment != nil {
+		w, _ := WorkloadOf(c.Deployment)
+		return w
 	}
-	return defaultGracePeriod
+	return c.Workload
 }
 
 // helloBoolFlags are hello's flags that take no value.

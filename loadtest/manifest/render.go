@@ -155,12 +155,8 @@ func (c *Config) decode() error {
 		return fmt.Errorf("want exactly one Deployment, the overlay has %d", len(deps))
 	}
 	c.Deployment = deps[0]
-	for i := range c.Deployment.Spec.Template.Spec.Containers {
-		if ct := &c.Deployment.Spec.Template.Spec.Containers[i]; ct.Name == ContainerName {
-			c.Container = ct
-		}
-	}
-	if c.Container == nil {
+	c.Workload, _ = WorkloadOf(c.Deployment)
+	if c.Container = c.Workload.Container(ContainerName); c.Container == nil {
 		return fmt.Errorf("spec.template.spec.containers of Deployment %s: no container named %q", c.Deployment.Name, ContainerName)
 	}
 	pods := labels.Set(c.Deployment.Spec.Template.Labels)

@@ -28,7 +28,7 @@ const (
 // annotation splits the comma-separated value of the Deployment's annotation key.
 func annotation(cfg *manifest.Config, key string) []string {
 	var out []string
-	for v := range strings.SplitSeq(cfg.Deployment.Annotations[key], ",") {
+	for v := range strings.SplitSeq(cfg.Annotations()[key], ",") {
 		if v = strings.TrimSpace(v); v != "" {
 			out = append(out, v)
 		}
