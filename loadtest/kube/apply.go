@@ -29,7 +29,8 @@ var prunable = []schema.GroupVersionResource{
 }
 
 // Deploy applies cfg server-side, prunes what an earlier configuration left, and returns
-// once the rollout is complete.
+// once the rollout is complete. For an adopted workload (Adopt) it applies nothing: it puts
+// back the replica count found, and waits for the same.
 func (c *Cluster) Deploy(ctx context.Context, cfg *manifest.Config) error {
 	c.mu.Lock()
 	if c.stop != nil {
@@ -37,11 +38,16 @@ func (c *Cluster) Deploy(ctx context.Context, cfg *manifest.Config) error {
 		c.stop = nil
 	}
 	c.cfg = cfg
+	adopted := c.adopted != nil
 	c.mu.Unlock()
-	if err := c.apply(ctx, cfg); err != nil {
+	if adopted {
+		if err := c.restore(); err != nil {
+			return err
+		}
+	} else if err := c.apply(ctx, cfg); err != nil {
 		return err
 	}
-	if err := c.startWatching(cfg); err != nil {
+	if err := c.startWatching(ctx, cfg); err != nil {
 		return err
 	}
 	return c.Settle(ctx)
@@ -53,6 +59,10 @@ func (c *Cluster) Deploy(ctx context.Context, cfg *manifest.Config) error {
 // whose pods never turn ready stalls that rollout; the old pods go on serving.
 func (c *Cluster) Update(ctx context.Context, cfg *manifest.Config) error {
 	c.mu.Lock()
+	if c.adopted != nil {
+		c.mu.Unlock()
+		return fmt.Errorf("update %s: %w", cfg.Name, errAdopted)
+	}
 	was := c.cfg
 	same := was != nil && was.Deployment.Name == cfg.Deployment.Name && was.Service.Name == cfg.Service.Name
 	if same {

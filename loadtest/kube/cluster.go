@@ -3,6 +3,13 @@
 // subresource, restarted through the restartedAt annotation as kubectl does — with the
 // cluster's own pod and EndpointSlice transitions put on the run's timeline. It works
 // against any kubeconfig context: kind, minikube, the bare cluster of k8s/bare.
+//
+// With Options.Workload it acts on a Deployment or StatefulSet that is already running
+// instead (Adopt): nothing is applied or pruned, the scenarios change what runs, and the
+// replica count found is put back before each scenario and when the Cluster closes.
+//
+// A Cluster's lock guards the current configuration and the stop channel of its watch;
+// the observed log is an atomic pointer, so the watch's handlers never take the lock.
 package kube
 
 import (
@@ -12,11 +19,11 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -35,6 +42,13 @@ type Options struct {
 	// empty, the Service's NodePort on 127.0.0.1 is used (kind's port mapping, k8s/kind.yaml).
 	ServiceURL string
 	IngressURL string
+	// Targets are further paths, by name: any URL that reaches the pods.
+	Targets map[string]string
+	// Workload, "deployment/NAME" or "statefulset/NAME", is a running workload to act on
+	// instead of applying configurations (see Adopt); Container names the container whose
+	// probes and hooks are read (default: its first).
+	Workload  string
+	Container string
 	// Out receives the equivalent kubectl command of every action, for the audience.
 	Out io.Writer
 }
@@ -49,9 +63,10 @@ type Cluster struct {
 
 	log atomic.Pointer[result.Log]
 
-	mu   sync.Mutex
-	cfg  *manifest.Config
-	stop chan struct{} // stops the informers of the current configuration
+	mu      sync.Mutex
+	cfg     *manifest.Config
+	stop    chan struct{} // stops the informers of the current configuration
+	adopted *adoption     // what Adopt found; nil when configurations are applied
 }
 
 // New connects to the cluster named by o and checks that it answers and that this user may
@@ -128,6 +143,9 @@ func (c *Cluster) action(name, kubectl string) {
 
 // Target is the URL that load through the given path goes to.
 func (c *Cluster) Target(via string) (string, error) {
+	if u, ok := c.opts.Targets[via]; ok {
+		return u, nil
+	}
 	switch via {
 	case "ingress":
 		if c.opts.IngressURL == "" {
@@ -140,7 +158,7 @@ func (c *Cluster) Target(via string) (string, error) {
 		}
 		return c.nodePortURL()
 	}
-	return "", fmt.Errorf("unknown path %q: want service or ingress", via)
+	return "", fmt.Errorf("unknown path %q: want service, ingress or a --target's name", via)
 }
 
 // nodePortURL is the Service's NodePort on loopback, where kind maps it (k8s/kind.yaml).
@@ -148,8 +166,8 @@ func (c *Cluster) nodePortURL() (string, error) {
 	c.mu.Lock()
 	cfg := c.cfg
 	c.mu.Unlock()
-	if cfg == nil {
-		return "", errors.New("nothing deployed yet")
+	if cfg == nil || cfg.Service == nil {
+		return "", errors.New("no Service of scalelab's deployed: pass --service-url or --target")
 	}
 	for _, p := range cfg.Service.Spec.Ports {
 		if p.NodePort != 0 {
@@ -160,28 +178,47 @@ func (c *Cluster) nodePortURL() (string, error) {
 		cfg.Service.Name, cfg.Service.Name)
 }
 
-// Close stops watching. What was deployed stays, as after `kubectl apply`.
+// Close stops watching. What was deployed stays, as after `kubectl apply`; an adopted
+// workload gets back the replica count it had.
 func (c *Cluster) Close() error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.stop != nil {
 		close(c.stop)
 		c.stop = nil
 	}
-	return nil
+	c.mu.Unlock()
+	return c.restore()
 }
 
-// deployment is the current configuration's Deployment as the cluster has it now.
-func (c *Cluster) deployment(ctx context.Context) (*appsv1.Deployment, error) {
+// live is the current configuration's workload as the cluster has it now.
+func (c *Cluster) live(ctx context.Context) (*manifest.Workload, error) {
 	c.mu.Lock()
 	cfg := c.cfg
 	c.mu.Unlock()
 	if cfg == nil {
 		return nil, errors.New("nothing deployed yet")
 	}
-	d, err := c.cs.AppsV1().Deployments(c.ns).Get(ctx, cfg.Deployment.Name, metav1.GetOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("deployment %s: %w", cfg.Deployment.Name, err)
+	w := cfg.Workload
+	if w == nil { // a Config built by hand with only its Deployment
+		w, _ = manifest.WorkloadOf(cfg.Deployment)
 	}
-	return d, nil
+	return c.get(ctx, w.Kind, w.Meta.Name)
+}
+
+// get reads a workload of the namespace by kind and name.
+func (c *Cluster) get(ctx context.Context, kind, name string) (*manifest.Workload, error) {
+	var obj any
+	var err error
+	switch kind {
+	case manifest.KindDeployment:
+		obj, err = c.cs.AppsV1().Deployments(c.ns).Get(ctx, name, metav1.GetOptions{})
+	case manifest.KindStatefulSet:
+		obj, err = c.cs.AppsV1().StatefulSets(c.ns).Get(ctx, name, metav1.GetOptions{})
+	default:
+		return nil, fmt.Errorf("%s %s: want a Deployment or a StatefulSet", kind, name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s %s in %s: %w", strings.ToLower(kind), name, c.ns, err)
+	}
+	return manifest.WorkloadOf(obj)
 }

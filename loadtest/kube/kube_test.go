@@ -74,7 +74,7 @@ func TestPodTransitions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
 			marks := map[string]int{}
-			for _, tr := range podTransitions(tt.old, tt.new) {
+			for _, tr := range podTransitions("hello", tt.old, tt.new) {
 				got = append(got, tr.name)
 				if tr.mark != "" {
 					marks[tr.mark]++

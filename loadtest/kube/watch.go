@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -15,20 +16,40 @@ import (
 	"scalelab/loadtest/result"
 )
 
-// startWatching follows the pods of cfg's Deployment and the EndpointSlices of its Service
-// and turns every transition into a timeline event. Events arrive as the watch delivers
-// them: a few milliseconds after the API server recorded the change.
-func (c *Cluster) startWatching(cfg *manifest.Config) error {
-	sel, err := metav1.LabelSelectorAsSelector(cfg.Deployment.Spec.Selector)
+// startWatching follows the pods of cfg's workload, by its own selector, and the
+// EndpointSlices of the Services that select them, and turns every transition into a
+// timeline event. Events arrive as the watch delivers them: a few milliseconds after the
+// API server recorded the change.
+func (c *Cluster) startWatching(ctx context.Context, cfg *manifest.Config) error {
+	w, err := c.live(ctx)
 	if err != nil {
-		return fmt.Errorf("deployment %s selector: %w", cfg.Deployment.Name, err)
+		return err
+	}
+	sel, err := metav1.LabelSelectorAsSelector(w.Selector)
+	if err != nil {
+		return fmt.Errorf("%s selector: %w", w, err)
+	}
+	svcs, err := c.services(ctx, w)
+	if err != nil {
+		return err
+	}
+	names := []string{"none"} // a selector that matches no slice when no Service selects the pods
+	if len(svcs) > 0 {
+		names = names[:0]
+		for _, s := range svcs {
+			names = append(names, s.Name)
+		}
+	}
+	container := ""
+	if cfg.Container != nil {
+		container = cfg.Container.Name
 	}
 	stop := make(chan struct{})
 	pods := informers.NewSharedInformerFactoryWithOptions(c.cs, 0, informers.WithNamespace(c.ns),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = sel.String() }))
 	slices := informers.NewSharedInformerFactoryWithOptions(c.cs, 0, informers.WithNamespace(c.ns),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
-			o.LabelSelector = discoveryv1.LabelServiceName + "=" + cfg.Service.Name
+			o.LabelSelector = discoveryv1.LabelServiceName + " in (" + strings.Join(names, ",") + ")"
 		}))
 
 	podEvents := func(ts []transition) {
@@ -42,8 +63,8 @@ func (c *Cluster) startWatching(cfg *manifest.Config) error {
 		}
 	}
 	if _, err := pods.Core().V1().Pods().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(o any) { podEvents(podTransitions(nil, o.(*corev1.Pod))) },
-		UpdateFunc: func(o, n any) { podEvents(podTransitions(o.(*corev1.Pod), n.(*corev1.Pod))) },
+		AddFunc:    func(o any) { podEvents(podTransitions(container, nil, o.(*corev1.Pod))) },
+		UpdateFunc: func(o, n any) { podEvents(podTransitions(container, o.(*corev1.Pod), n.(*corev1.Pod))) },
 		DeleteFunc: func(o any) {
 			if p, ok := o.(*corev1.Pod); ok {
 				podEvents([]transition{{name: p.Name + " gone"}})
@@ -83,8 +104,9 @@ type transition struct{ name, mark string }
 // sigkill is the exit status of a container the kubelet killed: 128 + SIGKILL.
 const sigkill = 137
 
-// podTransitions names what changed between two versions of a pod (old nil: it is new).
-func podTransitions(old, pod *corev1.Pod) []transition {
+// podTransitions names what changed between two versions of a pod (old nil: it is new),
+// reading the status of the named container (of the first when "").
+func podTransitions(name string, old, pod *corev1.Pod) []transition {
 	var out []transition
 	mark := ""
 	say := func(format string, args ...any) {
@@ -102,7 +124,7 @@ func podTransitions(old, pod *corev1.Pod) []transition {
 		}
 		say("deletion requested (grace %ds): preStop, then SIGTERM", grace)
 	}
-	oc, nc := container(old), container(pod)
+	oc, nc := container(name, old), container(name, pod)
 	if nc.RestartCount > oc.RestartCount {
 		mark = result.MarkRestart
 		say("container restarted (%d restarts)", nc.RestartCount)
@@ -126,10 +148,10 @@ func podTransitions(old, pod *corev1.Pod) []transition {
 	return out
 }
 
-// container is the status of the pod's hello container (or its first container).
-func container(p *corev1.Pod) corev1.ContainerStatus {
+// container is the status of the pod's named container (or of its first).
+func container(name string, p *corev1.Pod) corev1.ContainerStatus {
 	for _, s := range p.Status.ContainerStatuses {
-		if s.Name == "hello" {
+		if s.Name == name {
 			return s
 		}
 	}
