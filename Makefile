@@ -1,61 +1,97 @@
-# scalelab — the verbs a user types. `make help` lists them.
+# scalelab — the verbs a user types. `make help` lists them, by group: each `##@` line
+# opens a group, each target's `##` comment is its line in the list.
 
-GO  ?= go
+GO ?= go
 BIN := bin
+LOADTEST := $(BIN)/loadtest
+# The shell scripts, for make lint-sh.
+SCRIPTS := .ci/run $(wildcard k8s/*.sh k8s/*/*.sh)
 
 # What the load verbs act on; e.g. `make rollout CONFIG=naive SET=fast PLATFORM=kube`.
-PLATFORM   ?= local            # local (hello processes, no cluster) or kube (the kubeconfig's cluster)
-CONFIG     ?= graceful         # naive, probes, graceful, prestop-sleep
-SET        ?= overlays         # k8s/overlays: the tutorial's timings; fast: k8s/fast; experiment: k8s/experiment
-VIA        ?= service,ingress  # the paths into the pods
-RATE       ?= 100              # requests per second
-KUBE_FLAGS ?=                  # for PLATFORM=kube: --kubeconfig, --service-url, --ingress-url, ...
-LEAD       ?= 2s               # load before the scenario's action
-TAIL       ?= 4s               # load after the platform has settled (> the 3 s propagation)
-TARGET     ?= http://127.0.0.1:8080/
-DURATION   ?= 60s
-OUT        ?=
+# The platform: local (hello processes, no cluster) or kube (the kubeconfig's cluster).
+PLATFORM ?= local
+# The configuration: naive, probes, graceful, prestop-sleep (or any overlay of SET).
+CONFIG ?= graceful
+# The set of configurations under k8s/: overlays (the tutorial's timings), fast, experiment.
+SET ?= overlays
+# The paths into the pods: service, ingress, or both.
+VIA ?= service,ingress
+# Requests per second.
+RATE ?= 100
+# For PLATFORM=kube: --kubeconfig, --context, --service-url, --ingress-url, ...
+KUBE_FLAGS ?=
+# Load before the scenario's action.
+LEAD ?= 2s
+# Load after the platform has settled (longer than the 3 s propagation).
+TAIL ?= 4s
+# make load: where, and for how long.
+TARGET ?= http://127.0.0.1:8080/
+DURATION ?= 60s
+# Where a run writes its reports; empty: under RUNS, named after the run.
+OUT ?=
+# kind: the installed one, else the pinned one from the Go module proxy.
+KIND ?= $(if $(shell command -v kind),kind,$(GO) run sigs.k8s.io/kind@v0.33.0)
+# Where runs go by default: a directory git ignores, so no run dirties the tree. The
+# committed references under results/ change only through `make references` (and -bare).
+RUNS ?= runs
 
-LOADTEST := $(BIN)/loadtest
-PLATFORM_FLAGS = --platform $(strip $(PLATFORM)) $(if $(filter kube,$(strip $(PLATFORM))),$(KUBE_FLAGS))
-SCENARIO_FLAGS = $(PLATFORM_FLAGS) --root k8s/$(strip $(SET)) --config $(strip $(CONFIG)) --via $(strip $(VIA)) \
-	--rate $(strip $(RATE)) --lead $(strip $(LEAD)) --tail $(strip $(TAIL))
+# set_flag names a set of configurations, a directory under k8s/: $(call set_flag,fast).
+set_flag = --root k8s/$(1)
+PLATFORM_FLAGS = --platform $(PLATFORM) $(if $(filter kube,$(PLATFORM)),$(KUBE_FLAGS))
+# scenario runs one scenario ($(1)) on CONFIG of SET: deploy, load, act, settle, report.
+scenario = $(LOADTEST) scenario $(1) $(PLATFORM_FLAGS) $(call set_flag,$(SET)) --config $(CONFIG) \
+	--via $(VIA) --rate $(RATE) --lead $(LEAD) --tail $(TAIL) --out $(or $(OUT),$(RUNS)/$(PLATFORM)/$(CONFIG)/$(1))
 
-.PHONY: help build test run bench image lint tools demo matrix reliability load scale-up scale-down rollout delete-pod check e2e \
-	kind-up kind-down minikube-up image-load deploy
+.PHONY: help demo matrix reliability scale-up scale-down rollout delete-pod load check references references-bare \
+	kind-up kind-down minikube-up image-tar image-load ingress-up deploy \
+	build test lint lint-sh tools run bench image
 
 help: ## list the targets
-	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+	@awk 'BEGIN {FS = ":.*## "} /^##@ / {printf "\n%s\n", substr($$0, 5)} /^[a-z0-9-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-build: ## build hello (static) and loadtest into bin/
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/hello .
-	$(GO) build -o $(LOADTEST) ./loadtest
+##@ The lessons: on the local lab, or on a cluster with PLATFORM=kube (reports under RUNS=runs/)
 
-demo: build ## the fast local matrix, no cluster: naive loses requests, graceful none (~1 min)
-	$(LOADTEST) matrix --platform local --root k8s/fast --out $(or $(OUT),results/local-fast)
+demo: build ## the fast local matrix, no cluster: naive loses requests, graceful none (~1.5 min)
+	$(LOADTEST) matrix --platform local $(call set_flag,fast) --out $(or $(OUT),$(RUNS)/local-fast)
 
-matrix: build ## every configuration × scenario × path (SET=fast for short timings, PLATFORM=kube for a cluster)
-	$(LOADTEST) matrix $(PLATFORM_FLAGS) --root k8s/$(strip $(SET)) --via $(strip $(VIA)) --rate $(strip $(RATE)) --out $(or $(OUT),results/$(strip $(PLATFORM)))
+matrix: build ## every configuration × scenario × path of SET (SET=fast for short timings, PLATFORM=kube for a cluster)
+	$(LOADTEST) matrix $(PLATFORM_FLAGS) $(call set_flag,$(SET)) --via $(VIA) --rate $(RATE) --out $(or $(OUT),$(RUNS)/$(PLATFORM)-$(SET))
 
 reliability: build ## the reliability checks of k8s/reliability, each judged by what its overlay expects (~30 s locally)
-	$(LOADTEST) matrix $(PLATFORM_FLAGS) --root k8s/reliability --via $(strip $(VIA)) --rate $(strip $(RATE)) --out $(or $(OUT),results/$(strip $(PLATFORM))-reliability)
-
-load: build ## constant load at TARGET for DURATION (e.g. TARGET=http://127.0.0.1:30080/ for kind)
-	$(LOADTEST) attack --target $(TARGET) --rate $(strip $(RATE)) --duration $(DURATION) --max-errors -1 $(if $(OUT),--out $(OUT))
+	$(LOADTEST) matrix $(PLATFORM_FLAGS) $(call set_flag,reliability) --via $(VIA) --rate $(RATE) --out $(or $(OUT),$(RUNS)/$(PLATFORM)-reliability)
 
 scale-up: build ## deploy CONFIG at 1 replica, load it, scale up
-	$(LOADTEST) scenario scale-up $(SCENARIO_FLAGS)
+	$(call scenario,scale-up)
 
 scale-down: build ## deploy CONFIG, load it, scale down to 1
-	$(LOADTEST) scenario scale-down $(SCENARIO_FLAGS)
+	$(call scenario,scale-down)
 
 rollout: build ## deploy CONFIG, load it, kubectl rollout restart
-	$(LOADTEST) scenario rollout-restart $(SCENARIO_FLAGS)
+	$(call scenario,rollout-restart)
 
 delete-pod: build ## deploy CONFIG, load it, kubectl delete pod
-	$(LOADTEST) scenario delete-pod $(SCENARIO_FLAGS)
+	$(call scenario,delete-pod)
 
-KIND ?= $(if $(shell command -v kind),kind,$(GO) run sigs.k8s.io/kind@v0.33.0)
+load: build ## constant load at TARGET for DURATION (e.g. TARGET=http://127.0.0.1:30080/ for kind)
+	$(LOADTEST) attack --target $(TARGET) --rate $(RATE) --duration $(DURATION) --max-errors -1 $(if $(OUT),--out $(OUT))
+
+check: build ## lint every configuration of SET against the zero-downtime rules
+	$(LOADTEST) check k8s/$(SET)
+
+##@ The committed references in results/ (each matrix.md says how it was made)
+
+references: ## the local ones again (~13 min): results/local-fast (demo), results/local (matrix), results/local/experiment
+	$(MAKE) demo OUT=results/local-fast
+	$(MAKE) matrix PLATFORM=local SET=overlays VIA=service,ingress RATE=100 OUT=results/local
+	$(MAKE) rollout PLATFORM=local SET=experiment CONFIG=without-delay VIA=ingress RATE=1000 LEAD=30s TAIL=15s \
+		OUT=results/local/experiment/without-delay-1000
+	$(MAKE) rollout PLATFORM=local SET=experiment CONFIG=with-delay VIA=ingress RATE=1000 LEAD=30s TAIL=15s \
+		OUT=results/local/experiment/with-delay-1000
+
+references-bare: ## the cluster's ones again (Linux, root; ~15 min): results/bare, results/bare-reliability (make e2e)
+	$(MAKE) e2e SET=fast VIA=service,ingress RATE=100 OUT=results/bare
+
+##@ A cluster: kind, minikube, or any kubeconfig's
 
 kind-up: ## a kind cluster "scalelab" with k8s/kind.yaml (NodePorts 30080, 30081 on 127.0.0.1)
 	$(KIND) create cluster --name scalelab --config k8s/kind.yaml --wait 120s
@@ -66,21 +102,41 @@ kind-down: ## delete the kind cluster
 minikube-up: ## a minikube cluster (then: make image-load, make ingress-up)
 	minikube start
 
+image-tar: build ## write bin/hello-image.tar without Docker (ctr images import, kind load image-archive)
+	$(GO) run ./cmd/image -binary $(BIN)/hello -tag scalelab/hello:dev -entrypoint hello -user 65532:65532 -expose 8080/tcp -o $(BIN)/hello-image.tar
+
 image-load: image-tar ## load bin/hello-image.tar into the current kind or minikube cluster
 	k8s/load-image.sh $(BIN)/hello-image.tar
 
+ingress-up: ## Skipper into the current kind/minikube cluster (image written without Docker), on :30081
+	k8s/ingress/up.sh
+
 deploy: ## apply k8s/SET/CONFIG to the current cluster, as the harness does (it also prunes)
-	kubectl apply --server-side --field-manager=scalelab -k k8s/$(strip $(SET))/$(strip $(CONFIG))
+	kubectl apply --server-side --field-manager=scalelab -k k8s/$(SET)/$(CONFIG)
 	kubectl rollout status deployment/hello --timeout=300s
 
-e2e: build ## bare-up, the fast matrix on it through Service and ingress, bare-down (Linux, root)
-	k8s/bare/e2e.sh
+##@ Development
 
-check: build ## lint every configuration of SET against the zero-downtime rules
-	$(LOADTEST) check k8s/$(strip $(SET))
+build: ## build hello (static) and loadtest into bin/
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/hello .
+	$(GO) build -o $(LOADTEST) ./loadtest
 
 test: ## unit and behaviour tests: real HTTP, real processes, real signals, race detector
 	$(GO) test -race -count=1 ./...
+
+lint: tools ## go vet, staticcheck, the Dockerfile, the GitHub workflows, every target in make help
+	$(GO) vet ./...
+	$(BIN)/staticcheck ./...
+	$(BIN)/dockerlint Dockerfile
+	$(BIN)/actionlint .github/workflows/*.yml
+	@undocumented=$$(grep -hE '^[a-z0-9-]+:' $(MAKEFILE_LIST) | grep -v '## ' | cut -d: -f1); \
+	if [ -n "$$undocumented" ]; then echo "targets without a ## line for make help:" $$undocumented; exit 1; fi
+
+lint-sh: ## shellcheck every script (shellcheck from the system: apt-get install shellcheck)
+	shellcheck -x $(SCRIPTS)
+
+tools: ## build the pinned development tools (tools/go.mod) into bin/
+	$(GO) -C tools build -o ../$(BIN)/ honnef.co/go/tools/cmd/staticcheck golang.org/x/perf/cmd/benchstat github.com/rhysd/actionlint/cmd/actionlint ./dockerlint
 
 run: build ## run hello with the tutorial's timings (25 s startup, 5 s requests) on :8080
 	$(BIN)/hello --startup-delay 25s --request-delay 5s --shutdown-delay 5s --log-format text
@@ -93,13 +149,4 @@ bench: tools ## hello's middleware vs a bare handler; the harness vs the vegeta 
 image: build ## the hello image: docker build where an engine runs, else see image-tar
 	docker build -t scalelab/hello:dev .
 
-lint: tools ## go vet, staticcheck, the Dockerfile and the GitHub workflows linted offline
-	$(GO) vet ./...
-	$(BIN)/staticcheck ./...
-	$(BIN)/dockerlint Dockerfile
-	$(BIN)/actionlint .github/workflows/*.yml
-
-tools: ## build the pinned development tools (tools/go.mod) into bin/
-	$(GO) -C tools build -o ../$(BIN)/ honnef.co/go/tools/cmd/staticcheck golang.org/x/perf/cmd/benchstat github.com/rhysd/actionlint/cmd/actionlint ./dockerlint
-
--include k8s/bare/bare.mk
+include k8s/bare/bare.mk

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # build.sh kube|skipper — build the pinned binaries of a tools module into the per-version
 # cache outside the checkout (see lib.sh), once: a second run finds them and costs seconds.
 # The cache is keyed by the module's go.mod and go.sum and the build flags (a stamp file).

@@ -1,14 +1,14 @@
 # shellcheck shell=bash
 # Configuration files of containerd, the CNI plugins, kubelet and kube-proxy, all pointing
-# under $STATE_DIR. Sourced by up.sh. The values that matter, and why, are in
-# ../shared/notes/bare-cluster.md (restrict_oom_score_adj, failCgroupV1).
+# under $STATE_DIR. Sourced by up.sh. The values that matter, and why: README.md, "Why
+# these settings" (restrict_oom_score_adj, failCgroupV1, the conntrack tuning).
 
 config_up() {
   local s=$STATE_DIR
   mkdir -p "$s/containerd" "$s/cni/net.d" "$s/cni/ipam" "$s/kubelet" "$s/pod-logs"
 
   # restrict_oom_score_adj: root here lacks CAP_SYS_RESOURCE; without it every sandbox fails
-  # with "can't get final child's PID from pipe: EOF".
+  # with "can't get final child's PID from pipe: EOF" (README.md, "Why these settings").
   cat >"$s/containerd/config.toml" <<EOT
 version = 2
 root = "$s/containerd/root"
@@ -59,7 +59,8 @@ EOT
 }
 EOT
 
-  # failCgroupV1: false — this host mounts cgroup v1 hierarchies.
+  # failCgroupV1: false — this host mounts cgroup v1 hierarchies, and kubelet 1.35 turns it
+  # on by default; cgroupfs — PID 1 is not systemd (README.md, "Why these settings").
   cat >"$s/kubelet/config.yaml" <<EOT
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # down.sh — stop the bare cluster and remove everything it left: processes (by recorded
 # PID), pod containers, mounts, cgroups, kube-proxy's and kubelet's rules, the bridges,
 # routes and rules of the network safety, the fixed paths kubelet and containerd write;

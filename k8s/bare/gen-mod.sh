@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # gen-mod.sh kube|skipper — regenerate a tools module's go.mod and go.sum from the upstream
 # module's own go.mod, so nothing in them is hand-typed.
 #   kube:    k8s/bare/kube/go.mod requires k8s.io/kubernetes and replaces each of its

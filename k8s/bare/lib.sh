@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # the settings are for the scripts that source this file
 # Shared settings of the bare cluster's scripts: pinned versions, where binaries are cached,
 # where the cluster keeps its state. Sourced, never run.
 

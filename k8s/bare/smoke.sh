@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # smoke.sh — bring the bare cluster up, check it serves hello on every path the harness uses,
 # bring it down, and check the machine is as it was: the end-to-end test of k8s/bare.
 # Prints one line per check and exits non-zero on the first that fails (after tearing down).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # up.sh — a real single-node Kubernetes on this machine, from upstream sources: etcd and
 # containerd from Debian, the Kubernetes components built from k8s.io/kubernetes (build.sh),
 # images written without Docker (cmd/image), Skipper as the ingress controller on loopback.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR/../bare
 # up.sh — install Skipper, scalelab's ingress controller, into the current kind or minikube
 # cluster: the pinned build (k8s/bare/build.sh skipper) in an image written without Docker
 # (cmd/image), loaded into the cluster, then the manifests beside this script. The bare
