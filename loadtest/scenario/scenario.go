@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -73,7 +74,8 @@ func Names() []string {
 
 // Options shape the load of a scenario.
 type Options struct {
-	Via       string        // result.ViaService or result.ViaIngress
+	Via       string        // result.ViaService, result.ViaIngress, or a platform's named target
+	Header    http.Header   // sent with every request (a Host header names the virtual host)
 	Rate      int           // requests per second
 	KeepAlive bool          // reuse connections, as most clients do
 	Lead      time.Duration // load before the action
@@ -121,7 +123,7 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 	}
 	warmCtx, cancel := context.WithTimeout(ctx, cmp.Or(o.Settle, 5*time.Minute))
 	defer cancel()
-	if err := warmUp(warmCtx, target, 5*int(replicas), timeout); err != nil {
+	if err := warmUp(warmCtx, target, o.Header, 5*int(replicas), timeout); err != nil {
 		return nil, err
 	}
 
@@ -136,7 +138,7 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 	done := make(chan outcome, 1)
 	go func() {
 		r, err := attack.Run(ctx, attack.Options{
-			Target: target, Rate: o.Rate, KeepAlive: o.KeepAlive, Timeout: timeout,
+			Target: target, Header: o.Header, Rate: o.Rate, KeepAlive: o.KeepAlive, Timeout: timeout,
 			Interval: o.Interval, Log: log, Stop: stop, Progress: o.Progress,
 			Meta: map[string]string{"platform": p.Name(), "config": cfg.Name, "scenario": sc.Name, "via": o.Via},
 		})

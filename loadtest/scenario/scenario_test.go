@@ -119,7 +119,7 @@ func TestWarmUpWaitsForAWholeRoundOfAnswers(t *testing.T) {
 		}
 	}))
 	t.Cleanup(ts.Close)
-	if err := warmUp(context.Background(), ts.URL, 5, time.Second); err != nil {
+	if err := warmUp(context.Background(), ts.URL, nil, 5, time.Second); err != nil {
 		t.Fatal(err)
 	}
 	if n := calls.Load(); n != 10 {
@@ -132,7 +132,7 @@ func TestWarmUpWaitsForAWholeRoundOfAnswers(t *testing.T) {
 	t.Cleanup(never.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	if err := warmUp(ctx, never.URL, 5, time.Second); err == nil || !strings.Contains(err.Error(), "502 Bad Gateway") {
+	if err := warmUp(ctx, never.URL, nil, 5, time.Second); err == nil || !strings.Contains(err.Error(), "502 Bad Gateway") {
 		t.Errorf("err %v, want one naming the last answer", err)
 	}
 }
@@ -159,7 +159,29 @@ func TestWarmUpWaitsForSlowAnswers(t *testing.T) {
 	t.Cleanup(slow.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := warmUp(ctx, slow.URL, 5, 5*time.Second); err != nil {
+	if err := warmUp(ctx, slow.URL, nil, 5, 5*time.Second); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A service behind a host-routing ingress answers its own virtual host only.
+func TestWarmUpSendsTheHostHeader(t *testing.T) {
+	t.Parallel()
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Host != "web.shop.test" || r.Header.Get("X-Team") != "shop" {
+			http.Error(w, "no route", http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(ts.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	h := http.Header{"Host": {"web.shop.test"}, "X-Team": {"shop"}}
+	if err := warmUp(ctx, ts.URL, h, 3, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel2 := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel2()
+	if err := warmUp(short, ts.URL, nil, 3, time.Second); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Errorf("without the header: %v, want the 404", err)
 	}
 }

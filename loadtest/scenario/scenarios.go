@@ -28,7 +28,10 @@ func Scenarios() []Scenario {
 			Name:  "scale-down",
 			Doc:   "scaled down to 1 replica: do the removed pods stop before the proxies stop sending?",
 			Tests: []result.Promise{result.PromiseZero},
-			Act: func(ctx context.Context, p Platform, _ *manifest.Config) error {
+			Act: func(ctx context.Context, p Platform, cfg *manifest.Config) error {
+				if n := cfg.Replicas(); n < 2 {
+					return fmt.Errorf("%s runs %d replica: nothing to scale down from", cfg.Name, n)
+				}
 				return p.Scale(ctx, 1)
 			},
 			Takes: serving,
