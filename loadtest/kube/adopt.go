@@ -1,7 +1,9 @@
 package kube
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -15,10 +17,12 @@ import (
 	"scalelab/loadtest/result"
 )
 
-// adoption is what Adopt found of a running workload: enough to put it back.
+// adoption is what Adopt found of a running workload: enough to put it back, and to
+// tell whether anything else changed.
 type adoption struct {
 	kind, name string
 	replicas   int32
+	spec       []byte // specOf what was found
 }
 
 // restoreTimeout bounds putting an adopted workload back, also after Ctrl-C.
@@ -63,8 +67,12 @@ func (c *Cluster) Adopt(ctx context.Context) (*manifest.Config, error) {
 	if len(svcs) > 0 {
 		cfg.Service = &svcs[0]
 	}
+	spec, err := specOf(w)
+	if err != nil {
+		return nil, err
+	}
 	c.mu.Lock()
-	c.adopted = &adoption{kind: kind, name: name, replicas: w.Replicas()}
+	c.adopted = &adoption{kind: kind, name: name, replicas: w.Replicas(), spec: spec}
 	c.mu.Unlock()
 	return cfg, nil
 }
@@ -100,14 +108,44 @@ func (c *Cluster) restore() error {
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
-	if w.Replicas() == a.replicas {
-		return nil
+	if w.Replicas() != a.replicas {
+		c.action(fmt.Sprintf("restore %d replicas", a.replicas), fmt.Sprintf("kubectl scale %s --replicas=%d -n %s", w, a.replicas, c.ns))
+		if err := c.scale(ctx, w, a.replicas); err != nil {
+			return fmt.Errorf("restore: %w", err)
+		}
 	}
-	c.action(fmt.Sprintf("restore %d replicas", a.replicas), fmt.Sprintf("kubectl scale %s --replicas=%d -n %s", w, a.replicas, c.ns))
-	if err := c.scale(ctx, w, a.replicas); err != nil {
-		return fmt.Errorf("restore: %w", err)
+	spec, err := specOf(w)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(spec, a.spec) {
+		return fmt.Errorf("%s: its spec changed while scalelab acted on it (by someone else: scalelab only scales and restarts)", w)
 	}
 	return nil
+}
+
+// specOf is the workload's spec as JSON, but for what the scenarios change and put back
+// or leave as kubectl would: the replica count, and the restartedAt annotation of a
+// rollout restart.
+func specOf(w *manifest.Workload) ([]byte, error) {
+	var spec any
+	switch o := w.Object.(type) {
+	case *appsv1.Deployment:
+		s := o.Spec.DeepCopy()
+		s.Replicas = nil
+		delete(s.Template.Annotations, RestartedAt)
+		spec = s
+	case *appsv1.StatefulSet:
+		s := o.Spec.DeepCopy()
+		s.Replicas = nil
+		delete(s.Template.Annotations, RestartedAt)
+		spec = s
+	}
+	b, err := json.Marshal(spec)
+	if err != nil {
+		return nil, fmt.Errorf("%s: spec: %w", w, err)
+	}
+	return b, nil
 }
 
 // errAdopted is Update's answer for an adopted workload: scalelab applies nothing to it.
