@@ -61,6 +61,37 @@ type Cell struct {
 	Kills        int           `json:"kills"`             // MarkKill events on the run's timeline
 	Verdict      Verdict       `json:"verdict"`           //
 	Error        string        `json:"error,omitempty"`   // the cell could not run
+	// Trials are the cell's runs when it ran more than once; the fields above are then
+	// those of its worst trial (the most failed requests), but for Restarts and Kills,
+	// the fewest any trial saw: a loss counts when any trial lost, a kill or a restart
+	// when every trial saw one.
+	Trials []Trial `json:"trials,omitempty"`
+}
+
+// Trial is one run of a cell.
+type Trial struct {
+	Dir      string        `json:"dir"`
+	Requests int           `json:"requests"`
+	Errors   Counts        `json:"errors"`
+	P99      time.Duration `json:"p99"`
+	Wall     time.Duration `json:"wall"`
+	Overhead time.Duration `json:"overhead"`
+	Restarts int           `json:"restarts"`
+	Kills    int           `json:"kills"`
+	Error    string        `json:"error,omitempty"`
+}
+
+// LostIn is how many of the cell's trials lost requests (of 1 when it ran once).
+func (c Cell) LostIn() (lost, of int) {
+	if len(c.Trials) == 0 {
+		return min(c.Errors.Total(), 1), 1
+	}
+	for _, t := range c.Trials {
+		if t.Errors.Total() > 0 {
+			lost++
+		}
+	}
+	return lost, len(c.Trials)
 }
 
 // UnmarshalJSON reads a cell of any schema: schema 1 named PromisedZero "expected_zero"

@@ -24,6 +24,8 @@ type MatrixOptions struct {
 	// and one path, whose scenarios run one after the other. 0 or 1: one lane for each
 	// configuration, with every path, one after the other.
 	Lanes int
+	// Trials is how many times each cell runs (0 or 1: once); the cell is its worst trial.
+	Trials int
 	// Save writes one run into dir (report.WriteRun); dir is relative to the matrix's.
 	Save func(dir string, r *result.Run) error
 }
@@ -123,11 +125,9 @@ func RunMatrix(ctx context.Context, newPlatform func() (Platform, error), o Matr
 	return m, ctx.Err()
 }
 
-// runCell runs one scenario through one path and saves the run.
+// runCell runs one scenario through one path, once or o.Trials times, and saves each run.
 func runCell(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, via string, o MatrixOptions) result.Cell {
 	start := time.Now()
-	so := o.Options
-	so.Via = via
 	cell := result.Cell{
 		Config: cfg.Name, Scenario: sc.Name, Via: via,
 		Dir:          filepath.Join(cfg.Name, sc.Name+"-"+via),
@@ -137,23 +137,61 @@ func runCell(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario,
 	if len(cell.Expects) > 0 {
 		cell.PromisedZero = slices.Contains(cell.Expects, result.ExpectZero)
 	}
-	r, err := Run(ctx, p, cfg, sc, so)
+	n := max(o.Trials, 1)
+	for i := range n {
+		if ctx.Err() != nil {
+			break
+		}
+		dir := cell.Dir
+		if n > 1 {
+			dir = filepath.Join(cell.Dir, fmt.Sprintf("trial-%d", i+1))
+		}
+		cell.Trials = append(cell.Trials, runTrial(ctx, p, cfg, sc, via, dir, o))
+	}
 	cell.Wall = time.Since(start)
+	worst := slices.MaxFunc(cell.Trials, func(a, b result.Trial) int {
+		return cmp.Compare(a.Errors.Total(), b.Errors.Total())
+	})
+	cell.Requests, cell.Errors, cell.P99, cell.Error = worst.Requests, worst.Errors, worst.P99, worst.Error
+	cell.Restarts = slices.MinFunc(cell.Trials, func(a, b result.Trial) int { return cmp.Compare(a.Restarts, b.Restarts) }).Restarts
+	cell.Kills = slices.MinFunc(cell.Trials, func(a, b result.Trial) int { return cmp.Compare(a.Kills, b.Kills) }).Kills
+	for _, t := range cell.Trials {
+		if t.Error != "" && cell.Error == "" {
+			cell.Error = t.Error
+		}
+	}
+	if n > 1 {
+		cell.Dir = worst.Dir
+	} else {
+		cell.Trials = nil
+	}
+	cell.Overhead = worst.Overhead
+	return cell
+}
+
+// runTrial runs the scenario once and saves the run into dir.
+func runTrial(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, via, dir string, o MatrixOptions) result.Trial {
+	start := time.Now()
+	so := o.Options
+	so.Via = via
+	t := result.Trial{Dir: dir}
+	r, err := Run(ctx, p, cfg, sc, so)
+	t.Wall = time.Since(start)
 	if r != nil {
-		cell.Requests, cell.Errors, cell.P99 = r.Requests, r.Errors, r.Latency.P99
+		t.Requests, t.Errors, t.P99 = r.Requests, r.Errors, r.Latency.P99
+		t.Overhead = r.Elapsed - so.Lead - so.Tail - sc.Takes(cfg)
 		marks := result.Marks(r.Events)
-		cell.Restarts, cell.Kills = marks[result.MarkRestart], marks[result.MarkKill]
-		cell.Overhead = r.Elapsed - so.Lead - so.Tail - sc.Takes(cfg)
+		t.Restarts, t.Kills = marks[result.MarkRestart], marks[result.MarkKill]
 		if o.Save != nil {
-			if serr := o.Save(cell.Dir, r); serr != nil && err == nil {
+			if serr := o.Save(dir, r); serr != nil && err == nil {
 				err = serr
 			}
 		}
 	}
 	if err != nil {
-		cell.Error = err.Error()
+		t.Error = err.Error()
 	}
-	return cell
+	return t
 }
 
 func failedCells(cfg *manifest.Config, scs []Scenario, vias []string, err error) []result.Cell {

@@ -1,0 +1,93 @@
+package scenario
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+
+	"scalelab/loadtest/manifest"
+	"scalelab/loadtest/result"
+)
+
+// flaky is a platform whose one pod is a real HTTP server that answers 502 while a
+// scenario's action is in effect, in the trials named by failIn (1-based).
+type flaky struct {
+	srv     *httptest.Server
+	trial   atomic.Int32
+	failing atomic.Bool
+	failIn  map[int32]bool
+}
+
+func newFlaky(t *testing.T, failIn ...int32) *flaky {
+	f := &flaky{failIn: map[int32]bool{}}
+	for _, n := range failIn {
+		f.failIn[n] = true
+	}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if f.failing.Load() {
+			http.Error(w, "upstream gone", http.StatusBadGateway)
+		}
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *flaky) Name() string { return "flaky" }
+func (f *flaky) Deploy(context.Context, *manifest.Config) error {
+	f.trial.Add(1)
+	f.failing.Store(false)
+	return nil
+}
+func (f *flaky) Observe(*result.Log)                {}
+func (f *flaky) Target(string) (string, error)      { return f.srv.URL, nil }
+func (f *flaky) Scale(context.Context, int32) error { return nil }
+func (f *flaky) Restart(context.Context) error {
+	f.failing.Store(f.failIn[f.trial.Load()])
+	return nil
+}
+func (f *flaky) DeletePod(context.Context) (string, error) { return "", nil }
+func (f *flaky) Settle(ctx context.Context) error {
+	time.Sleep(300 * time.Millisecond) // the action's effect lasts a while
+	f.failing.Store(false)
+	return nil
+}
+func (f *flaky) Close() error { return nil }
+
+// A cell run three times is its worst trial, says how many trials lost, and keeps each
+// trial; a promise of zero is kept only when no trial lost.
+func TestTrialsWorstAndHowOften(t *testing.T) {
+	t.Parallel()
+	f := newFlaky(t, 2)
+	cfg := &manifest.Config{Name: "graceful", Promise: result.PromiseZero, Deployment: &appsv1.Deployment{}}
+	sc, _ := Lookup("rollout-restart")
+	sc.Takes = func(*manifest.Config) time.Duration { return 0 }
+	var saved []string
+	m, err := RunMatrix(t.Context(), func() (Platform, error) { return f, nil }, MatrixOptions{
+		Options: Options{Rate: 100, Lead: 200 * time.Millisecond, Tail: 200 * time.Millisecond,
+			Timeout: 2 * time.Second, Interval: 100 * time.Millisecond, KeepAlive: true},
+		Configs: []*manifest.Config{cfg}, Scenarios: []Scenario{sc}, Vias: []string{result.ViaIngress}, Trials: 3,
+		Save: func(dir string, _ *result.Run) error { saved = append(saved, filepath.ToSlash(dir)); return nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m.Cells[0]
+	lost, of := c.LostIn()
+	if len(c.Trials) != 3 || lost != 1 || of != 3 || c.Errors[result.HTTP502] == 0 ||
+		c.Errors.Total() != c.Trials[1].Errors.Total() || c.Dir != c.Trials[1].Dir {
+		t.Errorf("cell %+v: want 3 trials, the second the worst and the only one that lost", c)
+	}
+	if c.Verdict != result.VerdictBroken || len(m.Problems) != 1 {
+		t.Errorf("verdict %q, problems %q: one trial's loss breaks a promise of zero", c.Verdict, m.Problems)
+	}
+	want := []string{"graceful/rollout-restart-ingress/trial-1", "graceful/rollout-restart-ingress/trial-2", "graceful/rollout-restart-ingress/trial-3"}
+	if len(saved) != 3 || saved[0] != want[0] || saved[2] != want[2] {
+		t.Errorf("saved %q, want %q", saved, want)
+	}
+}
