@@ -356,7 +356,8 @@ func (s *server) setReadiness(enabled bool) http.HandlerFunc {
 	}
 }
 
-// instrument names the pod on every answer and counts requests by code and in flight.
+// instrument names the pod on every answer and counts requests by route and code, and in
+// flight.
 func (s *server) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.inFlight.Add(1)
@@ -371,7 +372,7 @@ func (s *server) instrument(next http.Handler) http.Handler {
 		} else if code == 0 {
 			code = http.StatusOK
 		}
-		s.metrics.observe(code)
+		s.metrics.observe(r.Pattern, code) // the mux set it on r as it routed
 		if s.log.Enabled(r.Context(), slog.LevelDebug) {
 			s.log.Debug("request", "method", r.Method, "uri", r.RequestURI, "code", code,
 				"duration", time.Since(start), "in_flight", s.inFlight.Load())

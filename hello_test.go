@@ -117,7 +117,7 @@ func TestHelloStopsSleepingWhenClientLeaves(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if _, _, m := get(t, ts.URL+"/metrics"); !strings.Contains(m, `hello_requests_total{code="canceled"} 1`) {
+	if _, _, m := get(t, ts.URL+"/metrics"); !strings.Contains(m, `hello_requests_total{code="canceled",route="/{$}"} 1`) {
 		t.Errorf("metrics do not count the canceled request:\n%s", grepLines(m, "hello_requests_total"))
 	}
 }
@@ -164,10 +164,15 @@ func TestMetrics(t *testing.T) {
 	_, ts := newTestServer(t, config{shutdownDelay: 5 * time.Second}, stateReady)
 	get(t, ts.URL+"/")
 	get(t, ts.URL+"/?delay=bad")
+	get(t, ts.URL+"/readyz")
+	get(t, ts.URL+"/no/such/page")
 	_, _, m := get(t, ts.URL+"/metrics")
 	for _, want := range []string{
-		`hello_requests_total{code="200"} 1`,
-		`hello_requests_total{code="400"} 1`,
+		// By route, so probes and scrapes never mix with the traffic.
+		`hello_requests_total{code="200",route="/{$}"} 1`,
+		`hello_requests_total{code="400",route="/{$}"} 1`,
+		`hello_requests_total{code="200",route="GET /readyz"} 1`,
+		`hello_requests_total{code="404",route="unmatched"} 1`,
 		`hello_requests_in_flight 1`, // the /metrics request itself
 		`hello_ready 1`,
 		`hello_state{state="ready"} 1`,

@@ -21,8 +21,8 @@ func newMetrics(s *server) *metrics {
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hello_requests_total",
-			Help: "Requests answered, by status code (\"canceled\": the client left before the answer).",
-		}, []string{"code"}),
+			Help: "Requests answered, by the route's pattern and the status code (\"canceled\": the client left before the answer).",
+		}, []string{"route", "code"}),
 	}
 	m.registry.MustRegister(
 		m.requests,
@@ -56,13 +56,18 @@ func newMetrics(s *server) *metrics {
 	return m
 }
 
-// observe counts one answer; code -1 is a request whose client left first.
-func (m *metrics) observe(code int) {
+// observe counts one answer by the pattern of the route that took it ("" when none did:
+// "unmatched"); code -1 is a request whose client left first. Patterns are few and fixed,
+// so the labels stay bounded whatever a client asks for.
+func (m *metrics) observe(route string, code int) {
 	label := "canceled"
 	if code >= 0 {
 		label = strconv.Itoa(code)
 	}
-	m.requests.WithLabelValues(label).Inc()
+	if route == "" {
+		route = "unmatched"
+	}
+	m.requests.WithLabelValues(route, label).Inc()
 }
 
 func (m *metrics) handler() http.Handler {
