@@ -70,13 +70,14 @@ type Lab struct {
 	once    sync.Once
 
 	mu        sync.Mutex
-	current   *replicaSet   // the generation of the current template; nil before Deploy
-	sets      []*replicaSet // oldest first; current is the last
-	replicas  int32         // the Deployment's replicas
-	gen       int           // rollout restarts of the current template
-	published []endpoint    // ready endpoints as the EndpointSlice has them now
-	seq       uint64        // of published
-	changed   chan struct{} // closed and replaced on every change, for waiters
+	current   *replicaSet      // the generation of the current template; nil before Deploy
+	sets      []*replicaSet    // oldest first; current is the last
+	replicas  int32            // the Deployment's replicas
+	gen       int              // rollout restarts of the current template
+	published []endpoint       // ready endpoints as the EndpointSlice has them now
+	seq       uint64           // of published
+	changed   chan struct{}    // closed and replaced on every change, for waiters
+	holes     map[string]*hole // by address: pods gone while a proxy still routes to them
 }
 
 // New checks o and starts the two proxies, with no pod yet.
@@ -108,7 +109,7 @@ func New(o Options) (*Lab, error) {
 			return nil, fmt.Errorf("lab: log dir: %w", err)
 		}
 	}
-	l := &Lab{opts: o, kick: make(chan struct{}, 1), changed: make(chan struct{})}
+	l := &Lab{opts: o, kick: make(chan struct{}, 1), changed: make(chan struct{}), holes: map[string]*hole{}}
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	svcTable, inTable := newRouteTable(result.ViaService, o.PropagationDelay, 0), newRouteTable(result.ViaIngress, o.PropagationDelay, o.IngressPoll)
 	l.tables = []*routeTable{svcTable, inTable}
@@ -232,13 +233,20 @@ func (l *Lab) Settle(ctx context.Context) error {
 	return l.waitFor(ctx, l.settledLocked)
 }
 
-// Close kills every pod at once and stops the proxies.
+// Close kills every pod at once and stops the proxies and the holes.
 func (l *Lab) Close() error {
 	var err error
 	l.once.Do(func() {
 		l.cancel()
 		l.wg.Wait()
 		err = errors.Join(l.service.close(), l.ingress.close())
+		l.mu.Lock()
+		holes := l.holes
+		l.holes = nil
+		l.mu.Unlock()
+		for _, h := range holes {
+			h.close()
+		}
 		l.spawner.close()
 	})
 	return err
