@@ -15,8 +15,8 @@ import (
 
 // ingress is an L7 reverse proxy over the propagated ready endpoints, round robin per
 // request, answering each upstream failure with the status the project's real ingress
-// (Skipper v0.23.0) gives, as measured in the project's notes: refused 502, reset 503,
-// closed without an answer 500, timed out 504, no endpoint left 502. Its upstream timeouts are
+// (Skipper v0.23.0) gives, as the package doc lists them: refused 502, reset 503, closed
+// without an answer 500, timed out 504, no endpoint left 502. Its upstream timeouts are
 // Skipper's defaults (backendTimeout), so a request sent to a pod already gone (a hole)
 // waits, as at Skipper, until its client gives up. Like a real proxy it keeps connections
 // to the upstreams alive, so a pod that stops without saying "Connection: close" leaves

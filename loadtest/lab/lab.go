@@ -1,19 +1,3 @@
-// Package lab is the Platform "local": a configuration's pods run as real hello processes
-// on loopback ports, with no cluster and no container engine. The lab does what Kubernetes
-// does to them, to the second where the lesson depends on it: the kubelet's probes
-// (initialDelaySeconds, periodSeconds, timeoutSeconds, thresholds, a startup probe gating
-// the others, a failed liveness probe restarting the process), its pod deletion (preStop
-// hook, SIGTERM, SIGKILL at the grace period) while the endpoint removal runs in parallel,
-// the Deployment's rolling update within maxSurge and maxUnavailable, and two ways in,
-// both fed the ready endpoints only after a propagation delay: an ingress-like L7 proxy
-// (a failed upstream is a 502, as Skipper answers) and a kube-proxy-like L4 forwarder (a
-// failed upstream is a reset). Every transition goes on the run's timeline.
-//
-// Left out, on purpose: kube-proxy's fallback to terminating endpoints when none is ready,
-// a scale during a rollout spread in proportion over the ReplicaSets, PodDisruptionBudgets
-// (DeletePod deletes, as `kubectl delete pod` does; only an eviction would honour one), and
-// anything about nodes. A pod is a process of this user listening on an address of its
-// own, 127.64-127.127.*.* (on Linux; 127.0.0.1 elsewhere), on a port in 20000-29999.
 package lab
 
 import (
