@@ -13,10 +13,12 @@ import (
 	"time"
 )
 
-// ingress is an L7 reverse proxy over the propagated ready endpoints, answering each
-// upstream failure with the status the project's real ingress (Skipper v0.23.0) gives, as
-// measured in the project's notes: upstream refused 502, reset 503, closed without an
-// answer 500, timed out 504, no endpoint left 502. Like a real proxy it keeps connections
+// ingress is an L7 reverse proxy over the propagated ready endpoints, round robin per
+// request, answering each upstream failure with the status the project's real ingress
+// (Skipper v0.23.0) gives, as the package doc lists them: refused 502, reset 503, closed
+// without an answer 500, timed out 504, no endpoint left 502. Its upstream timeouts are
+// Skipper's defaults (backendTimeout), so a request sent to a pod already gone (a hole)
+// waits, as at Skipper, until its client gives up. Like a real proxy it keeps connections
 // to the upstreams alive, so a pod that stops without saying "Connection: close" leaves
 // stale connections behind; Go's transport retries an idempotent request once on a reused
 // connection that fails before any answer, as Skipper's (the same transport) does.
@@ -27,11 +29,13 @@ type ingress struct {
 	tr    *http.Transport
 }
 
-// dialTimeout bounds a connect to a pod. On loopback a connect is refused or done at once;
-// it takes long only when this process is starved of CPU (a matrix of tutorial-timed
-// configurations side by side on 2 cores stalled it for 2 s), which must not count as a
-// lost request.
-const dialTimeout = 10 * time.Second
+// backendTimeout bounds the connect to a pod and the wait for its answer's headers, as
+// Skipper's -timeout-backend and -response-header-timeout-backend do (both 60 s by
+// default): a connect that times out is a 502, a missing answer a 504. Either is longer
+// than any client of the matrix waits (the request delay + 10 s), so there a request to a
+// pod that answers nothing ends in the client's timeout, on the cluster as in the lab.
+// On loopback a connect is refused or done at once otherwise.
+const backendTimeout = 60 * time.Second
 
 // statusClientClosed is what Skipper (like nginx) logs when the client went away first.
 const statusClientClosed = 499
@@ -45,10 +49,11 @@ func newIngress(table *routeTable, log *slog.Logger) (*ingress, error) {
 	}
 	in := &ingress{table: table, ln: ln}
 	in.tr = &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        1024,
-		MaxIdleConnsPerHost: 64,
-		IdleConnTimeout:     60 * time.Second,
+		DialContext:           (&net.Dialer{Timeout: backendTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		ResponseHeaderTimeout: backendTimeout,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       60 * time.Second,
 	}
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {

@@ -1,19 +1,3 @@
-// Package lab is the Platform "local": a configuration's pods run as real hello processes
-// on loopback ports, with no cluster and no container engine. The lab does what Kubernetes
-// does to them, to the second where the lesson depends on it: the kubelet's probes
-// (initialDelaySeconds, periodSeconds, timeoutSeconds, thresholds, a startup probe gating
-// the others, a failed liveness probe restarting the process), its pod deletion (preStop
-// hook, SIGTERM, SIGKILL at the grace period) while the endpoint removal runs in parallel,
-// the Deployment's rolling update within maxSurge and maxUnavailable, and two ways in,
-// both fed the ready endpoints only after a propagation delay: an ingress-like L7 proxy
-// (a failed upstream is a 502, as Skipper answers) and a kube-proxy-like L4 forwarder (a
-// failed upstream is a reset). Every transition goes on the run's timeline.
-//
-// Left out, on purpose: kube-proxy's fallback to terminating endpoints when none is ready,
-// a scale during a rollout spread in proportion over the ReplicaSets, PodDisruptionBudgets
-// (DeletePod deletes, as `kubectl delete pod` does; only an eviction would honour one), and
-// anything about nodes. A pod is a process of this user listening on an address of its
-// own, 127.64-127.127.*.* (on Linux; 127.0.0.1 elsewhere), on a port in 20000-29999.
 package lab
 
 import (
@@ -70,13 +54,14 @@ type Lab struct {
 	once    sync.Once
 
 	mu        sync.Mutex
-	current   *replicaSet   // the generation of the current template; nil before Deploy
-	sets      []*replicaSet // oldest first; current is the last
-	replicas  int32         // the Deployment's replicas
-	gen       int           // rollout restarts of the current template
-	published []endpoint    // ready endpoints as the EndpointSlice has them now
-	seq       uint64        // of published
-	changed   chan struct{} // closed and replaced on every change, for waiters
+	current   *replicaSet      // the generation of the current template; nil before Deploy
+	sets      []*replicaSet    // oldest first; current is the last
+	replicas  int32            // the Deployment's replicas
+	gen       int              // rollout restarts of the current template
+	published []endpoint       // ready endpoints as the EndpointSlice has them now
+	seq       uint64           // of published
+	changed   chan struct{}    // closed and replaced on every change, for waiters
+	holes     map[string]*hole // by address: pods gone while a proxy still routes to them
 }
 
 // New checks o and starts the two proxies, with no pod yet.
@@ -108,7 +93,7 @@ func New(o Options) (*Lab, error) {
 			return nil, fmt.Errorf("lab: log dir: %w", err)
 		}
 	}
-	l := &Lab{opts: o, kick: make(chan struct{}, 1), changed: make(chan struct{})}
+	l := &Lab{opts: o, kick: make(chan struct{}, 1), changed: make(chan struct{}), holes: map[string]*hole{}}
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	svcTable, inTable := newRouteTable(result.ViaService, o.PropagationDelay, 0), newRouteTable(result.ViaIngress, o.PropagationDelay, o.IngressPoll)
 	l.tables = []*routeTable{svcTable, inTable}
@@ -232,13 +217,20 @@ func (l *Lab) Settle(ctx context.Context) error {
 	return l.waitFor(ctx, l.settledLocked)
 }
 
-// Close kills every pod at once and stops the proxies.
+// Close kills every pod at once and stops the proxies and the holes.
 func (l *Lab) Close() error {
 	var err error
 	l.once.Do(func() {
 		l.cancel()
 		l.wg.Wait()
 		err = errors.Join(l.service.close(), l.ingress.close())
+		l.mu.Lock()
+		holes := l.holes
+		l.holes = nil
+		l.mu.Unlock()
+		for _, h := range holes {
+			h.close()
+		}
 		l.spawner.close()
 	})
 	return err

@@ -307,14 +307,25 @@ func (p *pod) output() io.Writer {
 	return f
 }
 
-// finish marks the pod gone once its last container has ended.
+// finish marks the pod gone once its last container has ended and, when it was deleted
+// rather than killed with the lab, its sandbox has been torn down (sandboxTeardown): from
+// then on its address answers nothing while a proxy still routes to it (vanishLocked).
 func (p *pod) finish() {
 	l := p.lab
+	if p.ctx.Err() == nil {
+		t := time.NewTimer(sandboxTeardown)
+		select {
+		case <-t.C:
+		case <-p.ctx.Done():
+			t.Stop()
+		}
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	p.gone = true
 	p.cancel()
 	p.rs.remove(p)
 	l.event(kindPod, p.name+" deleted", "")
+	l.vanishLocked(p)
 	l.changedLocked()
 }

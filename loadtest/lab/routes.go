@@ -158,6 +158,7 @@ func (l *Lab) propagate(t *routeTable, seq uint64, eps []endpoint) {
 	}
 	for _, e := range removed {
 		l.event(kindEndpoint, fmt.Sprintf("%s endpoint removed (%s)", e.Pod, t.path), e.Addr)
+		l.releaseHole(e.Addr)
 	}
 	l.poke()
 }

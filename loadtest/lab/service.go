@@ -14,7 +14,9 @@ import (
 // service is an L4 forwarder standing in for kube-proxy: each new client connection goes
 // to a random propagated ready endpoint and stays pinned to it, as a conntrack entry does,
 // until either side closes; removing an endpoint does not cut the connections already
-// pinned to it. A lost request therefore shows as a reset, refused or EOF, never as a 5xx.
+// pinned to it. A lost request therefore shows as a reset, refused or EOF, never as a 5xx;
+// one sent to a pod already gone (a hole) gets no answer and ends in the client's timeout,
+// as a connection DNATed to a vanished pod IP does.
 //
 // The one difference from iptables DNAT: with DNAT the client's own SYN reaches the pod,
 // so a pod that no longer listens refuses the connection (ECONNREFUSED). Here the client's
@@ -33,6 +35,13 @@ type service struct {
 	wg     sync.WaitGroup
 }
 
+// dialTimeout bounds the forwarder's connect to a pod. kube-proxy has none of its own (the
+// client's SYN goes to the pod), and on loopback a connect is refused or done at once, a
+// hole's too; it takes long only when this process is starved of CPU (a matrix of
+// tutorial-timed configurations side by side on 2 cores stalled it for 2 s), which must
+// not count as a lost request.
+const dialTimeout = 10 * time.Second
+
 func newService(table *routeTable, log *slog.Logger) (*service, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -46,28 +55,13 @@ func newService(table *routeTable, log *slog.Logger) (*service, error) {
 
 func (s *service) url() string { return "http://" + s.ln.Addr().String() + "/" }
 
-// accept serves connections until the listener is closed. Any other accept error (such
-// as running out of file descriptors under a heavy matrix) is waited out, as net/http's
-// server does: a forwarder that stopped accepting would leave every new client hanging
-// in the kernel's backlog until its timeout, while the connections already pinned work.
+// accept serves connections until the listener is closed.
 func (s *service) accept() {
 	defer s.wg.Done()
-	var pause time.Duration
-	for {
-		c, err := s.ln.Accept()
-		if errors.Is(err, net.ErrClosed) {
-			return
-		}
-		if err != nil {
-			pause = min(max(2*pause, 5*time.Millisecond), time.Second)
-			s.log.Warn("service path: accept failed, retrying", "err", err, "in", pause)
-			time.Sleep(pause)
-			continue
-		}
-		pause = 0
+	acceptLoop(s.ln, s.log, "service path", func(c net.Conn) bool {
 		if !s.track(c, true) {
 			c.Close()
-			return
+			return false
 		}
 		s.wg.Add(1)
 		go func() {
@@ -75,6 +69,32 @@ func (s *service) accept() {
 			defer s.track(c, false)
 			s.forward(c)
 		}()
+		return true
+	})
+}
+
+// acceptLoop hands each connection ln accepts to handle, until ln is closed or handle
+// returns false. Any other accept error (such as running out of file descriptors under a
+// heavy matrix) is waited out, as net/http's server does: a listener that stopped
+// accepting would leave every new client hanging in the kernel's backlog until its
+// timeout, while the connections already accepted work.
+func acceptLoop(ln net.Listener, log *slog.Logger, what string, handle func(net.Conn) bool) {
+	var pause time.Duration
+	for {
+		c, err := ln.Accept()
+		if errors.Is(err, net.ErrClosed) {
+			return
+		}
+		if err != nil {
+			pause = min(max(2*pause, 5*time.Millisecond), time.Second)
+			log.Warn(what+": accept failed, retrying", "err", err, "in", pause)
+			time.Sleep(pause)
+			continue
+		}
+		pause = 0
+		if !handle(c) {
+			return
+		}
 	}
 }
 
