@@ -2,73 +2,122 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"slices"
 
 	"scalelab/loadtest/manifest"
 )
 
-// runCheck is `loadtest check [--propagation D] DIR...`: it renders each overlay (or every
-// overlay under a root such as k8s/overlays) and prints one line per rule. Exit 0 when every
-// rule passes, 1 when one fails, 2 for bad usage, a bad path or a manifest the lab refuses.
-func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	c := newCmdline("check", "Usage: loadtest check [flags] OVERLAY_DIR|OVERLAYS_ROOT...\n", stdout, stderr)
+const checkUsage = `Usage: loadtest check [flags] PATH...
+Lints every container of every Deployment and StatefulSet against the zero-downtime rules.
+PATH is a kustomize directory, a directory of overlays (k8s/overlays), a YAML or JSON file
+or directory of them (as helm template prints), or - for the standard input:
+  helm template my-release ./chart | loadtest check -
+An app that is not hello declares its timing by pod-template annotations:
+scalelab.dev/startup-delay, request-delay, shutdown-delay, drain-timeout (e.g. 5s).
+Exit 0 when every rule passes, 1 when one fails, 2 for bad usage or a bad file.
+`
+
+// runCheck is `loadtest check`, reading "-" from the process's standard input.
+func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return check(ctx, args, os.Stdin, stdout, stderr)
+}
+
+// check is `loadtest check [--propagation D] [--format text|json] PATH...`: it reads each
+// path (manifest.Sources, manifest.Load) and prints one line per finding, naming the
+// workload and the container, grouped per workload; or, with --format json, the findings
+// as one JSON list. Exit 0 when every rule passes, 1 when one fails, 2 for bad usage, a
+// missing path or a bad file (one line on stderr, nothing on stdout).
+func check(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := newCmdline("check", checkUsage, stdout, stderr)
 	propagation := c.Duration("propagation", manifest.DefaultPropagation,
 		"how long proxies may keep routing to a terminating pod (the slowest: Skipper polls every 3s)")
+	format := c.String("format", "text", "text: a line per finding; json: the findings as a JSON list")
 	if code, done := c.parse(args); done {
 		return code
 	}
-	if c.NArg() == 0 {
-		return c.usage(errors.New("no overlay given"))
-	}
-	if *propagation < 0 {
+	switch {
+	case c.NArg() == 0:
+		return c.usage(errors.New("no path given"))
+	case *propagation < 0:
 		return c.usage(fmt.Errorf("--propagation %s is negative", *propagation))
+	case *format != "text" && *format != "json":
+		return c.usage(fmt.Errorf("--format %q: want text or json", *format))
+	case countOf(c.Args(), manifest.Stdin) > 1:
+		return c.usage(errors.New("- (the standard input) given more than once"))
 	}
-	var cfgs []*manifest.Config
-	for _, dir := range c.Args() {
-		cs, err := renderDir(dir)
+	var all []*manifest.Manifests
+	for _, arg := range c.Args() {
+		srcs, err := manifest.Sources(arg)
 		if err != nil {
 			return c.fail(2, err)
 		}
-		cfgs = append(cfgs, cs...)
-	}
-	code := 0
-	for i, cfg := range cfgs {
-		if len(cfgs) > 1 {
-			if i > 0 {
-				fmt.Fprintln(stdout)
+		for _, src := range srcs {
+			m, err := manifest.Load(src, stdin)
+			if err != nil {
+				return c.fail(2, err)
 			}
-			fmt.Fprintf(stdout, "%s (%s)\n", cfg.Name, cfg.Dir)
-		}
-		findings := manifest.Check(cfg, *propagation)
-		writeFindings(stdout, findings)
-		if !manifest.Passed(findings) {
-			code = 1
+			all = append(all, m)
 		}
 	}
-	return code
-}
-
-// renderDir renders one overlay, or every overlay under a root directory.
-func renderDir(dir string) ([]*manifest.Config, error) {
-	if manifest.IsOverlay(dir) {
-		c, err := manifest.Render(dir)
+	var out []sourcedFinding
+	for _, m := range all {
+		for _, f := range m.Check(*propagation) {
+			out = append(out, sourcedFinding{Source: m.Source, Finding: f})
+		}
+	}
+	if *format == "json" {
+		b, err := json.MarshalIndent(out, "", "  ")
 		if err != nil {
-			return nil, err
+			return c.fail(2, err)
 		}
-		return []*manifest.Config{c}, nil
+		fmt.Fprintf(stdout, "%s\n", b)
+	} else {
+		writeFindings(stdout, out, len(all) > 1)
 	}
-	return manifest.RenderAll(dir)
+	for _, f := range out {
+		if !f.OK {
+			return 1
+		}
+	}
+	return 0
 }
 
-// writeFindings prints one line per rule: ✓ or ✗, the rule, why it matters, what was found.
-func writeFindings(w io.Writer, fs []manifest.Finding) {
-	for _, f := range fs {
+// sourcedFinding is a finding and the path it was read from, as --format json prints it.
+type sourcedFinding struct {
+	Source string `json:"source"`
+	manifest.Finding
+}
+
+// writeFindings prints one line per finding: ✓ or ✗, the workload and the container
+// (deployment/web[envoy]; the workload alone for its own rules), the rule, why it matters,
+// what was found. A blank line separates the workloads, and a header names each source
+// when there are several.
+func writeFindings(w io.Writer, fs []sourcedFinding, headers bool) {
+	for i, f := range fs {
+		newSource := i == 0 || f.Source != fs[i-1].Source
+		if i > 0 && (newSource || f.Object != fs[i-1].Object) {
+			fmt.Fprintln(w)
+		}
+		if headers && newSource {
+			fmt.Fprintf(w, "%s\n", f.Source)
+		}
 		mark := "✗"
 		if f.OK {
 			mark = "✓"
 		}
-		fmt.Fprintf(w, "%s %s — %s / %s\n", mark, f.Rule, f.Why, f.Detail)
+		about := f.Object
+		if f.Container != "" {
+			about += "[" + f.Container + "]"
+		}
+		fmt.Fprintf(w, "%s %s %s — %s / %s\n", mark, about, f.Rule, f.Why, f.Detail)
 	}
+}
+
+func countOf(ss []string, s string) int {
+	return len(slices.DeleteFunc(slices.Clone(ss), func(x string) bool { return x != s }))
 }

@@ -3,42 +3,69 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
+// helmTemplate is a multi-document file as `helm template` prints it: a Deployment with
+// containers web and envoy, a StatefulSet, a PDB, a ConfigMap, comments, an empty document.
+var helmTemplate = filepath.Join("manifest", "testdata", "helm-template.yaml")
+
 func TestRunCheck(t *testing.T) {
 	t.Parallel()
 	overlay := func(root, name string) string { return filepath.Join("..", "k8s", root, name) }
+	helm, err := os.ReadFile(helmTemplate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join("manifest", "testdata", "bad.yaml")
 	tests := []struct {
 		name       string
 		args       []string
+		stdin      string
 		code       int
 		stdout     []string // each must appear
-		stderr     string
-		wantFailed int // lines starting with ✗
+		stderr     string   // all of stderr, when it is one line; else what it must contain
+		wantFailed int      // lines starting with ✗
 	}{
 		{name: "graceful passes", args: []string{overlay("overlays", "graceful")}, code: 0,
-			stdout: []string{"✓ grace-period — ", "grace period 20s > preStop 0s + shutdown delay 5s + drain 10s"}},
+			stdout: []string{"✓ deployment/hello[hello] grace-period — ", "grace period 20s > preStop 0s + shutdown delay 5s + drain 10s",
+				"✓ deployment/hello pdb — "}},
 		{name: "naive fails", args: []string{overlay("overlays", "naive")}, code: 1,
-			stdout: []string{"✗ readiness — ", "✗ pdb — "}, wantFailed: 6},
+			stdout: []string{"✗ deployment/hello[hello] readiness — ", "✗ deployment/hello pdb — "}, wantFailed: 6},
 		{name: "a budget beyond the shutdown delay", args: []string{"--propagation=6s", overlay("overlays", "graceful")}, code: 1,
-			stdout: []string{"✗ propagation — ", "= 5s < propagation budget 6s"}, wantFailed: 1},
+			stdout: []string{"✗ deployment/hello[hello] propagation — ", "= 5s < propagation budget 6s"}, wantFailed: 1},
 		{name: "a root of overlays", args: []string{overlay("fast", "")}, code: 1,
-			stdout: []string{"naive (", "prestop-sleep ("}, wantFailed: 6 + 4},
-		{name: "no such dir", args: []string{overlay("overlays", "nope")}, code: 2, stderr: "nope"},
-		{name: "a manifest the lab refuses", args: []string{filepath.Join("manifest", "testdata", "exec-probe")}, code: 2,
-			stderr: "livenessProbe: exec probes are not supported by the lab"},
+			stdout: []string{overlay("fast", "naive") + "\n✗ deployment/hello[hello] readiness", "\n\n" + overlay("fast", "prestop-sleep") + "\n"}, wantFailed: 6 + 4},
+		{name: "helm template on stdin", args: []string{"-"}, stdin: string(helm), code: 1,
+			stdout: []string{
+				"✓ deployment/shop-web[web] propagation — ", "✗ deployment/shop-web[envoy] readiness — ",
+				"✗ deployment/shop-web[envoy] requests — ", "✓ deployment/shop-web pdb — ",
+				"\n\n✗ statefulset/shop-db[postgres] readiness — ", "✓ statefulset/shop-db[log-shipper] sidecar — ",
+				"✓ statefulset/shop-db max-unavailable — "},
+			wantFailed: 5},
+		{name: "a plain file", args: []string{helmTemplate}, code: 1, stdout: []string{"✗ statefulset/shop-db pdb — "}, wantFailed: 5},
+		{name: "the lab's refusals do not apply", args: []string{filepath.Join("manifest", "testdata", "exec-prestop")}, code: 1,
+			stdout: []string{`preStop exec ["/bin/sh" "-c" "kill -QUIT 1"] is not a recognisable sleep: counted as 0`}, wantFailed: 6},
+		{name: "a bad file", args: []string{bad}, code: 2,
+			stderr: "loadtest check: " + bad + ": document 2 at line 7: yaml: line 10: did not find expected key\n"},
+		{name: "bad stdin", args: []string{"-"}, stdin: "apiVersion: v1\nkind: [\n", code: 2, stderr: "loadtest check: stdin: document 1 at line 1: yaml: line 2"},
+		{name: "no such path", args: []string{overlay("overlays", "nope")}, code: 2,
+			stderr: "loadtest check: " + overlay("overlays", "nope") + ": no such file or directory\n"},
+		{name: "stdin twice", args: []string{"-", "-"}, code: 2, stderr: "more than once"},
 		{name: "no args", args: nil, code: 2, stderr: "Usage: loadtest check"},
 		{name: "bad flag", args: []string{"--propagation=soon", "x"}, code: 2, stderr: "Usage: loadtest check"},
 		{name: "negative budget", args: []string{"--propagation=-1s", "x"}, code: 2, stderr: "negative"},
+		{name: "bad format", args: []string{"--format=xml", "x"}, code: 2, stderr: `--format "xml": want text or json`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			code := runCheck(context.Background(), tt.args, &stdout, &stderr)
+			code := check(context.Background(), tt.args, strings.NewReader(tt.stdin), &stdout, &stderr)
 			if code != tt.code {
 				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, &stdout, &stderr)
 			}
@@ -47,8 +74,14 @@ func TestRunCheck(t *testing.T) {
 					t.Errorf("stdout lacks %q:\n%s", s, &stdout)
 				}
 			}
+			if strings.HasSuffix(tt.stderr, "\n") && stderr.String() != tt.stderr {
+				t.Errorf("stderr = %q, want %q", &stderr, tt.stderr)
+			}
 			if !strings.Contains(stderr.String(), tt.stderr) {
 				t.Errorf("stderr lacks %q:\n%s", tt.stderr, &stderr)
+			}
+			if code == 2 && stdout.Len() > 0 {
+				t.Errorf("a failure to read wrote stdout:\n%s", &stdout)
 			}
 			failed := 0
 			for _, line := range strings.Split(stdout.String(), "\n") {
@@ -60,5 +93,41 @@ func TestRunCheck(t *testing.T) {
 				t.Errorf("%d failed rules, want %d:\n%s", failed, tt.wantFailed, &stdout)
 			}
 		})
+	}
+}
+
+func TestRunCheckJSON(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	code := check(context.Background(), []string{"--format=json", helmTemplate, filepath.Join("..", "k8s", "overlays", "graceful")}, nil, &stdout, &stderr)
+	if code != 1 {
+		t.Errorf("exit %d, want 1; stderr: %s", code, &stderr)
+	}
+	var fs []struct {
+		Source, Object, Container, Rule, Why, Detail string
+		OK                                           bool
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &fs); err != nil {
+		t.Fatalf("stdout is not a JSON list of findings: %v\n%s", err, &stdout)
+	}
+	if len(fs) != 2*6+2+6+1+2+6+2 {
+		t.Errorf("%d findings, want %d", len(fs), 2*6+2+6+1+2+6+2)
+	}
+	got := map[string]bool{}
+	for _, f := range fs {
+		got[f.Source+" "+f.Object+"["+f.Container+"] "+f.Rule] = f.OK
+		if f.Why == "" || f.Detail == "" {
+			t.Errorf("%+v: empty why or detail", f)
+		}
+	}
+	for key, ok := range map[string]bool{
+		helmTemplate + " deployment/shop-web[envoy] readiness":                                      false,
+		helmTemplate + " deployment/shop-web[web] readiness":                                        true,
+		helmTemplate + " statefulset/shop-db[] pdb":                                                 false,
+		filepath.Join("..", "k8s", "overlays", "graceful") + " deployment/hello[hello] propagation": true,
+	} {
+		if v, found := got[key]; !found || v != ok {
+			t.Errorf("%s: found %v, OK %v; want OK %v", key, found, v, ok)
+		}
 	}
 }

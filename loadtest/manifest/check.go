@@ -2,11 +2,15 @@ package manifest
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
 )
 
 // DefaultPropagation is the default propagation budget: how long after a pod starts
@@ -15,12 +19,14 @@ import (
 // (measured: 1.1 s); kube-proxy is faster. The worst of the two is the budget.
 const DefaultPropagation = 3 * time.Second
 
-// Finding is the verdict of one rule of Check on one configuration.
+// Finding is the verdict of one rule of Check on one workload, or one of its containers.
 type Finding struct {
-	Rule   string // short name, e.g. "grace-period"
-	Why    string // the lesson behind the rule, one line
-	OK     bool
-	Detail string // what was found, with the numbers
+	Object    string `json:"object"`              // the workload, as kubectl names it: deployment/web
+	Container string `json:"container,omitempty"` // the container; empty for a rule on the workload
+	Rule      string `json:"rule"`                // short name, e.g. "grace-period"
+	OK        bool   `json:"ok"`
+	Why       string `json:"why"`    // the lesson behind the rule, one line
+	Detail    string `json:"detail"` // what was found, with the numbers
 }
 
 // Passed reports whether every finding is OK.
@@ -35,40 +41,103 @@ func Passed(fs []Finding) bool {
 
 // Check lints a rendered configuration against the takeaways of the tutorial: the rules a
 // configuration must pass to scale and roll without losing a request when proxies take up
-// to propagation to stop routing to a terminating pod.
+// to propagation to stop routing to a terminating pod. It judges the hello container.
 func Check(c *Config, propagation time.Duration) []Finding {
-	return []Finding{
-		checkReadiness(c),
-		checkStartup(c),
-		checkPropagation(c, propagation),
-		checkGracePeriod(c),
-		checkDrain(c),
-		checkPDB(c),
-		checkRequests(c),
-		checkMaxUnavailable(c),
-	}
+	w := c.workload()
+	return append(checkTargets(w, []Target{c.target()}, propagation), checkOwner(w, c.PDB)...)
 }
 
-func checkReadiness(c *Config) Finding {
+// Check lints every workload of m: the rules of each of its containers (readiness, startup,
+// propagation, grace-period, drain, requests), then those of the workload (pdb,
+// max-unavailable). A native sidecar is not judged: the kubelet stops it after the app
+// containers, whose shutdown is the one that counts; a "sidecar" finding says so.
+func (m *Manifests) Check(propagation time.Duration) []Finding {
+	var fs []Finding
+	for _, w := range m.Workloads {
+		fs = append(fs, checkTargets(w, w.Targets(), propagation)...)
+		for _, name := range w.Sidecars() {
+			fs = append(fs, Finding{Object: w.String(), Container: name, Rule: "sidecar", OK: true,
+				Why:    "a native sidecar (an init container with restartPolicy Always) stops after the app containers",
+				Detail: "not judged: the app containers' shutdown is the one proxies see"})
+		}
+		fs = append(fs, checkOwner(w, m.PDBFor(w))...)
+	}
+	return fs
+}
+
+// checkTargets judges each of ts, containers of w.
+func checkTargets(w *Workload, ts []Target, propagation time.Duration) []Finding {
+	var fs []Finding
+	for _, t := range ts {
+		for _, f := range []Finding{
+			checkReadiness(t),
+			checkStartup(t),
+			checkPropagation(t, propagation),
+			checkGracePeriod(t),
+			checkDrain(t),
+			checkRequests(t),
+		} {
+			f.Object, f.Container = w.String(), t.Spec.Name
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
+// checkOwner judges the workload itself, with the PDB that selects its pods (nil when none
+// does).
+func checkOwner(w *Workload, pdb *policyv1.PodDisruptionBudget) []Finding {
+	fs := []Finding{checkPDB(pdb), checkMaxUnavailable(w)}
+	for i := range fs {
+		fs[i].Object = w.String()
+	}
+	return fs
+}
+
+func checkReadiness(t Target) Finding {
 	f := Finding{Rule: "readiness", Why: "without a readiness probe distinct from liveness, a starting or stopping pod gets traffic it cannot answer"}
-	r, l := c.Container.ReadinessProbe, c.Container.LivenessProbe
+	r, l := t.Spec.ReadinessProbe, t.Spec.LivenessProbe
+	if l == nil {
+		l = &corev1.Probe{}
+	}
 	switch {
 	case r == nil:
 		f.Detail = "no readiness probe"
-	case r.HTTPGet == nil:
-		f.Detail = "a tcpSocket readiness probe passes while hello shuts down"
-	case l != nil && l.HTTPGet != nil && l.HTTPGet.Path == r.HTTPGet.Path && l.HTTPGet.Port == r.HTTPGet.Port:
+	case r.TCPSocket != nil:
+		f.Detail = "a tcpSocket readiness probe passes while the container shuts down: its port is still open"
+	case r.HTTPGet != nil && l.HTTPGet != nil && r.HTTPGet.Path == l.HTTPGet.Path && t.samePort(r.HTTPGet.Port, l.HTTPGet.Port):
 		f.Detail = fmt.Sprintf("readiness probes the liveness endpoint %s", r.HTTPGet.Path)
-	default:
+	case r.HTTPGet != nil:
 		f.OK, f.Detail = true, fmt.Sprintf("readiness probes %s", r.HTTPGet.Path)
+	case r.GRPC != nil && l.GRPC != nil && r.GRPC.Port == l.GRPC.Port && ptr.Deref(r.GRPC.Service, "") == ptr.Deref(l.GRPC.Service, ""):
+		f.Detail = fmt.Sprintf("readiness asks the liveness gRPC service %q", ptr.Deref(r.GRPC.Service, ""))
+	case r.GRPC != nil:
+		f.OK, f.Detail = true, fmt.Sprintf("readiness asks the gRPC health service %q on port %d", ptr.Deref(r.GRPC.Service, ""), r.GRPC.Port)
+	case r.Exec != nil && l.Exec != nil && slices.Equal(r.Exec.Command, l.Exec.Command):
+		f.Detail = fmt.Sprintf("readiness runs the liveness command %q", r.Exec.Command)
+	case r.Exec != nil:
+		f.OK, f.Detail = true, fmt.Sprintf("readiness runs %q", r.Exec.Command)
+	default:
+		f.Detail = "the readiness probe has no handler"
 	}
 	return f
 }
 
-func checkStartup(c *Config) Finding {
+// samePort reports whether two probe ports are the same port of the container, by number
+// or by name.
+func (t Target) samePort(a, b intstr.IntOrString) bool {
+	if a == b {
+		return true
+	}
+	pa, errA := t.port(a)
+	pb, errB := t.port(b)
+	return errA == nil && errB == nil && pa == pb
+}
+
+func checkStartup(t Target) Finding {
 	f := Finding{Rule: "startup", Why: "a slow start must be covered by a startup probe or initialDelaySeconds, or liveness kills the pod before it is warm"}
-	startup, _ := c.HelloDuration("startup-delay")
-	s, r, l := c.Container.StartupProbe, c.Container.ReadinessProbe, c.Container.LivenessProbe
+	startup, note := t.setting("startup-delay")
+	s, r, l := t.Spec.StartupProbe, t.Spec.ReadinessProbe, t.Spec.LivenessProbe
 	switch {
 	case s != nil:
 		b := ProbeTimings(s).Earliest()
@@ -83,58 +152,59 @@ func checkStartup(c *Config) Finding {
 		f.OK = b > startup
 		f.Detail = fmt.Sprintf("liveness allows %s before it restarts the pod, for a %s startup", b, startup)
 	}
+	f.Detail += notes(note)
 	return f
 }
 
-func checkPropagation(c *Config, propagation time.Duration) Finding {
+func checkPropagation(t Target, propagation time.Duration) Finding {
 	f := Finding{Rule: "propagation", Why: "a terminating pod must keep serving until every proxy has stopped routing to it (preStop sleep or shutdown delay)"}
-	s := c.Shutdown()
+	s := t.Shutdown()
 	f.OK = s.Serving() >= propagation
 	f.Detail = fmt.Sprintf("preStop %s + shutdown delay %s = %s %s propagation budget %s", s.PreStop.Sleep, s.Delay, s.Serving(), cmp(f.OK, "≥", "<"), propagation)
-	if s.PreStop.Kind == PreStopHTTPGet {
-		f.Detail += " (an httpGet hook counts as 0)"
-	}
+	f.Detail += notes(s.PreStopNote, s.DelayNote)
 	return f
 }
 
-func checkGracePeriod(c *Config) Finding {
+func checkGracePeriod(t Target) Finding {
 	f := Finding{Rule: "grace-period", Why: "the kubelet sends SIGKILL at terminationGracePeriodSeconds: it must outlast preStop + shutdown delay + drain (t3 > t1 + t2)"}
-	s := c.Shutdown()
+	s := t.Shutdown()
 	f.OK = s.Grace > s.Serving()+s.Drain
 	f.Detail = fmt.Sprintf("grace period %s %s preStop %s + shutdown delay %s + drain %s", s.Grace, cmp(f.OK, ">", "≤"), s.PreStop.Sleep, s.Delay, s.Drain)
+	f.Detail += notes(s.PreStopNote, s.DelayNote, s.DrainNote)
 	return f
 }
 
-func checkDrain(c *Config) Finding {
+func checkDrain(t Target) Finding {
 	f := Finding{Rule: "drain", Why: "the drain must outlast a request, or shutdown cuts the requests in flight"}
-	drain := c.Shutdown().Drain
-	req, _ := c.HelloDuration("request-delay")
-	f.OK = drain >= req
-	f.Detail = fmt.Sprintf("drain timeout %s %s request time %s", drain, cmp(f.OK, "≥", "<"), req)
+	s := t.Shutdown()
+	req, note := t.setting("request-delay")
+	f.OK = s.Drain >= req
+	f.Detail = fmt.Sprintf("drain timeout %s %s request time %s", s.Drain, cmp(f.OK, "≥", "<"), req)
+	f.Detail += notes(s.DrainNote, note)
 	return f
 }
 
-func checkPDB(c *Config) Finding {
+func checkPDB(pdb *policyv1.PodDisruptionBudget) Finding {
 	f := Finding{Rule: "pdb", Why: "without a PodDisruptionBudget a node drain may evict every pod at once"}
-	if c.PDB == nil {
+	if pdb == nil {
 		f.Detail = "no PodDisruptionBudget selects the pods"
 		return f
 	}
-	f.OK, f.Detail = true, "PodDisruptionBudget "+c.PDB.Name
+	f.OK, f.Detail = true, "PodDisruptionBudget "+pdb.Name
 	return f
 }
 
-func checkRequests(c *Config) Finding {
+func checkRequests(t Target) Finding {
 	f := Finding{Rule: "requests", Why: "without resource requests the scheduler packs pods where they starve, and slow probes fail"}
+	req := t.Spec.Resources.Requests
 	var missing []string
 	for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
-		if q, ok := c.Container.Resources.Requests[r]; !ok || q.Cmp(resource.Quantity{}) <= 0 {
+		if q, ok := req[r]; !ok || q.Cmp(resource.Quantity{}) <= 0 {
 			missing = append(missing, string(r))
 		}
 	}
 	f.OK = len(missing) == 0
 	if f.OK {
-		req := c.Container.Resources.Requests
 		f.Detail = fmt.Sprintf("requests cpu %s, memory %s", req.Cpu(), req.Memory())
 	} else {
 		f.Detail = "no request for " + strings.Join(missing, ", ")
@@ -142,12 +212,33 @@ func checkRequests(c *Config) Finding {
 	return f
 }
 
-func checkMaxUnavailable(c *Config) Finding {
+// checkMaxUnavailable: a Deployment can surge, so it passes only when a rollout takes no
+// pod away before its replacement is ready (maxUnavailable 0). A StatefulSet cannot surge:
+// it deletes a pod before it creates its replacement, one at a time (or maxUnavailable at
+// a time), so the best it can do is keep the other replicas serving while one is replaced;
+// it passes when replicas exceed what it takes down, and the readiness rule says whether
+// the replacement gets traffic only when it can answer.
+func checkMaxUnavailable(w *Workload) Finding {
 	f := Finding{Rule: "max-unavailable", Why: "a rollout must not take a serving pod away before its replacement is ready"}
-	_, u := c.Strategy()
+	_, u := w.Strategy()
+	n := w.Replicas()
+	if w.Kind == KindStatefulSet {
+		f.OK = n > u
+		f.Detail = fmt.Sprintf("a StatefulSet cannot surge: it replaces %d of %d replicas at a time, leaving %d serving", u, n, max(n-u, 0))
+		return f
+	}
 	f.OK = u == 0
-	f.Detail = fmt.Sprintf("maxUnavailable resolves to %d of %d replicas", u, c.Replicas())
+	f.Detail = fmt.Sprintf("maxUnavailable resolves to %d of %d replicas", u, n)
 	return f
+}
+
+// notes is the non-empty ones of ns, in parentheses after a detail.
+func notes(ns ...string) string {
+	ns = slices.DeleteFunc(ns, func(n string) bool { return n == "" })
+	if len(ns) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(ns, "; ") + ")"
 }
 
 func cmp(ok bool, yes, no string) string {

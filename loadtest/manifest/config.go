@@ -1,6 +1,19 @@
 // Package manifest renders the k8s/ overlays with the kustomize API and reads from them the
 // lifecycle contract a platform must honour: replicas, rollout strategy, the hello
 // container's args, env and probes, its preStop hook, the grace period and the PDB.
+//
+// It also reads what a user has (Load: a kustomize directory, YAML or JSON files, or the
+// standard input, as `helm template` prints it) and lints every container of every
+// Deployment and StatefulSet against the zero-downtime rules (Manifests.Check). hello's
+// flags count for any container that sets them; an app that is not hello declares its own
+// timing by pod-template annotations named after them (AnnotationPrefix):
+//
+//	scalelab.dev/startup-delay: 20s   # how long it takes to turn ready
+//	scalelab.dev/request-delay: 2s    # the longest request it answers
+//	scalelab.dev/shutdown-delay: 5s   # how long it keeps serving after SIGTERM
+//	scalelab.dev/drain-timeout: 10s   # how long it then waits for the requests in flight
+//
+// What nobody declares counts as 0, and the finding says so.
 package manifest
 
 import (

@@ -1,9 +1,9 @@
 package manifest
 
 import (
+	"errors"
 	"fmt"
 	"path"
-	"scalelab/internal/helloflag"
 	"strconv"
 	"strings"
 	"time"
@@ -20,9 +20,10 @@ const (
 	PreStopSleep     = "sleep"      // the native sleep action (lifecycle.preStop.sleep)
 	PreStopExecSleep = "exec-sleep" // an exec hook that only sleeps: sleep N, sh -c "sleep N", hello sleep D
 	PreStopHTTPGet   = "httpGet"    // an HTTP GET to the container
+	PreStopOther     = "other"      // any other hook: an exec that does more than sleep, a tcpSocket
 )
 
-// PreStop is the hello container's preStop hook, reduced to what the lab can run.
+// PreStop is a container's preStop hook, reduced to how long it holds the shutdown back.
 type PreStop struct {
 	Kind    string                // one of the PreStop* kinds
 	Sleep   time.Duration         // how long a sleep or exec-sleep hook sleeps
@@ -48,91 +49,58 @@ func (c *Config) workload() *Workload {
 	return c.Workload
 }
 
-// helloBoolFlags are hello's flags that take no value.
-var helloBoolFlags = map[string]bool{"listen-early": true}
+// target is the container the lab runs, in its workload.
+func (c *Config) target() Target { return Target{Workload: c.workload(), Spec: c.Container} }
 
-// HelloFlag is the value of one of hello's flags (name without dashes, e.g.
-// "shutdown-delay") as the container would see it: from the args (--name=v or --name v,
-// the last one wins, a bare boolean flag is "true"), else from the env HELLO_NAME.
-func (c *Config) HelloFlag(name string) (string, bool) {
-	args := c.Container.Args
-	val, found := "", false
-	// Walk the args as pflag does: a non-boolean flag without "=" takes the next arg.
-	for i := 0; i < len(args); i++ {
-		flag, ok := strings.CutPrefix(args[i], "--")
-		if !ok {
-			continue
-		}
-		key, v, hasValue := strings.Cut(flag, "=")
-		if !hasValue && !helloBoolFlags[key] && i+1 < len(args) {
-			i++
-			v, hasValue = args[i], true
-		}
-		if key != name {
-			continue
-		}
-		switch {
-		case hasValue:
-			val, found = v, true
-		case helloBoolFlags[key]:
-			val, found = "true", true
-		}
-	}
-	if found {
-		return val, true
-	}
-	env := helloflag.Env(name)
-	for _, e := range c.Container.Env {
-		if e.Name == env && e.ValueFrom == nil {
-			return e.Value, true
-		}
-	}
-	return "", false
-}
+// HelloFlag is the value of one of hello's flags for the hello container (Target.HelloFlag).
+func (c *Config) HelloFlag(name string) (string, bool) { return c.target().HelloFlag(name) }
 
 // HelloDuration is a duration flag of hello (see HelloFlag), 0 when unset.
 func (c *Config) HelloDuration(name string) (time.Duration, error) {
-	v, ok := c.HelloFlag(name)
-	if !ok {
-		return 0, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		return 0, fmt.Errorf("%s: hello flag --%s: %w", containerField, name, err)
-	}
-	if d < 0 {
-		return 0, fmt.Errorf("%s: hello flag --%s: negative duration %s", containerField, name, v)
-	}
-	return d, nil
+	return c.target().HelloDuration(name)
 }
 
 // PreStop reads the hello container's preStop hook. Hooks the lab cannot run (an exec that
 // does more than sleep, a tcpSocket) are an error naming the field.
 func (c *Config) PreStop() (PreStop, error) {
-	lc := c.Container.Lifecycle
+	ps, err := c.target().PreStop()
+	if err != nil {
+		return PreStop{}, fmt.Errorf("%w (the lab runs only sleep, exec (a sleep) and httpGet hooks)", err)
+	}
+	return ps, nil
+}
+
+// PreStop reads the container's preStop hook. An exec hook that is not a recognisable
+// sleep, or a tcpSocket hook (which the kubelet does not run), is PreStopOther: it sleeps
+// 0, and the error says why, naming the field. A negative sleep is an error too.
+func (t Target) PreStop() (PreStop, error) {
+	lc := t.Spec.Lifecycle
 	if lc == nil || lc.PreStop == nil {
 		return PreStop{}, nil
 	}
 	h := lc.PreStop
-	field := containerField + ".lifecycle.preStop"
+	field := t.field() + ".lifecycle.preStop"
 	switch {
 	case h.Sleep != nil:
 		if h.Sleep.Seconds < 0 {
-			return PreStop{}, fmt.Errorf("%s.sleep.seconds: negative", field)
+			return PreStop{Kind: PreStopOther}, fmt.Errorf("%s.sleep.seconds: negative", field)
 		}
 		return PreStop{Kind: PreStopSleep, Sleep: time.Duration(h.Sleep.Seconds) * time.Second}, nil
 	case h.Exec != nil:
 		d, err := execSleep(h.Exec.Command)
 		if err != nil {
-			return PreStop{}, fmt.Errorf("%s.exec.command %q: %w", field, h.Exec.Command, err)
+			return PreStop{Kind: PreStopOther}, fmt.Errorf("%s.exec.command %q: %w", field, h.Exec.Command, err)
 		}
 		return PreStop{Kind: PreStopExecSleep, Sleep: d}, nil
 	case h.HTTPGet != nil:
 		return PreStop{Kind: PreStopHTTPGet, HTTPGet: h.HTTPGet}, nil
 	default:
-		return PreStop{}, fmt.Errorf("%s: only sleep, exec (a sleep) and httpGet hooks are supported by the lab", field)
+		return PreStop{Kind: PreStopOther}, fmt.Errorf("%s: neither a sleep, an exec nor an httpGet", field)
 	}
 }
+
+// errNotSleep is an exec hook's command that is not one execSleep reads.
+var errNotSleep = errors.New("not a sleep: sleep N, sh -c \"sleep N\" or hello sleep D")
 
 // execSleep reads how long an exec hook sleeps: `sleep N`, `sh -c "sleep N"` or
 // `hello sleep D` (hello's helper for images with no shell).
@@ -146,11 +114,11 @@ func execSleep(cmd []string) (time.Duration, error) {
 	case len(cmd) == 3 && isShell(path.Base(cmd[0])) && cmd[1] == "-c":
 		f := strings.Fields(cmd[2])
 		if len(f) != 2 || f[0] != "sleep" {
-			return 0, fmt.Errorf("exec hooks other than a sleep are not supported by the lab")
+			return 0, errNotSleep
 		}
 		arg = f[1]
 	default:
-		return 0, fmt.Errorf("exec hooks other than a sleep are not supported by the lab")
+		return 0, errNotSleep
 	}
 	return sleepDuration(arg)
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -35,29 +36,11 @@ func Render(dir string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", dir, err)
 	}
-	// The legacy order is kubectl kustomize's: the objects come out in the order a cluster
-	// wants them applied (a Service before its Deployment).
-	opts := krusty.MakeDefaultOptions()
-	opts.Reorder = krusty.ReorderOptionLegacy
-	k := krusty.MakeKustomizer(opts)
-	rm, err := k.Run(filesys.MakeFsOnDisk(), abs)
+	objs, err := renderKustomization(abs)
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", dir, err)
 	}
-	c := &Config{Name: filepath.Base(abs), Dir: dir}
-	for _, r := range rm.Resources() {
-		// Through JSON, not r.Map(): kyaml's map holds Go ints, which the apimachinery's
-		// DeepCopy (and so every client) refuses; JSON gives int64 and float64, as it expects.
-		b, err := r.MarshalJSON()
-		if err != nil {
-			return nil, fmt.Errorf("render %s: %s: %w", dir, r.CurId(), err)
-		}
-		u := &unstructured.Unstructured{}
-		if err := u.UnmarshalJSON(b); err != nil {
-			return nil, fmt.Errorf("render %s: %s: %w", dir, r.CurId(), err)
-		}
-		c.Objects = append(c.Objects, u)
-	}
+	c := &Config{Name: filepath.Base(abs), Dir: dir, Objects: objs}
 	if err := c.decode(); err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
@@ -67,33 +50,49 @@ func Render(dir string) (*Config, error) {
 	return c, nil
 }
 
+// renderKustomization builds the kustomization in dir with the kustomize API into objects.
+func renderKustomization(dir string) ([]*unstructured.Unstructured, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	// The legacy order is kubectl kustomize's: the objects come out in the order a cluster
+	// wants them applied (a Service before its Deployment).
+	opts := krusty.MakeDefaultOptions()
+	opts.Reorder = krusty.ReorderOptionLegacy
+	k := krusty.MakeKustomizer(opts)
+	rm, err := k.Run(filesys.MakeFsOnDisk(), abs)
+	if err != nil {
+		return nil, err
+	}
+	var objs []*unstructured.Unstructured
+	for _, r := range rm.Resources() {
+		// Through JSON, not r.Map(): kyaml's map holds Go ints, which the apimachinery's
+		// DeepCopy (and so every client) refuses; JSON gives int64 and float64, as it expects.
+		b, err := r.MarshalJSON()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", r.CurId(), err)
+		}
+		u := &unstructured.Unstructured{}
+		if err := u.UnmarshalJSON(b); err != nil {
+			return nil, fmt.Errorf("%s: %w", r.CurId(), err)
+		}
+		objs = append(objs, u)
+	}
+	return objs, nil
+}
+
 // RenderAll renders every overlay directory directly under root (a directory holding a
 // kustomization file): the lessons first (naive, probes, graceful, prestop-sleep), then any
 // other in name order.
 func RenderAll(root string) ([]*Config, error) {
-	entries, err := os.ReadDir(root)
+	names, err := overlayNames(root)
 	if err != nil {
 		return nil, fmt.Errorf("render overlays: %w", err)
-	}
-	var names []string
-	for _, e := range entries {
-		if e.IsDir() && IsOverlay(filepath.Join(root, e.Name())) {
-			names = append(names, e.Name())
-		}
 	}
 	if len(names) == 0 {
 		return nil, fmt.Errorf("render overlays: no kustomization under %s", root)
 	}
-	slices.SortFunc(names, func(a, b string) int {
-		ia, ib := lessonRank(a), lessonRank(b)
-		if ia != ib {
-			return ia - ib
-		}
-		if a < b {
-			return -1
-		}
-		return 1
-	})
 	cfgs := make([]*Config, 0, len(names))
 	for _, n := range names {
 		c, err := Render(filepath.Join(root, n))
@@ -105,6 +104,28 @@ func RenderAll(root string) ([]*Config, error) {
 	return cfgs, nil
 }
 
+// overlayNames are the names of the overlay directories directly under root: the lessons
+// first, then any other in name order.
+func overlayNames(root string) ([]string, error) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() && IsOverlay(filepath.Join(root, e.Name())) {
+			names = append(names, e.Name())
+		}
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		if ia, ib := lessonRank(a), lessonRank(b); ia != ib {
+			return ia - ib
+		}
+		return strings.Compare(a, b)
+	})
+	return names, nil
+}
+
 func lessonRank(name string) int {
 	if i := slices.Index(lessons, name); i >= 0 {
 		return i
@@ -112,9 +133,12 @@ func lessonRank(name string) int {
 	return len(lessons)
 }
 
+// kustomizationFiles are the names kustomize reads a kustomization from.
+var kustomizationFiles = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
+
 // IsOverlay reports whether dir holds a kustomization file, as opposed to a root of overlays.
 func IsOverlay(dir string) bool {
-	for _, f := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
+	for _, f := range kustomizationFiles {
 		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
 			return true
 		}

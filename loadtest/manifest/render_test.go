@@ -107,6 +107,7 @@ func TestRenderRefuses(t *testing.T) {
 		{"exec-prestop", "spec.template.spec.containers[hello].lifecycle.preStop.exec.command"},
 		{"bad-promise", `unknown promise "everything"`},
 		{"no-service", "no Service selects the pods"},
+		{"annotated", "spec.template.metadata.annotations[scalelab.dev/shutdown-delay] of Deployment hello: the lab's hello reads its flags"},
 		{"does-not-exist", "does-not-exist"},
 	}
 	for _, tt := range tests {

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -56,24 +57,44 @@ func (p Probe) Latest() time.Duration { return p.Earliest() + p.Period }
 
 // Shutdown is how the container of a deleted pod stops: the preStop hook, then SIGTERM,
 // after which hello keeps serving for its shutdown delay and drains its requests; the
-// kubelet sends SIGKILL at the grace period, counted from the deletion.
+// kubelet sends SIGKILL at the grace period, counted from the deletion. For a container
+// that is not hello the delay and the drain are what it declares (Target.Declared).
 type Shutdown struct {
 	PreStop PreStop       // the hook the kubelet runs first
 	Delay   time.Duration // hello's --shutdown-delay: serving, not ready, after SIGTERM
 	Drain   time.Duration // hello's --drain-timeout (its default when unset)
 	Grace   time.Duration // terminationGracePeriodSeconds (30 s when unset)
+
+	// The notes say how a number was counted when the manifest does not say it plainly: a
+	// hook that is no sleep, a delay or drain nobody declared. Empty for hello as the lab
+	// runs it.
+	PreStopNote, DelayNote, DrainNote string
 }
 
-// Shutdown reads how the container stops. It is for a Config that Render validated: the
-// hook and the durations parse.
-func (c *Config) Shutdown() Shutdown {
-	ps, _ := c.PreStop()
-	delay, _ := c.HelloDuration("shutdown-delay")
-	drain := helloDrainTimeout
-	if _, ok := c.HelloFlag(drainTimeoutFlag); ok {
-		drain, _ = c.HelloDuration(drainTimeoutFlag)
+// Shutdown reads how the hello container stops (Target.Shutdown).
+func (c *Config) Shutdown() Shutdown { return c.target().Shutdown() }
+
+// Shutdown reads how the container stops. What it cannot count is 0, with a note: a
+// preStop hook that is not a recognisable sleep, an httpGet hook, an undeclared delay or
+// drain. hello's unset drain is its default, 30 s.
+func (t Target) Shutdown() Shutdown {
+	s := Shutdown{Grace: t.Workload.GracePeriod()}
+	var err error
+	if s.PreStop, err = t.PreStop(); err != nil {
+		s.PreStopNote = "the preStop hook counts as 0: " + err.Error()
+		if h := t.Spec.Lifecycle.PreStop; h.Exec != nil {
+			s.PreStopNote = fmt.Sprintf("preStop exec %q is not a recognisable sleep: counted as 0", h.Exec.Command)
+		}
+	} else if s.PreStop.Kind == PreStopHTTPGet {
+		s.PreStopNote = "an httpGet hook counts as 0"
 	}
-	return Shutdown{PreStop: ps, Delay: delay, Drain: drain, Grace: c.GracePeriod()}
+	s.Delay, s.DelayNote = t.setting("shutdown-delay")
+	if _, ok, err := t.Declared(drainTimeoutFlag); !ok && err == nil && t.IsHello() {
+		s.Drain = helloDrainTimeout
+	} else {
+		s.Drain, s.DrainNote = t.setting(drainTimeoutFlag)
+	}
+	return s
 }
 
 // Serving is how long a deleted pod keeps serving before it closes its port: its preStop
@@ -81,13 +102,16 @@ func (c *Config) Shutdown() Shutdown {
 // An httpGet hook counts as 0.
 func (s Shutdown) Serving() time.Duration { return s.PreStop.Sleep + s.Delay }
 
-// Startup is how long the container takes to turn ready by its own timing: hello's
-// --startup-delay when a readiness probe waits for it, 0 when none does (the pod is ready
-// the moment it starts).
-func (c *Config) Startup() time.Duration {
-	if c.Container.ReadinessProbe == nil {
+// Startup is how long the hello container takes to turn ready (Target.Startup).
+func (c *Config) Startup() time.Duration { return c.target().Startup() }
+
+// Startup is how long the container takes to turn ready by its own timing: its startup
+// delay (hello's --startup-delay, or as declared) when a readiness probe waits for it, 0
+// when none does (the pod is ready the moment it starts).
+func (t Target) Startup() time.Duration {
+	if t.Spec.ReadinessProbe == nil {
 		return 0
 	}
-	d, _ := c.HelloDuration("startup-delay")
+	d, _ := t.setting("startup-delay")
 	return d
 }

@@ -47,6 +47,12 @@ func (c *Config) validate() error {
 			errs = append(errs, err)
 		}
 	}
+	for _, name := range declarable {
+		if _, ok := c.Deployment.Spec.Template.Annotations[AnnotationPrefix+name]; ok {
+			errs = append(errs, fmt.Errorf("spec.template.metadata.annotations[%s%s] of Deployment %s: the lab's hello reads its flags, not annotations: set --%s",
+				AnnotationPrefix, name, c.Deployment.Name, name))
+		}
+	}
 	if ru := c.Deployment.Spec.Strategy.RollingUpdate; ru != nil {
 		for field, v := range map[string]*intstr.IntOrString{"maxSurge": ru.MaxSurge, "maxUnavailable": ru.MaxUnavailable} {
 			if v == nil {
@@ -87,14 +93,18 @@ func (c *Config) validateProbe(field string, p *corev1.Probe) error {
 
 // ContainerPort resolves a probe's or hook's port, a number or the name of one of the hello
 // container's ports, to a number.
-func (c *Config) ContainerPort(p intstr.IntOrString) (int32, error) {
+func (c *Config) ContainerPort(p intstr.IntOrString) (int32, error) { return c.target().port(p) }
+
+// port resolves a probe's or hook's port, a number or the name of one of the container's
+// ports, to a number.
+func (t Target) port(p intstr.IntOrString) (int32, error) {
 	if p.Type == intstr.Int {
 		if p.IntVal <= 0 || p.IntVal > 65535 {
 			return 0, fmt.Errorf("port %d out of range", p.IntVal)
 		}
 		return p.IntVal, nil
 	}
-	for _, cp := range c.Container.Ports {
+	for _, cp := range t.Spec.Ports {
 		if cp.Name == p.StrVal {
 			return cp.ContainerPort, nil
 		}
