@@ -45,15 +45,25 @@ func ClassifyStatus(code int) (c result.Class, failed bool) {
 	return result.Other, true
 }
 
+// Windows' socket errors (Winsock's WSAE* codes): where Unix wraps ECONNREFUSED, a
+// Windows client wraps these, and syscall.Errno on Windows does not match the one to
+// the other. No Unix errno has these numbers.
+const (
+	wsaECONNABORTED syscall.Errno = 10053
+	wsaECONNRESET   syscall.Errno = 10054
+	wsaECONNREFUSED syscall.Errno = 10061
+)
+
 // ClassifyError classifies a transport error by what it wraps: an errno from the
 // socket, io.EOF from a connection the server closed, or a deadline.
 func ClassifyError(err error) result.Class {
 	var ne net.Error
 	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, wsaECONNREFUSED):
 		return result.Refused
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED),
-		errors.Is(err, syscall.EPIPE): // EPIPE: we wrote to a socket the peer had reset
+		errors.Is(err, syscall.EPIPE), // EPIPE: we wrote to a socket the peer had reset
+		errors.Is(err, wsaECONNRESET), errors.Is(err, wsaECONNABORTED):
 		return result.Reset
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return result.EOF

@@ -5,8 +5,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -148,6 +150,26 @@ func TestClassifyErrorNeedsTypes(t *testing.T) {
 	}
 	if c := ClassifyError(context.DeadlineExceeded); c != result.Timeout {
 		t.Errorf("ClassifyError(deadline) = %q, want timeout", c)
+	}
+}
+
+// A Windows client's refused or reset connection wraps Winsock's code, as net does it
+// there (fd_windows.go: os.NewSyscallError("connectex", err)).
+func TestClassifyErrorOfWindows(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		call  string
+		errno syscall.Errno
+		want  result.Class
+	}{
+		{"connectex", 10061, result.Refused},
+		{"wsarecv", 10054, result.Reset},
+		{"wsasend", 10053, result.Reset},
+	} {
+		err := &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError(tc.call, tc.errno)}
+		if c := ClassifyError(err); c != tc.want {
+			t.Errorf("ClassifyError(%s: errno %d) = %q, want %q", tc.call, tc.errno, c, tc.want)
+		}
 	}
 }
 

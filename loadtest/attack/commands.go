@@ -8,13 +8,15 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"scalelab/loadtest/result"
 )
 
-// Command is one --at: a shell command run at an offset from the attack's start.
+// Command is one --at: a shell command run at an offset from the attack's start, with
+// /bin/sh on Unix and cmd.exe on Windows. When the attack ends before it does, it gets
+// the grace of Options.CommandGrace and is then killed: on Unix with everything it
+// started (its process group), on Windows the shell alone.
 type Command struct {
 	At    time.Duration
 	Shell string
@@ -24,14 +26,14 @@ type Command struct {
 func ParseCommand(s string) (Command, error) {
 	at, shell, ok := strings.Cut(s, "=")
 	if !ok || strings.TrimSpace(shell) == "" {
-		return Command{}, fmt.Errorf("--at %q: want DURATION=COMMAND", s)
+		return Command{}, errors.New("want DURATION=COMMAND, e.g. 20s='kubectl rollout restart deploy/hello'")
 	}
 	d, err := time.ParseDuration(strings.TrimSpace(at))
 	if err != nil {
-		return Command{}, fmt.Errorf("--at %q: %w", s, err)
+		return Command{}, err
 	}
 	if d < 0 {
-		return Command{}, fmt.Errorf("--at %q: negative offset", s)
+		return Command{}, fmt.Errorf("negative offset %s", d)
 	}
 	return Command{At: d, Shell: shell}, nil
 }
@@ -73,11 +75,8 @@ func (c *commands) run(cmd Command) {
 		c.notRun(cmd)
 		return
 	}
-	x := exec.CommandContext(c.ctx, "/bin/sh", "-c", cmd.Shell)
-	// Its own process group, so that killing it kills what the shell started too.
-	x.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	x.Cancel = func() error { return syscall.Kill(-x.Process.Pid, syscall.SIGKILL) }
-	x.WaitDelay = time.Second
+	x := shellCommand(c.ctx, cmd.Shell)
+	x.WaitDelay = time.Second // then stop waiting for what the killed shell left holding its output
 	out := &capped{max: maxOutput}
 	x.Stdout, x.Stderr = out, out
 

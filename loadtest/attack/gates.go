@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"scalelab/loadtest/report"
 	"scalelab/loadtest/result"
 )
 
@@ -32,8 +33,8 @@ func Judge(r *result.Run, g Gates) {
 		r.Gates = append(r.Gates, gate)
 	}
 	if g.MinSuccess > 0 {
-		gate := result.Gate{Name: "min-success", Limit: percent(g.MinSuccess),
-			Actual: percent(r.Success), OK: r.Success >= g.MinSuccess}
+		gate := result.Gate{Name: "min-success", Limit: report.Percent(g.MinSuccess),
+			Actual: report.Percent(r.Success), OK: r.Success >= g.MinSuccess}
 		if !gate.OK {
 			gate.Actual += fmt.Sprintf(" (%.3f points under)", 100*(g.MinSuccess-r.Success))
 		}
@@ -49,5 +50,3 @@ func Judge(r *result.Run, g Gates) {
 		r.Gates = append(r.Gates, gate)
 	}
 }
-
-func percent(f float64) string { return fmt.Sprintf("%.3f%%", 100*f) }

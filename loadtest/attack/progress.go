@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/term"
 
+	"scalelab/loadtest/report"
 	"scalelab/loadtest/result"
 )
 
@@ -77,16 +78,7 @@ func (p *progress) line(elapsed time.Duration) string {
 	fmt.Fprintf(&b, "  %7.1f/s  ok %d  errors %d", float64(n)/max(elapsed.Seconds(), 1e-9), ok, n-ok)
 	if ev := p.log.Events(); len(ev) > 0 {
 		e := ev[len(ev)-1]
-		fmt.Fprintf(&b, "  last: %.1fs %s %s", e.At.Seconds(), e.Kind, firstLine(e.Name, 40))
+		fmt.Fprintf(&b, "  last: %.1fs %s %s", e.At.Seconds(), e.Kind, report.Short(e.Name, 40))
 	}
 	return b.String()
-}
-
-// firstLine is the first line of s, cut to n runes.
-func firstLine(s string, n int) string {
-	s, _, _ = strings.Cut(s, "\n")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }
