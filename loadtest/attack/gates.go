@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"scalelab/loadtest/report"
 	"scalelab/loadtest/result"
 )
 
@@ -33,8 +32,8 @@ func Judge(r *result.Run, g Gates) {
 		r.Gates = append(r.Gates, gate)
 	}
 	if g.MinSuccess > 0 {
-		gate := result.Gate{Name: "min-success", Limit: report.Percent(g.MinSuccess),
-			Actual: report.Percent(r.Success), OK: r.Success >= g.MinSuccess}
+		gate := result.Gate{Name: "min-success", Limit: result.Percent(g.MinSuccess),
+			Actual: result.Percent(r.Success), OK: r.Success >= g.MinSuccess}
 		if !gate.OK {
 			gate.Actual += fmt.Sprintf(" (%.3f points under)", 100*(g.MinSuccess-r.Success))
 		}

@@ -10,7 +10,6 @@ import (
 
 	"golang.org/x/term"
 
-	"scalelab/loadtest/report"
 	"scalelab/loadtest/result"
 )
 
@@ -78,7 +77,7 @@ func (p *progress) line(elapsed time.Duration) string {
 	fmt.Fprintf(&b, "  %7.1f/s  ok %d  errors %d", float64(n)/max(elapsed.Seconds(), 1e-9), ok, n-ok)
 	if ev := p.log.Events(); len(ev) > 0 {
 		e := ev[len(ev)-1]
-		fmt.Fprintf(&b, "  last: %.1fs %s %s", e.At.Seconds(), e.Kind, report.Short(e.Name, 40))
+		fmt.Fprintf(&b, "  last: %.1fs %s %s", e.At.Seconds(), e.Kind, result.Short(e.Name, 40))
 	}
 	return b.String()
 }

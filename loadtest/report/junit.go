@@ -126,7 +126,7 @@ func cellCase(c result.Cell, p result.Promise, dir string) junitCase {
 		if c.Error != "" || c.Verdict == result.VerdictError {
 			msg := "could not run"
 			if c.Error != "" {
-				msg += ": " + Short(c.Error, 200)
+				msg += ": " + result.Short(c.Error, 200)
 			}
 			tc.Error = &junitProblem{msg, string(result.VerdictError), detail}
 			break

@@ -43,7 +43,7 @@ func Markdown(r *result.Run) Reporter {
 		fmt.Fprintf(&b, "| total | %d | |\n\n", r.Requests)
 		for _, c := range Present(r.Errors) {
 			if s := r.Samples[c]; s != "" {
-				fmt.Fprintf(&b, "- first %s: `%s`\n", c, Short(s, 160))
+				fmt.Fprintf(&b, "- first %s: `%s`\n", c, result.Short(s, 160))
 			}
 		}
 		if len(r.Samples) > 0 {
@@ -66,7 +66,7 @@ func Markdown(r *result.Run) Reporter {
 		if len(r.Events) > 0 {
 			b.WriteString("### Events\n\n| at | kind | event | exit | ended |\n|---:|---|---|---:|---:|\n")
 			for _, e := range r.Events {
-				fmt.Fprintf(&b, "| %s | %s | `%s` | %s | %s |\n", Offset(e.At), e.Kind, mdCell(Short(e.Name, 80)), exit(e), ended(e))
+				fmt.Fprintf(&b, "| %s | %s | `%s` | %s | %s |\n", Offset(e.At), e.Kind, mdCell(result.Short(e.Name, 80)), exit(e), ended(e))
 			}
 			b.WriteString("\n")
 		}

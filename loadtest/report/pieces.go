@@ -47,15 +47,12 @@ func Verdict(r *result.Run) string {
 			word = "PASS"
 		}
 	}
-	s := fmt.Sprintf("%s: %d of %d requests failed (%s success)", word, r.Failed(), r.Requests, Percent(r.Success))
+	s := fmt.Sprintf("%s: %d of %d requests failed (%s success)", word, r.Failed(), r.Requests, result.Percent(r.Success))
 	if r.Interrupted {
 		s += ", interrupted"
 	}
 	return s
 }
-
-// Percent is 0.99632 as "99.632%".
-func Percent(f float64) string { return fmt.Sprintf("%.3f%%", 100*f) }
 
 // Offset is an offset on the timeline, to the millisecond: "30.250s".
 func Offset(d time.Duration) string { return fmt.Sprintf("%.3fs", d.Seconds()) }
@@ -81,15 +78,6 @@ func Pods(p map[string]int) string {
 		parts = append(parts, fmt.Sprintf("%s %d", name, p[name]))
 	}
 	return strings.Join(parts, ", ")
-}
-
-// Short is the first line of s, cut to n runes.
-func Short(s string, n int) string {
-	s, _, _ = strings.Cut(s, "\n")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }
 
 // Window is a burst of failures on a run's timeline: consecutive failing intervals,
@@ -160,5 +148,5 @@ func (w Window) Cause() string {
 		return ""
 	}
 	lag := max(w.From-w.After.At, 0)
-	return fmt.Sprintf("%s after %s %q", Offset(lag), w.After.Kind, Short(w.After.Name, 60))
+	return fmt.Sprintf("%s after %s %q", Offset(lag), w.After.Kind, result.Short(w.After.Name, 60))
 }

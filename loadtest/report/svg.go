@@ -237,7 +237,7 @@ func (p *plot) events(b *strings.Builder, events []result.Event) {
 				anchor = "end"
 			}
 			fmt.Fprintf(b, `<text x="%.1f" y="%g" text-anchor="%s" fill="%s">%s</text>`,
-				x+2, ly, anchor, color, esc(Short(e.Name, 32)))
+				x+2, ly, anchor, color, esc(result.Short(e.Name, 32)))
 		}
 		b.WriteString("</g>\n")
 	}

@@ -32,7 +32,7 @@ func Text(r *result.Run) Reporter {
 		fmt.Fprintf(w, "total\t%d\t\n", r.Requests)
 		for _, c := range Present(r.Errors) {
 			if s := r.Samples[c]; s != "" {
-				fmt.Fprintf(w, "first %s\t%s\t\n", c, Short(s, 120))
+				fmt.Fprintf(w, "first %s\t%s\t\n", c, result.Short(s, 120))
 			}
 		}
 
@@ -50,7 +50,7 @@ func Text(r *result.Run) Reporter {
 		if len(r.Events) > 0 {
 			fmt.Fprintf(w, "\nat\tkind\tevent\texit\tended\n")
 			for _, e := range r.Events {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", Offset(e.At), e.Kind, Short(e.Name, 50), exit(e), ended(e))
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", Offset(e.At), e.Kind, result.Short(e.Name, 50), exit(e), ended(e))
 			}
 		}
 		if ws := Windows(r); len(ws) > 0 {
@@ -90,7 +90,7 @@ func share(n, of int) string {
 	if of == 0 {
 		return "-"
 	}
-	return Percent(float64(n) / float64(of))
+	return result.Percent(float64(n) / float64(of))
 }
 
 func exit(e result.Event) string {
