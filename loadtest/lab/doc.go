@@ -18,8 +18,8 @@
 // probes with every field and default, a failed liveness or startup probe restarting the
 // container; and a pod's deletion: the preStop hook (sleep, exec `hello sleep`, httpGet)
 // within the grace period, SIGTERM with what is left of it (whole seconds, at least 2 s),
-// SIGKILL at its end, and the sandbox torn down 500 ms after the last container ended
-// (sandboxTeardown, the median measured on the bare cluster). Then the pod is gone.
+// SIGKILL at its end, and the sandbox torn down 1 s after the last container ended
+// (sandboxTeardown, from the bare cluster's timings). Then the pod is gone.
 //
 // The endpoints controller (routes.go): the ready endpoints are published at every
 // change; a deleted pod leaves them at once (ready: false, terminating), while its kill
