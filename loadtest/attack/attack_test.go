@@ -212,6 +212,10 @@ func TestJudge(t *testing.T) {
 		{"success", run(99630, 370, 0), Gates{MaxErrors: -1, MinSuccess: 0.999}, []string{"min-success"}, "99.630% (0.270 points under)"},
 		{"p99", run(10, 0, 5*time.Second), Gates{MaxP99: 2 * time.Second}, []string{"max-p99"}, "5s (3s over)"},
 		{"nothing sent", run(0, 0, 0), Gates{}, []string{"requests"}, "0"},
+		{"502 over budget", run(990, 10, 0), Gates{MaxErrors: -1, Budget: result.Counts{result.HTTP502: 3, result.Timeout: 0}},
+			[]string{"budget 502"}, "10 (7 over)"},
+		{"within budget", run(990, 10, 0), Gates{MaxErrors: -1, Budget: result.Counts{result.HTTP502: 10}}, nil, ""},
+		{"a budget of another class", run(990, 10, 0), Gates{MaxErrors: -1, Budget: result.Counts{result.Timeout: 0}}, nil, ""},
 	}
 	for _, tc := range tests {
 		Judge(tc.run, tc.gates)

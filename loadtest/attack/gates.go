@@ -13,6 +13,14 @@ type Gates struct {
 	MaxErrors  int           // most failed requests allowed; < 0: no limit
 	MinSuccess float64       // least success ratio, 0..1; 0: no limit
 	MaxP99     time.Duration // highest p99 latency; 0: no limit
+	// Budget is the most failed requests allowed of each class named (e.g. 502: 0,
+	// timeout: 5); a class it does not name has no limit of its own.
+	Budget result.Counts
+}
+
+// On reports whether any gate but "requests > 0" is on; Judge always adds that one.
+func (g Gates) On() bool {
+	return g.MaxErrors >= 0 || g.MinSuccess > 0 || g.MaxP99 > 0 || len(g.Budget) > 0
 }
 
 // Judge fills r.Gates with every gate that is on, what it allowed and what was
@@ -36,6 +44,18 @@ func Judge(r *result.Run, g Gates) {
 			Actual: result.Percent(r.Success), OK: r.Success >= g.MinSuccess}
 		if !gate.OK {
 			gate.Actual += fmt.Sprintf(" (%.3f points under)", 100*(g.MinSuccess-r.Success))
+		}
+		r.Gates = append(r.Gates, gate)
+	}
+	for _, c := range result.Classes {
+		limit, ok := g.Budget[c]
+		if !ok {
+			continue
+		}
+		n := r.Errors[c]
+		gate := result.Gate{Name: "budget " + string(c), Limit: fmt.Sprint(limit), Actual: fmt.Sprint(n), OK: n <= limit}
+		if !gate.OK {
+			gate.Actual += fmt.Sprintf(" (%d over)", n-limit)
 		}
 		r.Gates = append(r.Gates, gate)
 	}
