@@ -34,8 +34,8 @@ var Expectations = []Expectation{ExpectZero, ExpectLoss, ExpectKills, ExpectRest
 type Verdict string
 
 const (
-	VerdictKept          Verdict = "kept"             // promised zero, lost none
-	VerdictBroken        Verdict = "broken promise"   // promised zero, lost some
+	VerdictKept          Verdict = "kept"             // promised zero, lost none (or within its budgets)
+	VerdictBroken        Verdict = "broken promise"   // promised zero, lost some (or broke a budget)
 	VerdictLost          Verdict = "lost as expected" // the control lost requests, as it must somewhere
 	VerdictNoLoss        Verdict = "no loss"          // promised nothing here, lost nothing
 	VerdictBlind         Verdict = "blind control"    // the control lost nothing on any path of this scenario
@@ -61,6 +61,9 @@ type Cell struct {
 	Kills        int           `json:"kills"`             // MarkKill events on the run's timeline
 	Verdict      Verdict       `json:"verdict"`           //
 	Error        string        `json:"error,omitempty"`   // the cell could not run
+	// Gates, when the matrix was given budgets, are those of the first trial that broke
+	// one, else of the worst trial; they replace the promise of zero where there is one.
+	Gates []Gate `json:"gates,omitempty"`
 	// Trials are the cell's runs when it ran more than once; the fields above are then
 	// those of its worst trial (the most failed requests), but for Restarts and Kills,
 	// the fewest any trial saw: a loss counts when any trial lost, a kill or a restart
@@ -78,6 +81,7 @@ type Trial struct {
 	Overhead time.Duration `json:"overhead"`
 	Restarts int           `json:"restarts"`
 	Kills    int           `json:"kills"`
+	Gates    []Gate        `json:"gates,omitempty"`
 	Error    string        `json:"error,omitempty"`
 }
 

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"scalelab/loadtest/attack"
 	"scalelab/loadtest/manifest"
 	"scalelab/loadtest/result"
 )
@@ -26,6 +28,9 @@ type MatrixOptions struct {
 	Lanes int
 	// Trials is how many times each cell runs (0 or 1: once); the cell is its worst trial.
 	Trials int
+	// Gates, when set, judge every run (attack.Judge); where a configuration promises
+	// zero, a cell keeps its promise when every trial passed its gates (budgets).
+	Gates *attack.Gates
 	// Save writes one run into dir (report.WriteRun); dir is relative to the matrix's.
 	Save func(dir string, r *result.Run) error
 }
@@ -155,9 +160,13 @@ func runCell(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario,
 	cell.Requests, cell.Errors, cell.P99, cell.Error = worst.Requests, worst.Errors, worst.P99, worst.Error
 	cell.Restarts = slices.MinFunc(cell.Trials, func(a, b result.Trial) int { return cmp.Compare(a.Restarts, b.Restarts) }).Restarts
 	cell.Kills = slices.MinFunc(cell.Trials, func(a, b result.Trial) int { return cmp.Compare(a.Kills, b.Kills) }).Kills
+	cell.Gates = worst.Gates
 	for _, t := range cell.Trials {
 		if t.Error != "" && cell.Error == "" {
 			cell.Error = t.Error
+		}
+		if !gatesPassed(t.Gates) && gatesPassed(cell.Gates) {
+			cell.Gates = t.Gates
 		}
 	}
 	if n > 1 {
@@ -180,6 +189,10 @@ func runTrial(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario
 	if r != nil {
 		t.Requests, t.Errors, t.P99 = r.Requests, r.Errors, r.Latency.P99
 		t.Overhead = r.Elapsed - so.Lead - so.Tail - sc.Takes(cfg)
+		if o.Gates != nil {
+			attack.Judge(r, *o.Gates)
+			t.Gates = r.Gates
+		}
 		marks := result.Marks(r.Events)
 		t.Restarts, t.Kills = marks[result.MarkRestart], marks[result.MarkKill]
 		if o.Save != nil {
@@ -229,6 +242,12 @@ func judge(m *result.Matrix) {
 			m.Problems = append(m.Problems, fmt.Sprintf("%s in %s via %s %s", c.Config, c.Scenario, c.Via, why))
 		case len(c.Expects) > 0:
 			c.Verdict = result.VerdictAsExpected
+		case c.PromisedZero && len(c.Gates) > 0 && !gatesPassed(c.Gates):
+			c.Verdict = result.VerdictBroken
+			m.Problems = append(m.Problems, fmt.Sprintf("%s broke its budget in %s via %s: %s",
+				c.Config, c.Scenario, c.Via, failedGates(c.Gates)))
+		case c.PromisedZero && len(c.Gates) > 0:
+			c.Verdict = result.VerdictKept
 		case c.PromisedZero && failed > 0:
 			c.Verdict = result.VerdictBroken
 			m.Problems = append(m.Problems, fmt.Sprintf("%s promises zero but lost %d of %d requests in %s via %s",
@@ -248,4 +267,25 @@ func judge(m *result.Matrix) {
 			c.Verdict = result.VerdictLost
 		}
 	}
+}
+
+// gatesPassed says whether every gate held (true for none).
+func gatesPassed(gs []result.Gate) bool {
+	for _, g := range gs {
+		if !g.OK {
+			return false
+		}
+	}
+	return true
+}
+
+// failedGates names each failed gate with what it measured: "budget 502: 10 (7 over), limit 3".
+func failedGates(gs []result.Gate) string {
+	var out []string
+	for _, g := range gs {
+		if !g.OK {
+			out = append(out, fmt.Sprintf("%s: %s, limit %s", g.Name, g.Actual, g.Limit))
+		}
+	}
+	return strings.Join(out, "; ")
 }

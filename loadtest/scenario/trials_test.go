@@ -5,12 +5,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 
+	"scalelab/loadtest/attack"
 	"scalelab/loadtest/manifest"
 	"scalelab/loadtest/result"
 )
@@ -89,5 +91,38 @@ func TestTrialsWorstAndHowOften(t *testing.T) {
 	want := []string{"graceful/rollout-restart-ingress/trial-1", "graceful/rollout-restart-ingress/trial-2", "graceful/rollout-restart-ingress/trial-3"}
 	if len(saved) != 3 || saved[0] != want[0] || saved[2] != want[2] {
 		t.Errorf("saved %q, want %q", saved, want)
+	}
+}
+
+// With budgets, a promise of zero is judged by them: a loss within its budget keeps it.
+func TestBudgetsReplaceTheZero(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		budget result.Counts
+		want   result.Verdict
+	}{
+		{result.Counts{result.HTTP502: 100000}, result.VerdictKept},
+		{result.Counts{result.HTTP502: 0}, result.VerdictBroken},
+	} {
+		f := newFlaky(t, 1)
+		cfg := &manifest.Config{Name: "graceful", Promise: result.PromiseZero, Deployment: &appsv1.Deployment{}}
+		sc, _ := Lookup("rollout-restart")
+		sc.Takes = func(*manifest.Config) time.Duration { return 0 }
+		m, err := RunMatrix(t.Context(), func() (Platform, error) { return f, nil }, MatrixOptions{
+			Options: Options{Rate: 100, Lead: 200 * time.Millisecond, Tail: 200 * time.Millisecond,
+				Timeout: 2 * time.Second, Interval: 100 * time.Millisecond, KeepAlive: true},
+			Configs: []*manifest.Config{cfg}, Scenarios: []Scenario{sc}, Vias: []string{result.ViaIngress},
+			Gates: &attack.Gates{MaxErrors: -1, Budget: tc.budget},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := m.Cells[0]
+		if c.Errors[result.HTTP502] == 0 || c.Verdict != tc.want || len(c.Gates) == 0 {
+			t.Errorf("budget %v: verdict %q with %v lost, gates %+v; want %q", tc.budget, c.Verdict, c.Errors, c.Gates, tc.want)
+		}
+		if tc.want == result.VerdictBroken && (len(m.Problems) != 1 || !strings.Contains(m.Problems[0], "budget 502")) {
+			t.Errorf("problems %q, want the broken budget named", m.Problems)
+		}
 	}
 }
