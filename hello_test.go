@@ -1,10 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -12,33 +11,16 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"scalelab/internal/testbin"
 )
 
-// helloBin is the hello binary built once by TestMain, for the tests that need a real
-// process and real signals.
-var helloBin string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "hello-test")
-	if err != nil {
-		panic(err)
-	}
-	helloBin = filepath.Join(dir, "hello")
-	if out, err := exec.Command("go", "build", "-o", helloBin, ".").CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		panic("building hello: " + err.Error() + "\n" + string(out))
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(testbin.Main(m)) }
 
 // newTestServer serves hello's routes over real HTTP on loopback, in the given state.
 func newTestServer(t *testing.T, cfg config, state int32) (*server, *httptest.Server) {
@@ -72,12 +54,12 @@ func TestHelloDelays(t *testing.T) {
 		code     int
 		min, max time.Duration // how long the answer may take
 	}{
-		{"", 200, 20 * time.Millisecond, 5 * time.Second},
-		{"?delay=0s", 200, 0, 5 * time.Second},
-		{"?delay=80ms", 200, 80 * time.Millisecond, 5 * time.Second},
-		{"?delay=1h", 200, 150 * time.Millisecond, 5 * time.Second}, // capped by --max-delay
-		{"?delay=soon", 400, 0, 5 * time.Second},
-		{"?delay=-1s", 400, 0, 5 * time.Second},
+		{"", 200, 20 * time.Millisecond, testbin.Patience},
+		{"?delay=0s", 200, 0, testbin.Patience},
+		{"?delay=80ms", 200, 80 * time.Millisecond, testbin.Patience},
+		{"?delay=1h", 200, 150 * time.Millisecond, testbin.Patience}, // capped by --max-delay: not the hour
+		{"?delay=soon", 400, 0, testbin.Patience},
+		{"?delay=-1s", 400, 0, testbin.Patience},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
@@ -102,18 +84,18 @@ func TestHelloDelays(t *testing.T) {
 
 func TestHelloStopsSleepingWhenClientLeaves(t *testing.T) {
 	t.Parallel()
-	s, ts := newTestServer(t, config{}, stateReady)
+	s, ts := newTestServer(t, config{maxDelay: time.Hour}, stateReady)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/?delay=20s", nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/?delay=1h", nil)
 	if _, err := http.DefaultClient.Do(req); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err %v, want the client's deadline", err)
 	}
-	// The handler must return long before its 20 s: in-flight drops back to zero.
-	deadline := time.Now().Add(5 * time.Second)
+	// The handler must return long before its hour: in-flight drops back to zero.
+	deadline := time.Now().Add(testbin.Patience)
 	for s.inFlight.Load() != 0 {
 		if time.Now().After(deadline) {
-			t.Fatal("the request is still in flight 5 s after its client left")
+			t.Fatalf("the request is still in flight %s after its client left", testbin.Patience)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -239,95 +221,8 @@ func grepLines(s, substr string) string {
 
 // --- real processes, real signals ---
 
-// proc is a running hello process and the lifecycle log lines it has written.
-type proc struct {
-	cmd  *exec.Cmd
-	addr string
-	done chan struct{} // closed when the process has exited
-	mu   sync.Mutex
-	msgs []string
-	seen chan struct{} // signalled on every log line
-}
-
-// startHello runs the hello binary on a free loopback port with the given flags.
-func startHello(t *testing.T, args ...string) *proc {
-	t.Helper()
-	p := &proc{addr: freeAddr(t), done: make(chan struct{}), seen: make(chan struct{}, 1)}
-	p.cmd = exec.Command(helloBin, append([]string{"--addr", p.addr}, args...)...)
-	p.cmd.Env = append(os.Environ(), "POD_NAME=proc-pod")
-	stderr, err := p.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			var line struct{ Msg string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil {
-				p.mu.Lock()
-				p.msgs = append(p.msgs, line.Msg)
-				p.mu.Unlock()
-				select {
-				case p.seen <- struct{}{}:
-				default:
-				}
-			}
-		}
-		p.cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		p.cmd.Process.Kill()
-		<-p.done
-	})
-	return p
-}
-
-// waitLog waits until a log line with the message has been written.
-func (p *proc) waitLog(t *testing.T, msg string) {
-	t.Helper()
-	timeout := time.After(20 * time.Second)
-	for {
-		p.mu.Lock()
-		for _, m := range p.msgs {
-			if strings.HasPrefix(m, msg) {
-				p.mu.Unlock()
-				return
-			}
-		}
-		p.mu.Unlock()
-		select {
-		case <-p.seen:
-		case <-p.done:
-			t.Fatalf("hello exited before logging %q", msg)
-		case <-timeout:
-			t.Fatalf("hello did not log %q within 20 s", msg)
-		}
-	}
-}
-
-// exitCode waits for the process to exit and returns its status and how long that took.
-func (p *proc) exitCode(t *testing.T, within time.Duration) int {
-	t.Helper()
-	select {
-	case <-p.done:
-		return p.cmd.ProcessState.ExitCode()
-	case <-time.After(within):
-		t.Fatalf("hello still running after %s", within)
-		return -1
-	}
-}
-
-func (p *proc) signal(t *testing.T, sig syscall.Signal) {
-	t.Helper()
-	if err := p.cmd.Process.Signal(sig); err != nil {
-		t.Fatal(err)
-	}
-}
-
+// freeAddr is a loopback address nothing listens on now, for a hello that must be reached
+// before it says where it listens.
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -336,6 +231,24 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// waitInFlight waits until hello at base is serving n requests besides the /metrics
+// request that asks.
+func waitInFlight(t *testing.T, base string, n int) {
+	t.Helper()
+	want := fmt.Sprintf("hello_requests_in_flight %d\n", n+1)
+	deadline := time.Now().Add(testbin.Patience)
+	for {
+		_, _, m := get(t, base+"/metrics")
+		if strings.Contains(m, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not %d requests in flight within %s:\n%s", n, testbin.Patience, grepLines(m, "in_flight"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // noKeepAlive is a client whose every request opens a new connection, like a probe.
@@ -351,32 +264,37 @@ func status(t *testing.T, url string) int {
 	return resp.StatusCode
 }
 
+// startupDelay is long enough that a test still sees hello starting after a stall of the
+// machine, and short enough to wait out.
+const startupDelay = "10s"
+
 func TestStartupWithoutListenEarlyRefuses(t *testing.T) {
 	t.Parallel()
-	p := startHello(t, "--startup-delay", "3s")
-	p.waitLog(t, "starting")
-	_, err := noKeepAlive.Get("http://" + p.addr + "/livez")
+	addr := freeAddr(t) // known before hello listens: it must refuse there meanwhile
+	p := testbin.StartHello(t, nil, "--addr", addr, "--startup-delay", startupDelay)
+	p.WaitLog(t, "starting")
+	_, err := noKeepAlive.Get("http://" + addr + "/livez")
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("during the startup delay: %v, want connection refused", err)
 	}
-	p.waitLog(t, "ready")
-	if code := status(t, "http://"+p.addr+"/"); code != 200 {
+	p.WaitLog(t, "ready")
+	if code := status(t, "http://"+addr+"/"); code != 200 {
 		t.Fatalf("after startup: %d, want 200", code)
 	}
 }
 
 func TestStartupWithListenEarly(t *testing.T) {
 	t.Parallel()
-	p := startHello(t, "--startup-delay", "3s", "--listen-early")
-	p.waitLog(t, "listening")
+	p := testbin.StartHello(t, nil, "--startup-delay", startupDelay, "--listen-early")
+	base := "http://" + p.Addr(t)
 	for path, want := range map[string]int{"/livez": 200, "/readyz": 503, "/": 503} {
-		if code := status(t, "http://"+p.addr+path); code != want {
+		if code := status(t, base+path); code != want {
 			t.Errorf("%s while starting: %d, want %d", path, code, want)
 		}
 	}
-	p.waitLog(t, "ready")
+	p.WaitLog(t, "ready")
 	for path, want := range map[string]int{"/livez": 200, "/readyz": 200, "/": 200} {
-		if code := status(t, "http://"+p.addr+path); code != want {
+		if code := status(t, base+path); code != want {
 			t.Errorf("%s when ready: %d, want %d", path, code, want)
 		}
 	}
@@ -384,13 +302,14 @@ func TestStartupWithListenEarly(t *testing.T) {
 
 func TestSIGTERMSequence(t *testing.T) {
 	t.Parallel()
-	p := startHello(t, "--shutdown-delay", "1s")
-	p.waitLog(t, "ready")
-	base := "http://" + p.addr
+	// 5 s: the checks "during the shutdown delay" below hold on a stalling machine.
+	p := testbin.StartHello(t, nil, "--shutdown-delay", "5s")
+	p.WaitLog(t, "ready")
+	base := "http://" + p.Addr(t)
 
 	slow := make(chan error, 1)
 	go func() { // in flight across the whole shutdown delay: it must complete
-		resp, err := http.Get(base + "/?delay=1500ms")
+		resp, err := http.Get(base + "/?delay=6s")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode != 200 {
@@ -399,11 +318,11 @@ func TestSIGTERMSequence(t *testing.T) {
 		}
 		slow <- err
 	}()
-	time.Sleep(100 * time.Millisecond) // let the slow request reach the server
+	waitInFlight(t, base, 1)
 
 	sent := time.Now()
-	p.signal(t, syscall.SIGTERM)
-	p.waitLog(t, "signal")
+	p.Signal(t, syscall.SIGTERM)
+	p.WaitLog(t, "signal")
 	if code := status(t, base+"/readyz"); code != 503 {
 		t.Fatalf("/readyz after SIGTERM: %d, want 503", code)
 	}
@@ -420,32 +339,33 @@ func TestSIGTERMSequence(t *testing.T) {
 	if err := <-slow; err != nil {
 		t.Errorf("in-flight request: %v", err)
 	}
-	if code := p.exitCode(t, 20*time.Second); code != 0 {
+	if code := p.Exit(t, testbin.Patience); code != 0 {
 		t.Errorf("exit %d, want 0 after a complete drain", code)
 	}
 }
 
 func TestDrainTimeoutExitsOne(t *testing.T) {
 	t.Parallel()
-	p := startHello(t, "--drain-timeout", "200ms")
-	p.waitLog(t, "ready")
-	go http.Get("http://" + p.addr + "/?delay=10s")
-	time.Sleep(100 * time.Millisecond)
-	p.signal(t, syscall.SIGTERM)
-	p.waitLog(t, "drain timed out")
-	if code := p.exitCode(t, 5*time.Second); code != 1 {
+	p := testbin.StartHello(t, nil, "--drain-timeout", "200ms")
+	p.WaitLog(t, "ready")
+	base := "http://" + p.Addr(t)
+	go http.Get(base + "/?delay=20s") // ends with hello
+	waitInFlight(t, base, 1)
+	p.Signal(t, syscall.SIGTERM)
+	p.WaitLog(t, "drain timed out")
+	if code := p.Exit(t, testbin.Patience); code != 1 {
 		t.Errorf("exit %d, want 1 when the drain times out", code)
 	}
 }
 
 func TestSecondSignalExitsAtOnce(t *testing.T) {
 	t.Parallel()
-	p := startHello(t, "--shutdown-delay", "30s")
-	p.waitLog(t, "ready")
-	p.signal(t, syscall.SIGTERM)
-	p.waitLog(t, "signal")
-	p.signal(t, syscall.SIGINT)
-	if code := p.exitCode(t, 10*time.Second); code != 1 { // far less than the 30 s delay
+	p := testbin.StartHello(t, nil, "--shutdown-delay", "1h")
+	p.WaitLog(t, "ready")
+	p.Signal(t, syscall.SIGTERM)
+	p.WaitLog(t, "signal")
+	p.Signal(t, syscall.SIGINT)
+	if code := p.Exit(t, testbin.Patience); code != 1 { // far less than the hour
 		t.Errorf("exit %d, want 1 after a second signal", code)
 	}
 }
@@ -455,10 +375,10 @@ func TestSignalDuringStartupExitsCleanly(t *testing.T) {
 	for _, early := range []bool{false, true} {
 		t.Run("listen-early="+strconv.FormatBool(early), func(t *testing.T) {
 			t.Parallel()
-			p := startHello(t, "--startup-delay", "30s", "--listen-early="+strconv.FormatBool(early))
-			p.waitLog(t, "starting")
-			p.signal(t, syscall.SIGTERM)
-			if code := p.exitCode(t, 10*time.Second); code != 0 {
+			p := testbin.StartHello(t, nil, "--startup-delay", "1h", "--listen-early="+strconv.FormatBool(early))
+			p.WaitLog(t, "starting")
+			p.Signal(t, syscall.SIGTERM)
+			if code := p.Exit(t, testbin.Patience); code != 0 { // far less than the hour
 				t.Errorf("exit %d, want 0", code)
 			}
 		})
@@ -482,7 +402,7 @@ func TestCommandLine(t *testing.T) {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			t.Parallel()
 			var stderr strings.Builder
-			cmd := exec.Command(helloBin, tt.args...)
+			cmd := exec.Command(testbin.Build(t, testbin.Hello), tt.args...)
 			cmd.Stderr = &stderr
 			err := cmd.Run()
 			var exit *exec.ExitError

@@ -14,6 +14,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"scalelab/internal/testbin"
 	"scalelab/loadtest/attack"
 )
 
@@ -28,8 +29,7 @@ const benchDuration = 5 * time.Second
 //	go test -run '^$' -bench AgainstVegeta -benchtime 1x ./loadtest
 func BenchmarkAgainstVegeta(b *testing.B) {
 	veg := installVegeta(b)
-	_, addr := startHello(b, buildHello(b))
-	target := "http://" + addr + "/"
+	target := "http://" + testbin.StartHello(b, []string{"POD_NAME=hello-test"}).Addr(b) + "/"
 	for _, rate := range []int{1000, 5000} {
 		b.Run(fmt.Sprintf("rate=%d", rate), func(b *testing.B) {
 			for range b.N {

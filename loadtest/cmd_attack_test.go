@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -12,12 +10,25 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"scalelab/internal/testbin"
 	"scalelab/loadtest/report"
 	"scalelab/loadtest/result"
 )
+
+// asMainEnv makes the test binary loadtest itself: its main, with the arguments it is
+// given (see TestCtrlCWritesTheReport). No build, and the race detector watches it.
+const asMainEnv = "LOADTEST_TEST_AS_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(asMainEnv) != "" {
+		main()
+	}
+	os.Exit(testbin.Main(m))
+}
 
 // cli runs loadtest with args and returns its exit status and output.
 func cli(ctx context.Context, args ...string) (code int, stdout, stderr string) {
@@ -78,10 +89,16 @@ func TestAttackExitStatus(t *testing.T) {
 func TestInterruptedRunWritesItsReport(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "run")
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	code, _, stderr := cli(ctx, "attack", "--target", server(t, http.StatusOK), "--rate", "50",
-		"--duration", "0", "--out", dir)
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		if hits.Add(1) == 10 {
+			cancel() // interrupted once ten requests have arrived; they are still answered
+		}
+	}))
+	t.Cleanup(srv.Close)
+	code, _, stderr := cli(ctx, "attack", "--target", srv.URL, "--rate", "50", "--duration", "0", "--out", dir)
 	if code != 0 || !strings.Contains(stderr, "interrupted; the report of what was measured is in") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
@@ -151,7 +168,6 @@ func TestAgainstHello(t *testing.T) {
 		t.Skip("builds and runs hello")
 	}
 	t.Parallel()
-	bin := buildHello(t)
 	tests := []struct {
 		name  string
 		flags []string
@@ -163,10 +179,11 @@ func TestAgainstHello(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			pid, addr := startHello(t, bin, tc.flags...)
+			hello := testbin.StartHello(t, []string{"POD_NAME=hello-test"}, tc.flags...)
+			pid, addr := hello.Pid, hello.Addr(t)
 			dir := t.TempDir()
 			code, _, stderr := cli(context.Background(), "attack", "--target", "http://"+addr+"/",
-				"--rate", "100", "--duration", "1500ms", "--no-progress", "--out", dir,
+				"--rate", "100", "--duration", "3s", "--no-progress", "--out", dir, // 2.5 s after the kill
 				"--at", fmt.Sprintf("500ms=kill -TERM %d", pid))
 			r, err := report.ReadRun(dir)
 			if err != nil {
@@ -199,92 +216,57 @@ func TestAgainstHello(t *testing.T) {
 	}
 }
 
-func buildHello(t testing.TB) string {
-	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to build hello with")
-	}
-	bin := filepath.Join(t.TempDir(), "hello")
-	cmd := exec.Command(goBin, "build", "-o", bin, "scalelab")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build hello: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// startHello runs hello on a free loopback port and returns its pid and address,
-// which hello logs (JSON, on stderr) once it listens.
-func startHello(t testing.TB, bin string, flags ...string) (int, string) {
-	t.Helper()
-	cmd := exec.Command(bin, append([]string{"--addr", "127.0.0.1:0"}, flags...)...)
-	cmd.Env = append(os.Environ(), "POD_NAME=hello-test")
-	logs, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := make(chan string, 1)
-	go func() {
-		lines := bufio.NewScanner(logs)
-		for lines.Scan() { // to the end, so that hello never blocks on its log
-			var line struct{ Msg, Addr string }
-			if json.Unmarshal(lines.Bytes(), &line) == nil && line.Msg == "listening" {
-				addr <- line.Addr
-			}
-		}
-	}()
-	select {
-	case a := <-addr:
-		return cmd.Process.Pid, a
-	case <-time.After(15 * time.Second):
-		t.Fatal("hello never said where it listens")
-	}
-	return 0, ""
-}
-
 // TestCtrlCWritesTheReport sends a real SIGINT to a loadtest process in the middle
 // of an attack: it stops, writes the report of what it measured, and judges it.
 func TestCtrlCWritesTheReport(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and runs loadtest")
+		t.Skip("runs loadtest")
 	}
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "loadtest")
-	if out, err := exec.Command("go", "build", "-o", bin, "scalelab/loadtest").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
 	dir := filepath.Join(t.TempDir(), "run")
-	cmd := exec.Command(bin, "attack", "--target", server(t, http.StatusOK), "--rate", "50",
-		"--duration", "1m", "--out", dir)
-	var stderr bytes.Buffer
+	hit := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case hit <- struct{}{}:
+		default:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	cmd := exec.Command(os.Args[0], "attack", "--target", srv.URL, "--rate", "50", "--duration", "1m", "--out", dir)
+	cmd.Env = append(os.Environ(), asMainEnv+"=1")
+	var stderr bytes.Buffer // read once the process has exited
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(700 * time.Millisecond)
+	var exit error
+	exited := make(chan struct{})
+	go func() { exit = cmd.Wait(); close(exited) }()
+	kill := func() { cmd.Process.Kill(); <-exited }
+	t.Cleanup(kill)
+	select { // in the middle of the attack: once it has sent a request
+	case <-hit:
+	case <-time.After(testbin.Patience):
+		kill()
+		t.Fatalf("no request within %s\n%s", testbin.Patience, stderr.String())
+	}
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("exit: %v\n%s", err, stderr.String())
+	case <-exited:
+		if exit != nil {
+			t.Errorf("exit: %v\n%s", exit, stderr.String())
 		}
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("still running 30s after SIGINT\n%s", stderr.String())
+	case <-time.After(testbin.Patience):
+		kill()
+		t.Fatalf("still running %s after SIGINT\n%s", testbin.Patience, stderr.String())
 	}
 	r, err := report.ReadRun(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !r.Interrupted || r.Requests == 0 || r.Elapsed > 20*time.Second || len(r.Gates) == 0 {
+	if !r.Interrupted || r.Requests == 0 || r.Elapsed >= 50*time.Second || len(r.Gates) == 0 {
 		t.Errorf("saved run: interrupted %v, %d requests in %s, gates %v", r.Interrupted, r.Requests, r.Elapsed, r.Gates)
 	}
 	if !strings.Contains(stderr.String(), "interrupt: stopping, writing the report") {

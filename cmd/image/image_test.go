@@ -15,18 +15,16 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"scalelab/internal/testbin"
 )
 
-// staticBinary builds the pause program (a real static binary) once per test binary.
+func TestMain(m *testing.M) { os.Exit(testbin.Main(m)) }
+
+// staticBinary is the pause program: a real static binary.
 func staticBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "pause")
-	cmd := exec.Command("go", "build", "-o", bin, "../pause")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build a static binary: %v\n%s", err, out)
-	}
-	return bin
+	return testbin.Build(t, "scalelab/cmd/pause")
 }
 
 func TestWriteFileReadsBack(t *testing.T) {

@@ -10,15 +10,16 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"scalelab/internal/testbin"
 )
+
+func TestMain(m *testing.M) { os.Exit(testbin.Main(m)) }
 
 // TestSignalsStopIt runs the real binary and checks each stop signal ends it with 0,
 // while a signal it does not handle as a stop (SIGCHLD) leaves it running.
 func TestSignalsStopIt(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "pause")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := testbin.Build(t, "scalelab/cmd/pause")
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()
@@ -48,8 +49,8 @@ func TestSignalsStopIt(t *testing.T) {
 				if err != nil {
 					t.Fatalf("exit after %v: %v, want 0", sig, err)
 				}
-			case <-time.After(10 * time.Second):
-				t.Fatalf("still running 10s after %v", sig)
+			case <-time.After(testbin.Patience):
+				t.Fatalf("still running %s after %v", testbin.Patience, sig)
 			}
 		})
 	}
@@ -68,7 +69,7 @@ func TestReapCollectsExitedChildren(t *testing.T) {
 		pids = append(pids, pid)
 	}
 	// Wait until both are zombies: /proc/PID/stat state Z.
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(testbin.Patience)
 	for _, pid := range pids {
 		for !isZombie(pid) {
 			if time.Now().After(deadline) {
@@ -89,7 +90,7 @@ func TestReapCollectsExitedChildren(t *testing.T) {
 // waitCaught polls /proc/PID/status until the process catches sig (its SigCgt mask).
 func waitCaught(t *testing.T, pid int, sig syscall.Signal) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(testbin.Patience)
 	for time.Now().Before(deadline) {
 		b, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
 		for line := range strings.Lines(string(b)) {

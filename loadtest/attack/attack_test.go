@@ -25,13 +25,19 @@ func podServer(t *testing.T) *httptest.Server {
 	return srv
 }
 
+// patience bounds the waits of these tests: far more than a busy machine needs, far less
+// than what each bound tells apart (a minute-long attack, an hour-long command).
+const patience = 30 * time.Second
+
 func TestTimelineAndPods(t *testing.T) {
 	t.Parallel()
 	srv := podServer(t)
 	run := mustRun(t, Options{Target: srv.URL, Rate: 100, Duration: time.Second,
 		Interval: 100 * time.Millisecond, KeepAlive: true, Meta: map[string]string{"k": "v"}})
-	if run.OK != run.Requests || run.Requests < 90 || run.Requests > 102 {
-		t.Errorf("requests %d, ok %d: want ~100, all OK", run.Requests, run.OK)
+	// vegeta sends on schedule, catching up when late, and stops at the duration: 100
+	// requests, fewer only when a busy machine stalls it near the end.
+	if run.OK != run.Requests || run.Requests < 50 || run.Requests > 101 {
+		t.Errorf("requests %d, ok %d: want ~100 (50 at least on a busy machine), all OK", run.Requests, run.OK)
 	}
 	if run.Pods["pod-0"]+run.Pods["pod-1"] != run.Requests {
 		t.Errorf("pods %v do not add up to %d", run.Pods, run.Requests)
@@ -46,13 +52,17 @@ func TestTimelineAndPods(t *testing.T) {
 			t.Errorf("interval %d: p50 %s p99 %s", i, iv.P50, iv.P99)
 		}
 	}
-	if sum != run.Requests || len(run.Timeline) < 9 || len(run.Timeline) > 12 {
-		t.Errorf("timeline: %d intervals holding %d requests, want ~10 holding %d", len(run.Timeline), sum, run.Requests)
+	// The intervals span the sends: 1 s, so 10 or 11 of them, more only when a busy machine
+	// started the attack late (the intervals count from the log's start).
+	if most := int(run.Elapsed/(100*time.Millisecond)) + 2; sum != run.Requests || len(run.Timeline) < 5 || len(run.Timeline) > most {
+		t.Errorf("timeline: %d intervals holding %d requests, want ~10 (at most %d) holding %d", len(run.Timeline), sum, most, run.Requests)
 	}
 	if l := run.Latency; l.P50 <= 0 || l.P50 > l.P99 || l.P99 > l.Max || l.Mean <= 0 {
 		t.Errorf("latency %+v", l)
 	}
-	if run.AchievedRate < 90 || run.AchievedRate > 110 {
+	// Requests over the span of their sends: ~100/s; more when a busy machine started the
+	// sends late and vegeta caught up, never much less (it catches up when late).
+	if run.AchievedRate < 90 || run.AchievedRate > 300 {
 		t.Errorf("achieved rate %.1f, want ~100", run.AchievedRate)
 	}
 	if run.Schema != result.SchemaVersion || run.Meta["k"] != "v" || run.Interrupted {
@@ -65,12 +75,14 @@ func TestCommandsLandAtTheirOffset(t *testing.T) {
 	srv := podServer(t)
 	start := time.Now()
 	log := result.NewLog(start)
-	run := mustRun(t, Options{Target: srv.URL, Rate: 20, Duration: 800 * time.Millisecond, Log: log,
+	// Each command starts and the first two end long before the attack does: a busy
+	// machine cannot make a command miss its turn.
+	run := mustRun(t, Options{Target: srv.URL, Rate: 20, Duration: 2 * time.Second, Log: log,
 		CommandGrace: 500 * time.Millisecond,
 		Commands: []Command{
 			{At: 200 * time.Millisecond, Shell: "echo started; exit 3"},
 			{At: 400 * time.Millisecond, Shell: "sleep 0.1"},
-			{At: 790 * time.Millisecond, Shell: "sleep 30"}, // still running at the end: killed after the grace
+			{At: 600 * time.Millisecond, Shell: "sleep 30"}, // still running at the end: killed after the grace
 		}})
 	byName := map[string]result.Event{}
 	for _, e := range run.Events {
@@ -103,25 +115,35 @@ func TestCommandsLandAtTheirOffset(t *testing.T) {
 	if e := byName["sleep 30"]; e.Exit == nil || *e.Exit == 0 || !strings.Contains(e.Detail, "killed") {
 		t.Errorf("a command outliving the grace: %+v", e)
 	}
-	if took := time.Since(start); took > 10*time.Second {
+	if took := time.Since(start); took > patience { // not the 30 s of the last command
 		t.Errorf("the attack took %s", took)
 	}
 }
 
 func TestStopAndSharedLog(t *testing.T) {
 	t.Parallel()
-	srv := podServer(t)
+	hit := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		select {
+		case hit <- struct{}{}:
+		default:
+		}
+	}))
+	t.Cleanup(srv.Close)
 	log := result.NewLog(time.Now())
 	stop := make(chan struct{})
-	go func() {
+	go func() { // stop once the event is on the log and a request has arrived
 		time.Sleep(300 * time.Millisecond)
 		log.Add(result.EventPod, "pod-1 ready", "from another goroutine")
-		time.Sleep(200 * time.Millisecond)
+		select {
+		case <-hit:
+		case <-time.After(patience):
+		}
 		close(stop)
 	}()
 	run := mustRun(t, Options{Target: srv.URL, Rate: 50, Log: log, Stop: stop, // no duration
 		Commands: []Command{{At: time.Hour, Shell: "echo never"}}})
-	if run.Interrupted || run.Requests == 0 || run.Elapsed > 5*time.Second {
+	if run.Interrupted || run.Requests == 0 || run.Elapsed > 2*patience {
 		t.Errorf("interrupted %v, %d requests in %s", run.Interrupted, run.Requests, run.Elapsed)
 	}
 	var pod, never bool
@@ -136,15 +158,21 @@ func TestStopAndSharedLog(t *testing.T) {
 
 func TestInterruptKeepsWhatWasMeasured(t *testing.T) {
 	t.Parallel()
-	srv := podServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		if hits.Add(1) == 5 {
+			cancel() // interrupted once five requests have arrived; they are still answered
+		}
+	}))
+	t.Cleanup(srv.Close)
 	var progress bytes.Buffer
 	run, err := Run(ctx, Options{Target: srv.URL, Rate: 50, Duration: time.Minute, Progress: &progress})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !run.Interrupted || run.Requests < 5 || run.OK != run.Requests || run.Elapsed > 10*time.Second {
+	if !run.Interrupted || run.Requests < 5 || run.OK != run.Requests || run.Elapsed > patience { // not the minute
 		t.Errorf("interrupted %v, %d requests (%d ok) in %s", run.Interrupted, run.Requests, run.OK, run.Elapsed)
 	}
 	if !strings.Contains(progress.String(), fmt.Sprintf("ok %d  errors 0", run.OK)) {

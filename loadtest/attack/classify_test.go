@@ -50,7 +50,7 @@ func TestEachClassForReal(t *testing.T) {
 	slow := func(_ *testing.T, w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
-		case <-time.After(5 * time.Second):
+		case <-time.After(patience):
 		}
 	}
 	slowBody := func(_ *testing.T, w http.ResponseWriter, r *http.Request) {
@@ -63,19 +63,20 @@ func TestEachClassForReal(t *testing.T) {
 		name    string
 		handler func(*testing.T, http.ResponseWriter, *http.Request)
 		want    result.Class
+		timeout time.Duration // of each request; 0: patience, so that only a timeout case times out
 	}{
-		{"502", status(http.StatusBadGateway), result.HTTP502},
-		{"503", status(http.StatusServiceUnavailable), result.HTTP503},
-		{"500", status(http.StatusInternalServerError), result.HTTP500},
-		{"504", status(http.StatusGatewayTimeout), result.HTTP504},
-		{"other 5xx", status(http.StatusInsufficientStorage), result.HTTP5xx},
-		{"4xx", status(http.StatusNotFound), result.HTTP4xx},
-		{"reset before the answer", func(t *testing.T, w http.ResponseWriter, _ *http.Request) { hijack(t, w, true) }, result.Reset},
-		{"closed before the answer", func(t *testing.T, w http.ResponseWriter, _ *http.Request) { hijack(t, w, false) }, result.EOF},
-		{"reset in the body", func(t *testing.T, w http.ResponseWriter, _ *http.Request) { halfBody(t, w, true) }, result.Reset},
-		{"closed in the body", func(t *testing.T, w http.ResponseWriter, _ *http.Request) { halfBody(t, w, false) }, result.EOF},
-		{"timeout before the answer", slow, result.Timeout},
-		{"timeout in the body", slowBody, result.Timeout},
+		{"502", status(http.StatusBadGateway), result.HTTP502, 0},
+		{"503", status(http.StatusServiceUnavailable), result.HTTP503, 0},
+		{"500", status(http.StatusInternalServerError), result.HTTP500, 0},
+		{"504", status(http.StatusGatewayTimeout), result.HTTP504, 0},
+		{"other 5xx", status(http.StatusInsufficientStorage), result.HTTP5xx, 0},
+		{"4xx", status(http.StatusNotFound), result.HTTP4xx, 0},
+		{"reset before the answer", func(t *testing.T, w http.ResponseWriter, _ *http.Request) { hijack(t, w, true) }, result.Reset, 0},
+		{"closed before the answer", func(t *testing.T, w http.ResponseWriter, _ *http.Request) { hijack(t, w, false) }, result.EOF, 0},
+		{"reset in the body", func(t *testing.T, w http.ResponseWriter, _ *http.Request) { halfBody(t, w, true) }, result.Reset, 0},
+		{"closed in the body", func(t *testing.T, w http.ResponseWriter, _ *http.Request) { halfBody(t, w, false) }, result.EOF, 0},
+		{"timeout before the answer", slow, result.Timeout, 300 * time.Millisecond},
+		{"timeout in the body", slowBody, result.Timeout, 300 * time.Millisecond},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -86,8 +87,12 @@ func TestEachClassForReal(t *testing.T) {
 				tc.handler(t, w, r)
 			}))
 			t.Cleanup(srv.Close)
+			timeout := tc.timeout
+			if timeout == 0 {
+				timeout = patience
+			}
 			run := mustRun(t, Options{Target: srv.URL, Rate: 40, Duration: 500 * time.Millisecond,
-				Timeout: 300 * time.Millisecond, KeepAlive: true})
+				Timeout: timeout, KeepAlive: true})
 			if run.Requests == 0 || int64(run.Requests) != hits.Load() {
 				t.Fatalf("requests: run counted %d, server saw %d", run.Requests, hits.Load())
 			}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"scalelab/internal/testbin"
 	"scalelab/loadtest/lab"
 	"scalelab/loadtest/result"
 )
@@ -28,7 +29,7 @@ func harness() int {
 	}
 	log := result.NewLog(time.Now())
 	l.Observe(log)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), testbin.Patience)
 	defer cancel()
 	if err := l.Deploy(ctx, config("harness", 1, nil)); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -37,7 +38,7 @@ func harness() int {
 	for _, pid := range pids(log) {
 		fmt.Println(pid)
 	}
-	time.Sleep(30 * time.Second) // killed long before
+	time.Sleep(2 * testbin.Patience) // killed long before
 	return 0
 }
 
@@ -68,7 +69,7 @@ func alive(pid int) bool {
 
 func waitGone(t *testing.T, pids []int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(testbin.Patience)
 	for _, pid := range pids {
 		for alive(pid) {
 			if time.Now().After(deadline) {
@@ -82,7 +83,7 @@ func waitGone(t *testing.T, pids []int) {
 
 func TestCloseLeavesNoChild(t *testing.T) {
 	t.Parallel()
-	l, err := lab.New(lab.Options{Hello: helloBin, PropagationDelay: 50 * time.Millisecond})
+	l, err := lab.New(lab.Options{Hello: hello(t), PropagationDelay: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func TestKilledHarnessLeavesNoChild(t *testing.T) {
 	}
 	t.Parallel()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), harnessEnv+"="+helloBin)
+	cmd.Env = append(os.Environ(), harnessEnv+"="+hello(t))
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -65,19 +65,14 @@ func TestScaleUpNeedsReadiness(t *testing.T) {
 				cfg = config("scale-up", 1, args, withReadiness)
 			}
 			deploy(t, l, cfg)
-			if !tc.probe {
-				time.Sleep(2500 * time.Millisecond) // "ready" came before hello listened
-			}
+			waitServes(t, l, result.ViaIngress) // without the probe, "ready" came before hello listened
 			stop := make(chan struct{})
 			ld := startLoad(t, l, result.ViaIngress, true, stop)
 			if err := l.Scale(t.Context(), 2); err != nil {
 				t.Fatal(err)
 			}
 			settle(t, l)
-			if !tc.probe {
-				time.Sleep(2500 * time.Millisecond) // the 502s come after: while hello starts
-			}
-			time.Sleep(300 * time.Millisecond)
+			ld.waitServed(t, 2) // without the probe, the 502s come until the new hello listens
 			close(stop)
 			ok, failed := ld.result()
 			t.Logf("ok %d, failed %v", ok, failed)

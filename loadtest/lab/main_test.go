@@ -7,8 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,6 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"scalelab/internal/testbin"
 	"scalelab/loadtest/lab"
 	"scalelab/loadtest/manifest"
 	"scalelab/loadtest/result"
@@ -27,35 +26,24 @@ import (
 
 var _ scenario.Platform = (*lab.Lab)(nil)
 
-// helloBin is the real hello, built once by TestMain.
-var helloBin string
-
 func TestMain(m *testing.M) {
 	if os.Getenv(harnessEnv) != "" {
 		os.Exit(harness())
 	}
-	dir, err := os.MkdirTemp("", "lab-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	helloBin = filepath.Join(dir, "hello")
-	build := exec.Command("go", "build", "-o", helloBin, "scalelab")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build hello: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(testbin.Main(m))
+}
+
+// hello is the real hello, built once for the test process.
+func hello(t *testing.T) string {
+	t.Helper()
+	return testbin.Build(t, testbin.Hello)
 }
 
 // newLab starts a lab with a short propagation delay, closed at the test's end, with its
 // events on the returned log.
 func newLab(t *testing.T, delay time.Duration) (*lab.Lab, *result.Log) {
 	t.Helper()
-	l, err := lab.New(lab.Options{Hello: helloBin, PropagationDelay: delay, LogDir: t.TempDir()})
+	l, err := lab.New(lab.Options{Hello: hello(t), PropagationDelay: delay, LogDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +105,7 @@ func withStrategy(surge, unavailable int) func(*appsv1.Deployment, *corev1.Conta
 
 func deploy(t *testing.T, l *lab.Lab, cfg *manifest.Config) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), testbin.Patience)
 	defer cancel()
 	if err := l.Deploy(ctx, cfg); err != nil {
 		t.Fatal(err)
@@ -126,19 +114,70 @@ func deploy(t *testing.T, l *lab.Lab, cfg *manifest.Config) {
 
 func settle(t *testing.T, l *lab.Lab) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), testbin.Patience)
 	defer cancel()
 	if err := l.Settle(ctx); err != nil {
 		t.Fatal(err)
 	}
 }
 
+// eventually polls cond until it holds, for at most testbin.Patience, and fails the test
+// with what it waited for if it never does.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(testbin.Patience)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %s: %s", testbin.Patience, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitServes waits until the path answers 200 from a pod: hello listens behind it.
+func waitServes(t *testing.T, l *lab.Lab, via string) {
+	t.Helper()
+	target, err := l.Target(via)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := newClient()
+	client.Transport.(*http.Transport).DisableKeepAlives = true
+	eventually(t, via+" answers 200 from a pod", func() bool {
+		code, pod := get(client, target)
+		return code == "200" && pod != ""
+	})
+}
+
 // load sends GETs one after another to the path's target until stop is closed, and counts the answers: "200", "502", ... or "error".
 type load struct {
 	mu     sync.Mutex
 	counts map[string]int
-	pods   map[string]int
+	pods   map[string]int  // answers by X-Pod; "" for none
+	served map[string]bool // the pods that answered 200
 	done   chan struct{}
+}
+
+// waitServed waits until n different pods have answered 200.
+func (ld *load) waitServed(t *testing.T, n int) {
+	t.Helper()
+	eventually(t, fmt.Sprintf("answers from %d pods", n), func() bool {
+		ld.mu.Lock()
+		defer ld.mu.Unlock()
+		return len(ld.served) >= n
+	})
+}
+
+// waitOK waits until n more requests than now have been answered 200.
+func (ld *load) waitOK(t *testing.T, n int) {
+	t.Helper()
+	ok := func() int {
+		ld.mu.Lock()
+		defer ld.mu.Unlock()
+		return ld.counts["200"]
+	}
+	want := ok() + n
+	eventually(t, fmt.Sprintf("%d more answers 200", n), func() bool { return ok() >= want })
 }
 
 func startLoad(t *testing.T, l *lab.Lab, via string, keepAlive bool, stop <-chan struct{}) *load {
@@ -147,7 +186,7 @@ func startLoad(t *testing.T, l *lab.Lab, via string, keepAlive bool, stop <-chan
 	if err != nil {
 		t.Fatal(err)
 	}
-	ld := &load{counts: map[string]int{}, pods: map[string]int{}, done: make(chan struct{})}
+	ld := &load{counts: map[string]int{}, pods: map[string]int{}, served: map[string]bool{}, done: make(chan struct{})}
 	client := newClient()
 	client.Transport.(*http.Transport).DisableKeepAlives = !keepAlive
 	t.Cleanup(client.CloseIdleConnections)
@@ -163,6 +202,9 @@ func startLoad(t *testing.T, l *lab.Lab, via string, keepAlive bool, stop <-chan
 			ld.mu.Lock()
 			ld.counts[key]++
 			ld.pods[pod]++
+			if key == "200" {
+				ld.served[pod] = true
+			}
 			ld.mu.Unlock()
 		}
 	}()
@@ -170,7 +212,7 @@ func startLoad(t *testing.T, l *lab.Lab, via string, keepAlive bool, stop <-chan
 }
 
 func newClient() *http.Client {
-	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	return &http.Client{Timeout: testbin.Patience / 2, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
 }
 
 func get(client *http.Client, target string) (key, pod string) {

@@ -23,16 +23,14 @@ func TestFastOverlays(t *testing.T) {
 		t.Run(cfg.Name, func(t *testing.T) {
 			t.Parallel()
 			l, log := newLab(t, 200*time.Millisecond)
-			deploy(t, l, cfg)
-			startup, _ := cfg.HelloDuration("startup-delay")
-			time.Sleep(startup + 500*time.Millisecond) // naive: "ready" before hello listens
-			for _, via := range []string{result.ViaService, result.ViaIngress} {
-				target, _ := l.Target(via)
-				client := newClient()
-				if code, pod := get(client, target); code != "200" || pod == "" {
+			t.Cleanup(func() {
+				if t.Failed() {
 					dumpEvents(t, log)
-					t.Fatalf("%s: %s from %q", via, code, pod)
 				}
+			})
+			deploy(t, l, cfg)
+			for _, via := range []string{result.ViaService, result.ViaIngress} {
+				waitServes(t, l, via) // naive: "ready" before hello listens, so poll
 			}
 		})
 	}

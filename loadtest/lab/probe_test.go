@@ -9,16 +9,26 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
+	"scalelab/internal/testbin"
 	"scalelab/loadtest/result"
 )
 
-// waitEvent polls the log until an event named name+sub shows up.
-func waitEvent(t *testing.T, log *result.Log, name, sub string, within time.Duration) result.Event {
+// waitEvent polls the log until an event whose name starts with prefix and ends with
+// suffix shows up, and returns the first such event.
+func waitEvent(t *testing.T, log *result.Log, prefix, suffix string) result.Event {
 	t.Helper()
-	deadline := time.Now().Add(within)
+	return waitFor(t, log, prefix+"…"+suffix, func(e result.Event) bool {
+		return strings.HasPrefix(e.Name, prefix) && strings.HasSuffix(e.Name, suffix)
+	})
+}
+
+// waitFor polls the log until an event matches, for at most testbin.Patience.
+func waitFor(t *testing.T, log *result.Log, what string, match func(result.Event) bool) result.Event {
+	t.Helper()
+	deadline := time.Now().Add(testbin.Patience)
 	for {
 		for _, e := range log.Events() {
-			if strings.HasPrefix(e.Name, name) && strings.HasSuffix(e.Name, sub) {
+			if match(e) {
 				return e
 			}
 		}
@@ -28,7 +38,7 @@ func waitEvent(t *testing.T, log *result.Log, name, sub string, within time.Dura
 		time.Sleep(50 * time.Millisecond)
 	}
 	dumpEvents(t, log)
-	t.Fatalf("no event %q within %s", name+"…"+sub, within)
+	t.Fatalf("no event %s within %s", what, testbin.Patience)
 	return result.Event{}
 }
 
@@ -37,23 +47,22 @@ func waitEvent(t *testing.T, log *result.Log, name, sub string, within time.Dura
 func TestLivenessFailureRestarts(t *testing.T) {
 	t.Parallel()
 	l, log := newLab(t, 100*time.Millisecond)
-	deploy(t, l, config("liveness", 1, nil, withGrace(2), func(_ *appsv1.Deployment, c *corev1.Container) {
+	// The grace period is long: hello stops on SIGTERM well within it, however busy the machine.
+	deploy(t, l, config("liveness", 1, nil, withGrace(30), func(_ *appsv1.Deployment, c *corev1.Container) {
 		c.LivenessProbe = httpProbe("/nope", 0, 2) // 404
 	}))
-	restart := waitEvent(t, log, "hello-", "liveness failed: restarting", 15*time.Second)
+	restart := waitEvent(t, log, "hello-", "liveness failed: restarting")
 	pod := strings.TrimSuffix(restart.Name, " liveness failed: restarting")
 	if !strings.Contains(restart.Detail, "404") {
 		t.Errorf("restart detail %q, want the probe's 404", restart.Detail)
 	}
-	again := waitEvent(t, log, pod, " started", 0)
-	for _, e := range names(log, result.EventPod, pod+" started") {
-		if strings.Contains(e.Detail, "restart 1") {
-			again = e
-		}
-	}
-	if !strings.Contains(again.Detail, "restart 1") || again.At < restart.At {
+	// The restarted container starts once the old one has stopped: SIGTERM, then its exit.
+	again := waitFor(t, log, pod+" started, restart 1", func(e result.Event) bool {
+		return e.Kind == result.EventPod && e.Name == pod+" started" && strings.HasSuffix(e.Detail, ", restart 1")
+	})
+	if again.At < restart.At {
 		dumpEvents(t, log)
-		t.Fatalf("no restart of %s after the liveness failure", pod)
+		t.Fatalf("%s restarted at %s, before the liveness failure at %s", pod, again.At, restart.At)
 	}
 	if marks := result.Marks(log.Events()); again.Mark != result.MarkRestart || marks[result.MarkRestart] < 1 || marks[result.MarkKill] != 0 {
 		t.Errorf("restart marked %q, marks %v: want the restart counted and no kill (hello stops on SIGTERM)", again.Mark, marks)
@@ -86,7 +95,7 @@ func TestStartupProbeGatesLiveness(t *testing.T) {
 				if tc.startup {
 					c.StartupProbe = &corev1.Probe{
 						ProbeHandler:  corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstrHTTP}},
-						PeriodSeconds: 1, FailureThreshold: 10,
+						PeriodSeconds: 1, FailureThreshold: 30, // 30 s for hello's 2 s, on a busy machine
 					}
 				}
 			})
@@ -96,15 +105,15 @@ func TestStartupProbeGatesLiveness(t *testing.T) {
 				if err := l.Deploy(ctx, cfg); err == nil { // cannot settle: it restarts forever
 					t.Fatal("Deploy settled")
 				}
-				waitEvent(t, log, "hello-", "liveness failed: restarting", 10*time.Second)
+				waitEvent(t, log, "hello-", "liveness failed: restarting")
 				return
 			}
 			deploy(t, l, cfg)
 			if r := names(log, result.EventPod, "restarting"); len(r) > 0 {
 				t.Errorf("restarted: %v", r)
 			}
-			started := waitEvent(t, log, "hello-", "startup probe succeeded", 0)
-			ready := waitEvent(t, log, "hello-", " ready", 0)
+			started := waitEvent(t, log, "hello-", "startup probe succeeded")
+			ready := waitEvent(t, log, "hello-", " ready")
 			if ready.At < started.At || started.At < 2*time.Second {
 				dumpEvents(t, log)
 				t.Errorf("started at %s, ready at %s: want started after hello's 2s, then ready", started.At, ready.At)

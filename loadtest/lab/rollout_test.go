@@ -55,7 +55,9 @@ func TestRolloutHonoursStrategy(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			l, log := newLab(t, 200*time.Millisecond)
-			deploy(t, l, config("rollout", 3, []string{"--startup-delay=1s", "--shutdown-delay=500ms"},
+			// A shutdown delay 1.8 s longer than the propagation: no loss, however late a
+			// busy machine runs the lab's timers.
+			deploy(t, l, config("rollout", 3, []string{"--startup-delay=1s", "--shutdown-delay=2s"},
 				withReadiness, withGrace(5), tc.strategy))
 			old := map[string]bool{}
 			for _, e := range names(log, result.EventPod, " created") {

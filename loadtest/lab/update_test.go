@@ -1,7 +1,6 @@
 package lab_test
 
 import (
-	"slices"
 	"testing"
 	"time"
 
@@ -30,18 +29,10 @@ func TestUpdateToATrappedTemplateKeepsTheOldPodsServing(t *testing.T) {
 	if err := l.Update(t.Context(), config("trap", 2, []string{"--startup-delay=5s"}, mods...)); err != nil {
 		t.Fatal(err)
 	}
-	var restart result.Event
-	for deadline := time.Now().Add(15 * time.Second); restart.Mark == "" && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if i := slices.IndexFunc(log.Events(), func(e result.Event) bool { return e.Mark == result.MarkRestart }); i >= 0 {
-			restart = log.Events()[i]
-		}
-	}
+	// The trap springs: a new pod's hello restarted, marked on the timeline.
+	waitFor(t, log, "marked restart", func(e result.Event) bool { return e.Mark == result.MarkRestart })
 	close(stop)
 	ok, failed := ld.result()
-	if restart.Mark == "" {
-		dumpEvents(t, log)
-		t.Fatal("no restart marked on the timeline within 15s")
-	}
 	if len(failed) > 0 || ok == 0 {
 		dumpEvents(t, log)
 		t.Errorf("ok %d, failed %v: want every request answered by the old pods", ok, failed)
