@@ -20,7 +20,7 @@ import (
 // ingress polling late.
 func newLateLab(t *testing.T, delay time.Duration) (*lab.Lab, *result.Log, time.Time) {
 	t.Helper()
-	l, err := lab.New(lab.Options{Hello: helloBin, PropagationDelay: delay, LogDir: t.TempDir()})
+	l, err := lab.New(lab.Options{Hello: hello(t), PropagationDelay: delay, LogDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
