@@ -9,11 +9,24 @@ import (
 	"scalelab/loadtest/manifest"
 )
 
+var checkHelp = help{
+	synopsis: "loadtest check [flags] OVERLAY_DIR|OVERLAYS_ROOT...",
+	about: `Renders each overlay with kustomize (or every overlay under a root such as
+k8s/overlays) and checks it against the zero-downtime rules: readiness, startup,
+propagation, grace period, drain, PodDisruptionBudget, resource requests, maxUnavailable.
+One line per rule: ✓ or ✗, the rule, why it matters, what was found.`,
+	examples: []string{
+		"loadtest check k8s/overlays/graceful",
+		"loadtest check k8s/overlays   # every overlay under it",
+	},
+	exit: [3]string{"every rule passed", "a rule failed", "bad usage, a missing path, or a manifest the lab refuses"},
+}
+
 // runCheck is `loadtest check [--propagation D] DIR...`: it renders each overlay (or every
 // overlay under a root such as k8s/overlays) and prints one line per rule. Exit 0 when every
 // rule passes, 1 when one fails, 2 for bad usage, a bad path or a manifest the lab refuses.
 func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	c := newCmdline("check", "Usage: loadtest check [flags] OVERLAY_DIR|OVERLAYS_ROOT...\n", stdout, stderr)
+	c := newCmdline("check", checkHelp, stdout, stderr)
 	propagation := c.Duration("propagation", manifest.DefaultPropagation,
 		"how long proxies may keep routing to a terminating pod (the slowest: Skipper polls every 3s)")
 	if code, done := c.parse(args); done {
