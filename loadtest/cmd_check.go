@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"scalelab/loadtest/manifest"
 )
@@ -65,6 +66,9 @@ func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) int {
 
 // renderDir renders one overlay, or every overlay under a root directory.
 func renderDir(dir string) ([]*manifest.Config, error) {
+	if err := isDir(dir); err != nil {
+		return nil, err
+	}
 	if manifest.IsOverlay(dir) {
 		c, err := manifest.Render(dir)
 		if err != nil {
@@ -84,4 +88,20 @@ func writeFindings(w io.Writer, fs []manifest.Finding) {
 		}
 		fmt.Fprintf(w, "%s %s — %s / %s\n", mark, f.Rule, f.Why, f.Detail)
 	}
+}
+
+// isDir says, naming the path, why path is not a directory: "k8s/nope: no such file or
+// directory".
+func isDir(path string) error {
+	st, err := os.Stat(path)
+	var pe *os.PathError
+	switch {
+	case errors.As(err, &pe):
+		return fmt.Errorf("%s: %w", path, pe.Err)
+	case err != nil:
+		return err
+	case !st.IsDir():
+		return fmt.Errorf("%s: not a directory", path)
+	}
+	return nil
 }

@@ -116,6 +116,9 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 // selectConfigs renders every overlay under root, or only the named ones, in lesson order.
 func selectConfigs(root string, names []string) ([]*manifest.Config, error) {
+	if err := isDir(root); err != nil {
+		return nil, err
+	}
 	all, err := manifest.RenderAll(root)
 	if err != nil {
 		return nil, err
