@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -15,25 +14,26 @@ import (
 	"scalelab/loadtest/report"
 )
 
-const attackUse = `Usage: loadtest attack --target URL [flags]
-
-Sends --rate requests/s to --target for --duration (0: until Ctrl-C), runs each --at
-command at its offset, and prints the report; --out also writes it to a directory.
-Exit status: 0 when every gate holds, 1 when one fails, 2 for bad usage.
-
-Example:
-  loadtest attack --target http://127.0.0.1:8080/ --rate 200 --duration 60s \
-    --at 20s='kubectl scale deploy/hello --replicas=1' --out results/run-x
-
-Flags:
-`
+var attackHelp = help{
+	synopsis: "loadtest attack --target URL [flags]",
+	about: `Sends --rate requests/s to --target for --duration (0: until Ctrl-C) and names
+every failed request by its class (502, refused, reset, timeout, ...). Each --at
+command runs at its offset from the start; one still running --command-grace after
+the load is killed: on Unix with everything it started, on Windows cmd.exe alone.
+The report goes to stdout; --out also writes summary.json, report.md, report.txt and
+the timeline (SVG, HTML) to a directory.`,
+	examples: []string{
+		`loadtest attack --target http://127.0.0.1:8080/ --rate 200 --duration 60s \`,
+		`  --at 20s='kubectl scale deploy/hello --replicas=1' --out results/run-x`,
+		`loadtest attack --target http://127.0.0.1:30080/ --duration 5m --max-errors -1   # load while you act by hand`,
+	},
+	exit: [3]string{"every gate held", "a gate failed", "bad usage"},
+}
 
 // attackFlags are the flags of `loadtest attack`.
 type attackFlags struct {
 	o          attack.Options
 	gates      attack.Gates
-	headers    []string
-	at         []string
 	body, out  string
 	meta       map[string]string
 	noProgress bool
@@ -42,7 +42,8 @@ type attackFlags struct {
 func (f *attackFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.o.Target, "target", "", "URL to attack (required)")
 	fs.StringVar(&f.o.Method, "method", http.MethodGet, "HTTP method")
-	fs.StringArrayVar(&f.headers, "header", nil, `header "Name: value" sent with every request (repeatable)`)
+	f.o.Header = http.Header{}
+	fs.Var(headerFlag{f.o.Header}, "header", "a header sent with every request, as `\"NAME: VALUE\"` (repeatable)")
 	fs.StringVar(&f.body, "body", "", "request body")
 	fs.IntVar(&f.o.Rate, "rate", 100, "requests per second")
 	fs.DurationVar(&f.o.Duration, "duration", 10*time.Second, "how long to attack; 0: until Ctrl-C")
@@ -51,8 +52,8 @@ func (f *attackFlags) register(fs *pflag.FlagSet) {
 	fs.Uint64Var(&f.o.MaxWorkers, "max-workers", 0, "maximum number of workers; 0: no limit")
 	fs.BoolVar(&f.o.KeepAlive, "keepalive", true, "reuse connections (--keepalive=false: a new connection per request)")
 	fs.DurationVar(&f.o.Interval, "interval", attack.DefaultInterval, "timeline interval")
-	fs.StringArrayVar(&f.at, "at", nil, "DURATION=COMMAND: run a shell command at that offset (repeatable)")
-	fs.DurationVar(&f.o.CommandGrace, "command-grace", attack.DefaultGrace, "how long an --at command may outlive the load")
+	fs.Var((*atFlag)(&f.o.Commands), "at", "run a shell command at an offset, as `DURATION=COMMAND` (repeatable); /bin/sh on Unix; cmd.exe on Windows, where a kill stops cmd.exe alone, not what it started")
+	fs.DurationVar(&f.o.CommandGrace, "command-grace", attack.DefaultGrace, "how long an --at command may outlive the load before it is killed")
 	fs.IntVar(&f.gates.MaxErrors, "max-errors", 0, "gate: most failed requests allowed; -1: no limit")
 	fs.Float64Var(&f.gates.MinSuccess, "min-success", 0, "gate: least success ratio, e.g. 0.999; 0: off")
 	fs.DurationVar(&f.gates.MaxP99, "max-p99", 0, "gate: highest p99 latency, e.g. 2s; 0: off")
@@ -70,21 +71,6 @@ func (f *attackFlags) options() (attack.Options, error) {
 	if f.gates.MaxP99 < 0 {
 		return o, errors.New("--max-p99: negative")
 	}
-	o.Header = http.Header{}
-	for _, h := range f.headers {
-		name, value, ok := strings.Cut(h, ":")
-		if !ok || strings.TrimSpace(name) == "" {
-			return o, fmt.Errorf("--header %q: want \"Name: value\"", h)
-		}
-		o.Header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
-	}
-	for _, s := range f.at {
-		c, err := attack.ParseCommand(s)
-		if err != nil {
-			return o, err
-		}
-		o.Commands = append(o.Commands, c)
-	}
 	if f.body != "" {
 		o.Body = []byte(f.body)
 	}
@@ -94,7 +80,7 @@ func (f *attackFlags) options() (attack.Options, error) {
 
 // runAttack is `loadtest attack`.
 func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	c := newCmdline("attack", attackUse, stdout, stderr)
+	c := newCmdline("attack", attackHelp, stdout, stderr)
 	var f attackFlags
 	f.register(c.FlagSet)
 	if code, done := c.parse(args); done {

@@ -12,15 +12,23 @@ import (
 	"scalelab/loadtest/manifest"
 )
 
-const checkUsage = `Usage: loadtest check [flags] PATH...
-Lints every container of every Deployment and StatefulSet against the zero-downtime rules.
-PATH is a kustomize directory, a directory of overlays (k8s/overlays), a YAML or JSON file
-or directory of them (as helm template prints), or - for the standard input:
-  helm template my-release ./chart | loadtest check -
-An app that is not hello declares its timing by pod-template annotations:
-scalelab.dev/startup-delay, request-delay, shutdown-delay, drain-timeout (e.g. 5s).
-Exit 0 when every rule passes, 1 when one fails, 2 for bad usage or a bad file.
-`
+var checkHelp = help{
+	synopsis: "loadtest check [flags] PATH...",
+	about: `Lints every container of every Deployment and StatefulSet against the zero-downtime
+rules: readiness, startup, propagation, grace period, drain, resource requests, and per
+workload the PodDisruptionBudget and maxUnavailable. PATH is a kustomize directory, a
+directory of overlays (k8s/overlays), a YAML or JSON file or a directory of them (as helm
+template prints), or - for the standard input. One line per finding: ✓ or ✗, the object
+and container, the rule, why it matters, what was found. An app that is not hello declares
+its timing by pod-template annotations: scalelab.dev/startup-delay, request-delay,
+shutdown-delay, drain-timeout (e.g. 5s); what nobody declares counts as 0.`,
+	examples: []string{
+		"loadtest check k8s/overlays/graceful",
+		"loadtest check k8s/overlays   # every overlay under it",
+		"helm template my-release ./chart | loadtest check --format json -",
+	},
+	exit: [3]string{"every rule passed", "a rule failed", "bad usage, a missing path or a bad file"},
+}
 
 // runCheck is `loadtest check`, reading "-" from the process's standard input.
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -33,7 +41,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 // as one JSON list. Exit 0 when every rule passes, 1 when one fails, 2 for bad usage, a
 // missing path or a bad file (one line on stderr, nothing on stdout).
 func check(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c := newCmdline("check", checkUsage, stdout, stderr)
+	c := newCmdline("check", checkHelp, stdout, stderr)
 	propagation := c.Duration("propagation", manifest.DefaultPropagation,
 		"how long proxies may keep routing to a terminating pod (the slowest: Skipper polls every 3s)")
 	format := c.String("format", "text", "text: a line per finding; json: the findings as a JSON list")

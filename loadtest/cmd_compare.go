@@ -9,10 +9,22 @@ import (
 	"scalelab/loadtest/report"
 )
 
+var compareHelp = help{
+	synopsis: "loadtest compare [flags] MATRIX_DIR_A MATRIX_DIR_B",
+	about: `Reads matrix.json from two saved matrices, such as the local lab and a cluster,
+prints their failed requests cell by cell side by side, and lists the cells where one
+lost requests and the other lost none: where the lab does not predict the cluster.`,
+	examples: []string{
+		"loadtest compare results/local-fast results/bare",
+		"loadtest compare --out /tmp/compare.md results/local-fast results/bare",
+	},
+	exit: [3]string{"the two agree on which cells lose requests", "they disagree", "bad usage, or a matrix that could not be read"},
+}
+
 // runCompare is `loadtest compare DIR_A DIR_B`: two saved matrices side by side. Exit 0
 // when they agree on which cells lose requests, 1 when they disagree, 2 for bad usage.
 func runCompare(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	c := newCmdline("compare", "Usage: loadtest compare MATRIX_DIR_A MATRIX_DIR_B   (e.g. results/local results/bare)\n", stdout, stderr)
+	c := newCmdline("compare", compareHelp, stdout, stderr)
 	out := c.String("out", "", "also write the comparison to this markdown file")
 	if code, done := c.parse(args); done {
 		return code

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -16,15 +18,29 @@ import (
 	"scalelab/loadtest/scenario"
 )
 
+var matrixHelp = help{
+	synopsis: "loadtest matrix [flags]",
+	about: `Runs every configuration under --root (one overlay each) through every scenario
+and every --via path, saves each run in --out with matrix.md and matrix.json beside
+them, and judges each configuration by what it promises (annotation
+scalelab.dev/promise): one promising zero must lose no request, and the control,
+promising nothing, must lose some, or the testbed could not see a loss.`,
+	examples: []string{
+		"loadtest matrix --platform local --root k8s/fast --out results/local-fast",
+		"loadtest matrix --platform kube --ingress-url http://127.0.0.1:30081/ --out results/kind",
+	},
+	exit: [3]string{"every promise held and the control lost requests", "a promise failed, or the control lost nothing", "bad usage, or a platform that could not run"},
+}
+
 // runMatrix is `loadtest matrix`: every configuration × scenario × path, the runs saved
 // under --out with matrix.md and matrix.json beside them. The exit status is the verdict:
 // 0 when every promise held and the control lost requests, 1 otherwise, 2 for bad usage.
 func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	c := newCmdline("matrix", "Usage: loadtest matrix [flags]\n", stdout, stderr)
+	c := newCmdline("matrix", matrixHelp, stdout, stderr)
 	var pf platformFlags
 	var lf loadFlags
 	pf.register(c.FlagSet)
-	lf.register(c.FlagSet, "service,ingress")
+	lf.register(c.FlagSet, result.ViaService, result.ViaIngress)
 	root := c.String("root", "k8s/fast", "the configurations: every overlay under this directory (k8s/overlays: the tutorial's timings)")
 	configs := c.StringSlice("configs", nil, "only these configurations (default: all under --root)")
 	scenarios := c.StringSlice("scenarios", scenario.DefaultScenarios, "the scenarios, in order")
@@ -37,10 +53,10 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if c.NArg() > 0 {
 		return c.usage(fmt.Errorf("unexpected argument %q", c.Arg(0)))
 	}
-	vias, err := lf.paths()
-	if err != nil {
+	if err := lf.check(); err != nil {
 		return c.usage(err)
 	}
+	vias := lf.via.paths
 	var scs []scenario.Scenario
 	for _, name := range *scenarios {
 		sc, err := scenario.Lookup(name)
@@ -102,6 +118,9 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 // selectConfigs renders every overlay under root, or only the named ones, in lesson order.
 func selectConfigs(root string, names []string) ([]*manifest.Config, error) {
+	if err := isDir(root); err != nil {
+		return nil, err
+	}
 	all, err := manifest.RenderAll(root)
 	if err != nil {
 		return nil, err
@@ -122,4 +141,20 @@ func selectConfigs(root string, names []string) ([]*manifest.Config, error) {
 		out = append(out, all[i])
 	}
 	return out, nil
+}
+
+// isDir says, naming the path, why path is not a directory: "k8s/nope: no such file or
+// directory".
+func isDir(path string) error {
+	st, err := os.Stat(path)
+	var pe *os.PathError
+	switch {
+	case errors.As(err, &pe):
+		return fmt.Errorf("%s: %w", path, pe.Err)
+	case err != nil:
+		return err
+	case !st.IsDir():
+		return fmt.Errorf("%s: not a directory", path)
+	}
+	return nil
 }

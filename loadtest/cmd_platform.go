@@ -14,7 +14,6 @@ import (
 
 	"scalelab/loadtest/kube"
 	"scalelab/loadtest/lab"
-	"scalelab/loadtest/result"
 	"scalelab/loadtest/scenario"
 )
 
@@ -88,11 +87,12 @@ func (f *platformFlags) helloBinary() (string, error) {
 // loadFlags shape the load of `scenario` and `matrix`.
 type loadFlags struct {
 	scenario.Options
-	vias string
+	via viaFlag
 }
 
-func (f *loadFlags) register(fs *pflag.FlagSet, defaultVias string) {
-	fs.StringVar(&f.vias, "via", defaultVias, "the paths into the pods, comma-separated: service (kube-proxy: loss shows as refused/reset), ingress (an L7 proxy: loss shows as 502)")
+func (f *loadFlags) register(fs *pflag.FlagSet, defaultVias ...string) {
+	f.via.paths = defaultVias
+	fs.Var(&f.via, "via", "the paths into the pods, comma-separated: service (kube-proxy: loss shows as refused/reset), ingress (an L7 proxy: loss shows as 502)")
 	fs.IntVar(&f.Rate, "rate", 100, "requests per second")
 	fs.BoolVar(&f.KeepAlive, "keepalive", true, "reuse connections, as most clients do")
 	fs.DurationVar(&f.Lead, "lead", 2*time.Second, "load before the action")
@@ -102,22 +102,13 @@ func (f *loadFlags) register(fs *pflag.FlagSet, defaultVias string) {
 	fs.DurationVar(&f.Interval, "interval", 250*time.Millisecond, "timeline slot")
 }
 
-// paths checks --via and returns its paths.
-func (f *loadFlags) paths() ([]string, error) {
-	var out []string
-	for _, v := range strings.Split(f.vias, ",") {
-		switch v = strings.TrimSpace(v); v {
-		case result.ViaService, result.ViaIngress:
-			out = append(out, v)
-		default:
-			return nil, fmt.Errorf("--via %q: want service, ingress or both, comma-separated", v)
-		}
-	}
+// check checks what no single flag's parsing can: the numbers against each other and zero.
+func (f *loadFlags) check() error {
 	switch {
 	case f.Rate <= 0:
-		return nil, fmt.Errorf("--rate %d: want > 0", f.Rate)
+		return fmt.Errorf("--rate %d: want > 0", f.Rate)
 	case f.Lead < 0 || f.Tail < 0 || f.Timeout < 0 || f.Settle < 0 || f.Interval <= 0:
-		return nil, errors.New("--lead, --tail, --timeout and --settle must not be negative, --interval must be positive")
+		return errors.New("--lead, --tail, --timeout and --settle must not be negative, --interval must be positive")
 	}
-	return out, nil
+	return nil
 }

@@ -9,17 +9,21 @@ import (
 	"scalelab/loadtest/report"
 )
 
-const reportUse = `Usage: loadtest report DIR [flags]
-
-Reads DIR/summary.json, writes report.md, report.txt, timeline.svg and timeline.html
-in DIR again, and prints the report.
-
-Flags:
-`
+var reportHelp = help{
+	synopsis: "loadtest report [flags] RUN_DIR",
+	about: `Reads RUN_DIR/summary.json, a run saved by attack, scenario or matrix, writes
+report.md, report.txt, timeline.svg and timeline.html beside it again (after an upgrade
+of loadtest, or to get them from a summary alone), and prints the report.`,
+	examples: []string{
+		"loadtest report results/run-x",
+		`loadtest report --format markdown results/run-x >> "$GITHUB_STEP_SUMMARY"`,
+	},
+	exit: [3]string{"the report is written", "the run could not be read or written", "bad usage"},
+}
 
 // runReport is `loadtest report DIR`: it re-renders a saved run.
 func runReport(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	c := newCmdline("report", reportUse, stdout, stderr)
+	c := newCmdline("report", reportHelp, stdout, stderr)
 	format := c.String("format", "text", "what to print: text, markdown, json or none")
 	if code, done := c.parse(args); done {
 		return code

@@ -15,15 +15,33 @@ import (
 	"scalelab/loadtest/scenario"
 )
 
+// scenarioHelp lists the scenarios with what each one asks.
+func scenarioHelp() help {
+	var names []string
+	var list strings.Builder
+	for _, sc := range scenario.Scenarios() {
+		names = append(names, sc.Name)
+		fmt.Fprintf(&list, "\n  %-16s %s", sc.Name, sc.Doc)
+	}
+	return help{
+		synopsis: "loadtest scenario " + strings.Join(names, "|") + " [flags]",
+		about: `Deploys --config on --platform, sends load through each --via path, runs the
+scenario's action after --lead, waits until the platform has settled, keeps the load
+on for --tail, and writes the report of every failed request. The scenarios:` + list.String(),
+		examples: []string{
+			"loadtest scenario rollout-restart --platform local --root k8s/fast --config naive --via ingress",
+			"loadtest scenario scale-down --platform kube --config graceful --via service,ingress \\",
+			"  --ingress-url http://127.0.0.1:30081/",
+		},
+		exit: [3]string{"the configuration kept what it promises for this scenario", "it lost requests it promised not to lose", "bad usage, or a platform that could not run it"},
+	}
+}
+
 // runScenario is `loadtest scenario NAME --config CONFIG`: deploy, load, act, settle, tail,
 // report. Exit 0 when the configuration kept what it promises for this scenario, 1 when it
 // lost requests it promised not to lose, 2 for bad usage or a platform that cannot run it.
 func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	var names []string
-	for _, sc := range scenario.Scenarios() {
-		names = append(names, sc.Name)
-	}
-	c := newCmdline("scenario", "Usage: loadtest scenario "+strings.Join(names, "|")+" [flags]\n", stdout, stderr)
+	c := newCmdline("scenario", scenarioHelp(), stdout, stderr)
 	var pf platformFlags
 	var lf loadFlags
 	pf.register(c.FlagSet)
@@ -41,10 +59,10 @@ func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if err != nil {
 		return c.usage(err)
 	}
-	vias, err := lf.paths()
-	if err != nil {
+	if err := lf.check(); err != nil {
 		return c.usage(err)
 	}
+	vias := lf.via.paths
 	cfg, err := renderConfig(*config, *root)
 	if err != nil {
 		return c.fail(2, err)

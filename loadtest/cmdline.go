@@ -4,41 +4,71 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/pflag"
 )
 
+// help is what `loadtest COMMAND --help` says before the flags, in this order.
+type help struct {
+	synopsis string    // "loadtest check [flags] DIR..."
+	about    string    // what the command does: a paragraph, wrapped by hand
+	examples []string  // real commands that work as shown; a long one continues with \
+	exit     [3]string // what exit status 0, 1 and 2 mean
+}
+
+func (h help) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Usage: %s\n\n%s\n\nExamples:\n", h.synopsis, h.about)
+	for _, e := range h.examples {
+		fmt.Fprintf(&b, "  %s\n", e)
+	}
+	fmt.Fprintf(&b, "\nExit status:\n")
+	for code, meaning := range h.exit {
+		fmt.Fprintf(&b, "  %d  %s\n", code, meaning)
+	}
+	fmt.Fprintf(&b, "\nFlags:\n")
+	return b.String()
+}
+
 // cmdline is what every subcommand does before its own work: its flags, its usage, and
 // the two ways to end early: --help (the usage on stdout, exit 0) and bad usage (one line
-// naming the problem, then the usage, on stderr, exit 2).
+// naming the problem, then the synopsis, on stderr, exit 2).
 type cmdline struct {
 	*pflag.FlagSet
-	name, use      string
+	name           string
+	help           help
 	stdout, stderr io.Writer
 }
 
-func newCmdline(name, use string, stdout, stderr io.Writer) *cmdline {
+func newCmdline(name string, h help, stdout, stderr io.Writer) *cmdline {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	return &cmdline{FlagSet: fs, name: name, use: use, stdout: stdout, stderr: stderr}
+	return &cmdline{FlagSet: fs, name: name, help: h, stdout: stdout, stderr: stderr}
 }
 
-// parse parses args; when done, the command ends at once with code.
+// parse parses args; when done, the command ends at once with code. A flag's bad value
+// is reported as `--at "soon=ls": time: invalid duration "soon"`.
 func (c *cmdline) parse(args []string) (code int, done bool) {
 	err := c.Parse(args)
+	var bad *pflag.InvalidValueError
 	switch {
 	case errors.Is(err, pflag.ErrHelp):
-		fmt.Fprint(c.stdout, c.use+c.FlagUsages())
+		fmt.Fprint(c.stdout, c.help.String()+c.FlagUsages())
 		return 0, true
+	case errors.As(err, &bad):
+		return c.usage(fmt.Errorf("--%s %q: %w", bad.GetFlag().Name, bad.GetValue(), errors.Unwrap(bad))), true
 	case err != nil:
 		return c.usage(err), true
 	}
 	return 0, false
 }
 
-// usage reports bad usage, then the usage; it returns 2.
+// usage reports bad usage in one line, then the synopsis and where the rest is; it
+// returns 2. (The whole usage screen would push the line that matters out of sight.)
 func (c *cmdline) usage(err error) int {
-	fmt.Fprintf(c.stderr, "loadtest %s: %v\n%s%s", c.name, err, c.use, c.FlagUsages())
+	fmt.Fprintf(c.stderr, "loadtest %s: %v\nUsage: %s\nRun 'loadtest %s --help' for the flags, examples and exit status.\n",
+		c.name, err, c.help.synopsis, c.name)
 	return 2
 }
 

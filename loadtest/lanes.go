@@ -1,7 +1,6 @@
 package main
 
 import (
-	"syscall"
 	"time"
 
 	"scalelab/loadtest/manifest"
@@ -17,11 +16,11 @@ const fdsPerRequest = 6
 // process's open-file limit (which root cannot raise on every machine), and a lab short
 // of descriptors answers 502 for reasons that have nothing to do with the lesson.
 func localLanes(cfgs []*manifest.Config, rate int, lanes int) int {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+	limit, ok := openFileLimit()
+	if !ok {
 		return 1
 	}
-	return lanesWithin(lim.Cur, cfgs, rate, lanes)
+	return lanesWithin(limit, cfgs, rate, lanes)
 }
 
 // lanesWithin is how many of lanes fit in limit open files.

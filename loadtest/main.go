@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: loadtest COMMAND [flags]   (loadtest COMMAND --help for its flags)")
+	fmt.Fprintln(w, "Usage: loadtest COMMAND [flags]   (loadtest COMMAND --help: what it does, examples, flags)")
 	fmt.Fprintln(w, "\nCommands:")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
