@@ -73,7 +73,7 @@ delete-pod: build ## deploy CONFIG, load it, kubectl delete pod
 	$(call scenario,delete-pod)
 
 load: build ## constant load at TARGET for DURATION (e.g. TARGET=http://127.0.0.1:30080/ for kind)
-	$(LOADTEST) attack --target $(TARGET) --rate $(RATE) --duration $(DURATION) --max-errors -1 $(if $(OUT),--out $(OUT))
+	$(LOADTEST) attack --target $(TARGET) --rate $(RATE) --duration $(DURATION) --max-failed -1 $(if $(OUT),--out $(OUT))
 
 check: build ## lint every configuration of SET against the zero-downtime rules
 	$(LOADTEST) check k8s/$(SET)

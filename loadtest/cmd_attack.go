@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -25,7 +24,7 @@ the timeline (SVG, HTML) to a directory.`,
 	examples: []string{
 		`loadtest attack --target http://127.0.0.1:8080/ --rate 200 --duration 60s \`,
 		`  --at 20s='kubectl scale deploy/hello --replicas=1' --out results/run-x`,
-		`loadtest attack --target http://127.0.0.1:30080/ --duration 5m --max-errors -1   # load while you act by hand`,
+		`loadtest attack --target http://127.0.0.1:30080/ --duration 5m --max-failed -1   # load while you act by hand`,
 	},
 	exit: [3]string{"every gate held", "a gate failed", "bad usage"},
 }
@@ -33,7 +32,7 @@ the timeline (SVG, HTML) to a directory.`,
 // attackFlags are the flags of `loadtest attack`.
 type attackFlags struct {
 	o          attack.Options
-	gates      attack.Gates
+	gates      gateFlags
 	body, out  string
 	meta       map[string]string
 	noProgress bool
@@ -54,9 +53,7 @@ func (f *attackFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.o.Interval, "interval", attack.DefaultInterval, "timeline interval")
 	fs.Var((*atFlag)(&f.o.Commands), "at", "run a shell command at an offset, as `DURATION=COMMAND` (repeatable); /bin/sh on Unix; cmd.exe on Windows, where a kill stops cmd.exe alone, not what it started")
 	fs.DurationVar(&f.o.CommandGrace, "command-grace", attack.DefaultGrace, "how long an --at command may outlive the load before it is killed")
-	fs.IntVar(&f.gates.MaxErrors, "max-errors", 0, "gate: most failed requests allowed; -1: no limit")
-	fs.Float64Var(&f.gates.MinSuccess, "min-success", 0, "gate: least success ratio, e.g. 0.999; 0: off")
-	fs.DurationVar(&f.gates.MaxP99, "max-p99", 0, "gate: highest p99 latency, e.g. 2s; 0: off")
+	f.gates.register(fs, 0)
 	fs.StringVar(&f.out, "out", "", "directory to write summary.json, report.md, report.txt, timeline.svg/html")
 	fs.StringToStringVar(&f.meta, "meta", nil, "key=value recorded with the run (repeatable)")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no live progress on stderr")
@@ -65,11 +62,8 @@ func (f *attackFlags) register(fs *pflag.FlagSet) {
 // options checks what the Options cannot check themselves and fills in the rest.
 func (f *attackFlags) options() (attack.Options, error) {
 	o := f.o
-	if f.gates.MinSuccess < 0 || f.gates.MinSuccess > 1 {
-		return o, fmt.Errorf("--min-success %g: want 0..1", f.gates.MinSuccess)
-	}
-	if f.gates.MaxP99 < 0 {
-		return o, errors.New("--max-p99: negative")
+	if _, err := f.gates.get(); err != nil {
+		return o, err
 	}
 	if f.body != "" {
 		o.Body = []byte(f.body)
@@ -100,7 +94,11 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		return c.usage(err)
 	}
-	attack.Judge(r, f.gates)
+	gates, _ := f.gates.get() // checked by options
+	if gates == nil {
+		gates = &attack.Gates{MaxErrors: -1}
+	}
+	attack.Judge(r, *gates)
 
 	if f.out != "" {
 		if err := report.WriteRun(f.out, r); err != nil {

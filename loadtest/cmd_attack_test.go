@@ -57,8 +57,11 @@ func TestAttackExitStatus(t *testing.T) {
 	}{
 		{"clean", []string{"--target", ok}, 0, ""},
 		{"502s fail the default gate", []string{"--target", bad}, 1, "gate max-errors failed: "},
-		{"502s allowed", []string{"--target", bad, "--max-errors", "1000"}, 0, ""},
-		{"success gate", []string{"--target", bad, "--max-errors", "-1", "--min-success", "0.5"}, 1, "gate min-success failed: 0.000%"},
+		{"502s allowed", []string{"--target", bad, "--max-failed", "1000"}, 0, ""},
+		{"502s allowed, the old name", []string{"--target", bad, "--max-errors", "1000"}, 0, ""},
+		{"502s within their budget", []string{"--target", bad, "--max-failed", "-1", "--budget", "502=1000"}, 0, ""},
+		{"502s over their budget", []string{"--target", bad, "--max-failed", "-1", "--budget", "502=0"}, 1, "gate budget 502 failed: "},
+		{"success gate", []string{"--target", bad, "--max-failed", "-1", "--min-success", "0.5"}, 1, "gate min-success failed: 0.000%"},
 		{"p99 gate", []string{"--target", ok, "--max-p99", "1ns"}, 1, "gate max-p99 failed"},
 		{"no target", nil, 2, "no target URL"},
 		{"bad rate", []string{"--target", ok, "--rate", "0"}, 2, "rate 0"},

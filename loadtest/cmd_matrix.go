@@ -2,17 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"os"
 	"path/filepath"
-	"runtime"
-	"slices"
-	"strings"
 
-	"scalelab/loadtest/manifest"
 	"scalelab/loadtest/report"
 	"scalelab/loadtest/result"
 	"scalelab/loadtest/scenario"
@@ -20,14 +13,18 @@ import (
 
 var matrixHelp = help{
 	synopsis: "loadtest matrix [flags]",
-	about: `Runs every configuration under --root (one overlay each) through every scenario
-and every --via path, saves each run in --out with matrix.md and matrix.json beside
-them, and judges each configuration by what it promises (annotation
-scalelab.dev/promise): one promising zero must lose no request, and the control,
-promising nothing, must lose some, or the testbed could not see a loss.`,
+	about: `Runs every configuration of --set (one overlay each) through every scenario and
+every --via path, --trials times each, saves each run in --out with matrix.md and
+matrix.json beside them, and judges each configuration by what it promises (annotation
+scalelab.dev/promise): one promising zero must lose no request in any trial (or stay
+within the --budget gates), and the control, promising nothing, must lose some, or the
+testbed could not see a loss. With --workload, the one configuration is a workload
+already running on the cluster, promising zero unless its annotation says otherwise.`,
 	examples: []string{
-		"loadtest matrix --platform local --root k8s/fast --out results/local-fast",
-		"loadtest matrix --platform kube --ingress-url http://127.0.0.1:30081/ --out results/kind",
+		"loadtest matrix --platform lab --set fast --out runs/lab-fast",
+		"loadtest matrix --platform kube --set fast --trials 3 --ingress-url http://127.0.0.1:30081/ --out runs/kind",
+		"loadtest matrix --platform kube --workload deployment/web --namespace shop \\",
+		"  --target http://127.0.0.1:30090/ --scenarios rollout-restart,scale-down --budget 502=0 --junit junit.xml",
 	},
 	exit: [3]string{"every promise held and the control lost requests", "a promise failed, or the control lost nothing", "bad usage, or a platform that could not run"},
 }
@@ -41,11 +38,13 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	var lf loadFlags
 	pf.register(c.FlagSet)
 	lf.register(c.FlagSet, result.ViaService, result.ViaIngress)
-	root := c.String("root", "k8s/fast", "the configurations: every overlay under this directory (k8s/overlays: the tutorial's timings)")
-	configs := c.StringSlice("configs", nil, "only these configurations (default: all under --root)")
+	set := c.String("set", "fast", "the configurations: every overlay of this set, a name under k8s/ (fast, overlays, reliability) or a directory")
+	c.StringVar(set, "root", "fast", "the old name of --set")
+	_ = c.MarkDeprecated("root", "use --set")
+	configs := c.StringSlice("configs", nil, "only these configurations of the set (default: all)")
 	scenarios := c.StringSlice("scenarios", scenario.DefaultScenarios, "the scenarios, in order")
-	out := c.String("out", "", "where the matrix goes (default: results/<platform>)")
-	lanes := c.Int("lanes", 0, "local: how many configuration × path lanes run side by side, each in a lab of its own (0: as many as the open-file limit allows)")
+	out := c.String("out", "", "where the matrix goes (default: runs/<platform>)")
+	lanes := c.Int("lanes", 0, "lab: how many configuration × path lanes run side by side, each in a lab of its own (0: as many as the open-file limit allows)")
 	meta := c.StringToString("meta", nil, "key=value for the matrix's provenance, e.g. ingress=skipper-v0.23.0 (repeatable)")
 	if code, done := c.parse(args); done {
 		return code
@@ -56,7 +55,14 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err := lf.check(); err != nil {
 		return c.usage(err)
 	}
-	vias := lf.via.paths
+	gates, err := lf.gates.get()
+	if err != nil {
+		return c.usage(err)
+	}
+	vias, err := pf.paths(&lf, c.Changed("via"))
+	if err != nil {
+		return c.usage(err)
+	}
 	var scs []scenario.Scenario
 	for _, name := range *scenarios {
 		sc, err := scenario.Lookup(name)
@@ -65,45 +71,37 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		scs = append(scs, sc)
 	}
-	cfgs, err := selectConfigs(*root, *configs)
-	if err != nil {
-		return c.fail(2, err)
-	}
-	newPlatform, platformMeta, err := pf.factory(ctx, io.Discard)
+	rs, err := pf.configurations(ctx, *set, *configs, io.Discard)
 	if err != nil {
 		return c.fail(2, err)
 	}
 	dir := *out
 	if dir == "" {
-		dir = filepath.Join("results", pf.name)
+		dir = filepath.Join("runs", pf.name)
 	}
 
 	n := 1
-	if pf.name == "local" {
+	if pf.name == platformLab {
 		n = *lanes
 		if n <= 0 {
-			n = localLanes(cfgs, lf.Rate, len(cfgs)*len(vias))
+			n = localLanes(rs.cfgs, lf.Rate, len(rs.cfgs)*len(vias))
 		}
 	}
-	fmt.Fprintf(stdout, "matrix: %d configurations × %d scenarios × %d paths on %s, %d requests/s, %d lanes at once; runs in %s\n",
-		len(cfgs), len(scs), len(vias), pf.name, lf.Rate, n, dir)
-	m, err := scenario.RunMatrix(ctx, newPlatform, scenario.MatrixOptions{
-		Options: lf.Options, Configs: cfgs, Scenarios: scs, Vias: vias,
-		Lanes: n,
+	fmt.Fprintf(stdout, "matrix: %d configurations × %d scenarios × %d paths × %d trials on %s, %d requests/s, %d lanes at once; runs in %s\n",
+		len(rs.cfgs), len(scenario.Columns(rs.cfgs, scs)), len(vias), lf.trials, pf.name, lf.Rate, n, dir)
+	m, err := scenario.RunMatrix(ctx, rs.newPlatform, scenario.MatrixOptions{
+		Options: lf.Options, Configs: rs.cfgs, Scenarios: scs, Vias: vias,
+		Lanes: n, Trials: lf.trials, Gates: gates,
 		Save: func(run string, r *result.Run) error {
 			fmt.Fprintf(stdout, "  %-14s %-16s %-8s %6d requests, %d failed\n",
 				r.Meta["config"], r.Meta["scenario"], r.Meta["via"], r.Requests, r.Failed())
 			return report.WriteRun(filepath.Join(dir, run), r)
 		},
 	})
-	m.Meta = map[string]string{
-		"root": *root, "rate": fmt.Sprint(lf.Rate), "keepalive": fmt.Sprint(lf.KeepAlive),
-		"go": runtime.Version(), "machine": fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU()),
-	}
-	maps.Copy(m.Meta, platformMeta)
-	maps.Copy(m.Meta, *meta)
-	if werr := report.WriteMatrix(dir, m); werr != nil {
-		return c.fail(2, werr)
+	if ferr := finish(m, dir, lf.junit, rs.meta, map[string]string{
+		"set": *set, "rate": fmt.Sprint(lf.Rate), "keepalive": fmt.Sprint(lf.KeepAlive), "trials": fmt.Sprint(lf.trials),
+	}, *meta); ferr != nil {
+		return c.fail(2, ferr)
 	}
 	report.MatrixText(m)(stdout)
 	fmt.Fprintf(stdout, "matrix in %s\n", filepath.Join(dir, "matrix.md"))
@@ -114,47 +112,4 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	return 0
-}
-
-// selectConfigs renders every overlay under root, or only the named ones, in lesson order.
-func selectConfigs(root string, names []string) ([]*manifest.Config, error) {
-	if err := isDir(root); err != nil {
-		return nil, err
-	}
-	all, err := manifest.RenderAll(root)
-	if err != nil {
-		return nil, err
-	}
-	if len(names) == 0 {
-		return all, nil
-	}
-	var out []*manifest.Config
-	for _, n := range names {
-		i := slices.IndexFunc(all, func(c *manifest.Config) bool { return c.Name == n })
-		if i < 0 {
-			var known []string
-			for _, c := range all {
-				known = append(known, c.Name)
-			}
-			return nil, fmt.Errorf("no configuration %q under %s (known: %s)", n, root, strings.Join(known, ", "))
-		}
-		out = append(out, all[i])
-	}
-	return out, nil
-}
-
-// isDir says, naming the path, why path is not a directory: "k8s/nope: no such file or
-// directory".
-func isDir(path string) error {
-	st, err := os.Stat(path)
-	var pe *os.PathError
-	switch {
-	case errors.As(err, &pe):
-		return fmt.Errorf("%s: %w", path, pe.Err)
-	case err != nil:
-		return err
-	case !st.IsDir():
-		return fmt.Errorf("%s: not a directory", path)
-	}
-	return nil
 }

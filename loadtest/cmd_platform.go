@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,12 @@ import (
 	"scalelab/loadtest/scenario"
 )
 
+// The platforms: where the pods run.
+const (
+	platformLab  = "lab"  // hello processes on loopback, no cluster (package lab)
+	platformKube = "kube" // the kubeconfig's cluster (package kube)
+)
+
 // platformFlags choose and configure the platform of `scenario` and `matrix`.
 type platformFlags struct {
 	name        string
@@ -25,14 +32,18 @@ type platformFlags struct {
 	ingressPoll time.Duration
 	labLogs     string
 	kube        kube.Options
+	targets     targetFlag
 }
 
 func (f *platformFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.name, "platform", "local", "where the pods run: local (hello processes, no cluster) or kube (the current kubeconfig context)")
-	fs.StringVar(&f.hello, "hello", "", "local: the hello binary (default: hello beside loadtest, else bin/hello)")
-	fs.DurationVar(&f.propagation, "propagation-delay", time.Second, "local: how late endpoint changes reach the proxies (kube-proxy's and the ingress's lag)")
-	fs.DurationVar(&f.ingressPoll, "ingress-poll", 3*time.Second, "local: the ingress polls for endpoint changes this often, as Skipper does (0: it lags by --propagation-delay)")
-	fs.StringVar(&f.labLogs, "lab-logs", "", "local: keep each pod's hello log in this directory (<pod>.log)")
+	fs.StringVar(&f.name, "platform", platformLab, "where the pods run: lab (hello processes, no cluster; also called local) or kube (the current kubeconfig context)")
+	fs.StringVar(&f.hello, "hello", "", "lab: the hello binary (default: hello beside loadtest, else bin/hello)")
+	fs.DurationVar(&f.propagation, "propagation-delay", time.Second, "lab: how late endpoint changes reach the proxies (kube-proxy's and the ingress's lag)")
+	fs.DurationVar(&f.ingressPoll, "ingress-poll", 3*time.Second, "lab: the ingress polls for endpoint changes this often, as Skipper does (0: it lags by --propagation-delay)")
+	fs.StringVar(&f.labLogs, "lab-logs", "", "lab: keep each pod's hello log in this directory (<pod>.log)")
+	fs.StringVar(&f.kube.Workload, "workload", "", "kube: act on this running `KIND/NAME` (deployment/web, statefulset/db) instead of deploying configurations; nothing is applied, its replicas are put back")
+	fs.StringVar(&f.kube.Container, "container", "", "kube, with --workload: the container whose probes and hooks are read (default: the first)")
+	fs.Var(&f.targets, "target", "kube: a path into the pods by a name of its own, as `[NAME=]URL` (repeatable; NAME defaults to target); --via defaults to their names")
 	fs.StringVar(&f.kube.Kubeconfig, "kubeconfig", "", "kube: the kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
 	fs.StringVar(&f.kube.Context, "context", "", "kube: the kubeconfig context (default: the current one)")
 	fs.StringVar(&f.kube.Namespace, "namespace", "", "kube: the namespace (default: the context's, else default)")
@@ -43,8 +54,14 @@ func (f *platformFlags) register(fs *pflag.FlagSet) {
 // factory checks the flags and returns what makes a platform, one per call, and what a
 // report should say about the platform.
 func (f *platformFlags) factory(ctx context.Context, out io.Writer) (func() (scenario.Platform, error), map[string]string, error) {
+	if f.name == "local" { // the lab's first name
+		f.name = platformLab
+	}
 	switch f.name {
-	case "local":
+	case platformLab:
+		if f.kube.Workload != "" || len(f.targets.names) > 0 {
+			return nil, nil, errors.New("--workload and --target need --platform kube: the lab runs only scalelab's configurations")
+		}
 		bin, err := f.helloBinary()
 		if err != nil {
 			return nil, nil, err
@@ -55,8 +72,9 @@ func (f *platformFlags) factory(ctx context.Context, out io.Writer) (func() (sce
 		return func() (scenario.Platform, error) {
 			return lab.New(lab.Options{Hello: bin, PropagationDelay: f.propagation, IngressPoll: f.ingressPoll, LogDir: f.labLogs})
 		}, map[string]string{"propagation_delay": f.propagation.String(), "ingress_poll": f.ingressPoll.String()}, nil
-	case "kube":
+	case platformKube:
 		f.kube.Out = out
+		f.kube.Targets = f.targets.urls
 		c, err := kube.New(ctx, f.kube)
 		if err != nil {
 			return nil, nil, err
@@ -64,7 +82,7 @@ func (f *platformFlags) factory(ctx context.Context, out io.Writer) (func() (sce
 		return func() (scenario.Platform, error) { return c, nil },
 			map[string]string{"kubernetes": c.Version(), "namespace": c.Namespace()}, nil
 	}
-	return nil, nil, fmt.Errorf("unknown --platform %q: want local or kube", f.name)
+	return nil, nil, fmt.Errorf("unknown --platform %q: want lab or kube", f.name)
 }
 
 // helloBinary finds the hello binary: --hello, else beside this executable, else bin/hello.
@@ -84,15 +102,23 @@ func (f *platformFlags) helloBinary() (string, error) {
 	return "", fmt.Errorf("no hello binary at %s: run `make build` or pass --hello", strings.Join(candidates, " or "))
 }
 
-// loadFlags shape the load of `scenario` and `matrix`.
+// loadFlags shape the load of `scenario` and `matrix`, and how its runs are judged.
 type loadFlags struct {
 	scenario.Options
-	via viaFlag
+	via    viaFlag
+	trials int
+	gates  gateFlags
+	junit  string
 }
 
 func (f *loadFlags) register(fs *pflag.FlagSet, defaultVias ...string) {
 	f.via.paths = defaultVias
-	fs.Var(&f.via, "via", "the paths into the pods, comma-separated: service (kube-proxy: loss shows as refused/reset), ingress (an L7 proxy: loss shows as 502)")
+	fs.Var(&f.via, "via", "the paths into the pods, comma-separated: service (kube-proxy: loss shows as refused/reset), ingress (an L7 proxy: loss shows as 502), or a --target's name")
+	f.Header = http.Header{}
+	fs.Var(headerFlag{f.Header}, "header", "a header sent with every request, as `\"NAME: VALUE\"` (repeatable; Host picks the virtual host)")
+	fs.IntVar(&f.trials, "trials", 1, "run each scenario this many times: every lesson is a race, one run is one draw; the worst trial counts")
+	f.gates.register(fs, -1)
+	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report here: a test case per scenario and path")
 	fs.IntVar(&f.Rate, "rate", 100, "requests per second")
 	fs.BoolVar(&f.KeepAlive, "keepalive", true, "reuse connections, as most clients do")
 	fs.DurationVar(&f.Lead, "lead", 2*time.Second, "load before the action")
@@ -107,6 +133,8 @@ func (f *loadFlags) check() error {
 	switch {
 	case f.Rate <= 0:
 		return fmt.Errorf("--rate %d: want > 0", f.Rate)
+	case f.trials < 1:
+		return fmt.Errorf("--trials %d: want ≥ 1", f.trials)
 	case f.Lead < 0 || f.Tail < 0 || f.Timeout < 0 || f.Settle < 0 || f.Interval <= 0:
 		return errors.New("--lead, --tail, --timeout and --settle must not be negative, --interval must be positive")
 	}

@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
-	"scalelab/loadtest/manifest"
 	"scalelab/loadtest/report"
 	"scalelab/loadtest/result"
 	"scalelab/loadtest/scenario"
@@ -25,30 +23,39 @@ func scenarioHelp() help {
 	}
 	return help{
 		synopsis: "loadtest scenario " + strings.Join(names, "|") + " [flags]",
-		about: `Deploys --config on --platform, sends load through each --via path, runs the
-scenario's action after --lead, waits until the platform has settled, keeps the load
-on for --tail, and writes the report of every failed request. The scenarios:` + list.String(),
+		about: `Deploys --config of --set on --platform (or, with --workload, takes a workload
+already running on the cluster and applies nothing), sends load through each --via path,
+runs the scenario's action after --lead, waits until the platform has settled, keeps the
+load on for --tail, and writes the report of every failed request; --trials times over,
+the worst trial counting. A configuration that promises zero here (and an adopted
+workload) must lose nothing; with gates (--budget, --max-failed, --min-success,
+--max-p99), any configuration must stay within them. The scenarios:` + list.String(),
 		examples: []string{
-			"loadtest scenario rollout-restart --platform local --root k8s/fast --config naive --via ingress",
+			"loadtest scenario rollout-restart --platform lab --set fast --config naive --via ingress",
 			"loadtest scenario scale-down --platform kube --config graceful --via service,ingress \\",
 			"  --ingress-url http://127.0.0.1:30081/",
+			"loadtest scenario rollout-restart --platform kube --workload deployment/web --namespace shop \\",
+			"  --target ingress=http://127.0.0.1:18080/ --header 'Host: web.shop.test' --trials 3 --budget 502=0,timeout=0 --junit junit.xml",
 		},
-		exit: [3]string{"the configuration kept what it promises for this scenario", "it lost requests it promised not to lose", "bad usage, or a platform that could not run it"},
+		exit: [3]string{"the configuration kept what it promises for this scenario (within its budgets)", "it lost requests it promised not to lose, or broke a budget", "bad usage, an unreachable cluster, or a platform that could not run it"},
 	}
 }
 
-// runScenario is `loadtest scenario NAME --config CONFIG`: deploy, load, act, settle, tail,
-// report. Exit 0 when the configuration kept what it promises for this scenario, 1 when it
-// lost requests it promised not to lose, 2 for bad usage or a platform that cannot run it.
+// runScenario is `loadtest scenario NAME`: deploy (or adopt), load, act, settle, tail,
+// report, for each path and trial: a matrix of one configuration and one scenario. Exit 0
+// when the configuration kept what it promises for this scenario, 1 when it lost requests
+// it promised not to lose or broke a budget, 2 for bad usage or a platform that cannot run it.
 func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := newCmdline("scenario", scenarioHelp(), stdout, stderr)
 	var pf platformFlags
 	var lf loadFlags
 	pf.register(c.FlagSet)
 	lf.register(c.FlagSet, result.ViaService)
-	config := c.String("config", "graceful", "the configuration: an overlay directory, or a name under --root")
-	root := c.String("root", "k8s/overlays", "where configuration names are looked up (k8s/fast: short timings)")
-	out := c.String("out", "", "where the reports go (default: results/<platform>/<config>/<scenario>-<via>)")
+	config := c.String("config", "graceful", "the configuration: a name in --set, or an overlay directory")
+	set := c.String("set", "overlays", "where --config is looked up: a name under k8s/ (overlays: the tutorial's timings; fast: short ones) or a directory")
+	c.StringVar(set, "root", "overlays", "the old name of --set")
+	_ = c.MarkDeprecated("root", "use --set")
+	out := c.String("out", "", "where the reports go (default: runs/<platform>/<config>/<scenario>)")
 	if code, done := c.parse(args); done {
 		return code
 	}
@@ -62,63 +69,78 @@ func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if err := lf.check(); err != nil {
 		return c.usage(err)
 	}
-	vias := lf.via.paths
-	cfg, err := renderConfig(*config, *root)
+	gates, err := lf.gates.get()
+	if err != nil {
+		return c.usage(err)
+	}
+	vias, err := pf.paths(&lf, c.Changed("via"))
+	if err != nil {
+		return c.usage(err)
+	}
+	rs, err := pf.configurations(ctx, *set, []string{*config}, stdout)
 	if err != nil {
 		return c.fail(2, err)
 	}
-	newPlatform, _, err := pf.factory(ctx, stdout)
-	if err != nil {
-		return c.fail(2, err)
+	cfg := rs.cfgs[0]
+	if gates != nil { // the gates say what this run must keep, whatever the configuration promises
+		cfg.Promise = result.PromiseZero
 	}
-	p, err := newPlatform()
-	if err != nil {
-		return c.fail(2, err)
+	dir := *out
+	if dir == "" {
+		dir = filepath.Join("runs", pf.name, cfg.Name, sc.Name)
 	}
-	defer p.Close()
-
-	code := 0
-	for _, via := range vias {
-		o := lf.Options
-		o.Via = via
-		o.Progress = stderr
-		fmt.Fprintf(stdout, "== %s: %s on %s via %s, %d requests/s\n", sc.Name, cfg.Name, p.Name(), via, o.Rate)
-		r, err := scenario.Run(ctx, p, cfg, sc, o)
-		if r != nil {
-			dir := *out
-			if dir == "" {
-				dir = filepath.Join("results", p.Name(), cfg.Name, sc.Name+"-"+via)
-			} else if len(vias) > 1 {
-				dir = filepath.Join(dir, via)
-			}
-			if werr := report.WriteRun(dir, r); werr != nil {
-				code = c.fail(2, werr)
-			}
+	o := lf.Options
+	o.Progress = stderr
+	fmt.Fprintf(stdout, "== %s: %s on %s via %s, %d requests/s, %d trial(s)\n", sc.Name, cfg.Name, pf.name, strings.Join(vias, ", "), o.Rate, lf.trials)
+	m, err := scenario.RunMatrix(ctx, rs.newPlatform, scenario.MatrixOptions{
+		Options: o, Configs: rs.cfgs, Scenarios: []scenario.Scenario{sc}, Vias: vias,
+		Trials: lf.trials, Gates: gates,
+		Save: func(run string, r *result.Run) error {
+			run = filepath.Join(dir, runDir(run, cfg.Name, sc.Name, r.Meta["via"], len(vias)))
 			report.Text(r)(stdout)
-			fmt.Fprintf(stdout, "reports in %s\n", dir)
-			if sc.PromisesZero(cfg) && r.Failed() > 0 && code == 0 {
-				fmt.Fprintf(stdout, "%s promises zero failed requests in %s and lost %d\n", cfg.Name, sc.Name, r.Failed())
-				code = 1
+			fmt.Fprintf(stdout, "reports in %s\n\n", run)
+			return report.WriteRun(run, r)
+		},
+	})
+	if m != nil {
+		for i := range m.Cells { // the cells' reports are where Save put them
+			m.Cells[i].Dir = runDir(m.Cells[i].Dir, cfg.Name, sc.Name, m.Cells[i].Via, len(vias))
+			for j := range m.Cells[i].Trials {
+				m.Cells[i].Trials[j].Dir = runDir(m.Cells[i].Trials[j].Dir, cfg.Name, sc.Name, m.Cells[i].Via, len(vias))
 			}
 		}
-		if err != nil {
-			return c.fail(2, err)
+		if ferr := finish(m, dir, lf.junit, rs.meta); ferr != nil {
+			return c.fail(2, ferr)
 		}
-		if ctx.Err() != nil {
+	}
+	if err != nil {
+		return c.fail(2, err)
+	}
+	code := 0
+	for _, cell := range m.Cells {
+		switch cell.Verdict {
+		case result.VerdictError:
+			fmt.Fprintf(stderr, "loadtest scenario: %s via %s could not run: %s\n", sc.Name, cell.Via, cell.Error)
 			return 2
+		case result.VerdictBroken, result.VerdictNotAsExpected:
+			code = 1
+		}
+	}
+	for _, p := range m.Problems {
+		if !strings.Contains(p, "the testbed cannot see") { // a control that lost nothing on one path is no failure here
+			fmt.Fprintln(stdout, p)
 		}
 	}
 	return code
 }
 
-// renderConfig renders an overlay given as a directory, or as a name under root.
-func renderConfig(config, root string) (*manifest.Config, error) {
-	if st, err := os.Stat(config); err == nil && st.IsDir() {
-		return manifest.Render(config)
+// runDir is where `scenario` keeps a run the matrix named config/scenario-via[/trial-N]:
+// in via/ when there are several paths, in trial-N/ when there are several trials.
+func runDir(matrixDir, config, scenarioName, via string, vias int) string {
+	trial := strings.TrimPrefix(filepath.ToSlash(matrixDir), config+"/"+scenarioName+"-"+via)
+	trial = strings.TrimPrefix(trial, "/")
+	if vias > 1 {
+		return filepath.Join(via, trial)
 	}
-	dir := filepath.Join(root, config)
-	if _, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("no configuration %q: neither a directory nor in %s", config, root)
-	}
-	return manifest.Render(dir)
+	return filepath.FromSlash(trial)
 }

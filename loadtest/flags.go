@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"scalelab/loadtest/attack"
@@ -70,7 +72,12 @@ func (v *viaFlag) Set(s string) error {
 				v.paths = append(v.paths, p)
 			}
 		default:
-			return fmt.Errorf("no path %q: want service, ingress or both, comma-separated", p)
+			if !isName(p) {
+				return fmt.Errorf("no path %q: want service, ingress or a --target's name, comma-separated", p)
+			}
+			if !slices.Contains(v.paths, p) {
+				v.paths = append(v.paths, p)
+			}
 		}
 	}
 	return nil
@@ -100,3 +107,86 @@ func (a *atFlag) String() string {
 }
 
 func (*atFlag) Type() string { return "at" }
+
+// isName says whether s can name a path: a DNS label (lower case, digits, dashes).
+func isName(s string) bool {
+	return s != "" && len(s) <= 63 && s[0] != '-' && s[len(s)-1] != '-' &&
+		!strings.ContainsFunc(s, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') })
+}
+
+// targetFlag is --target [NAME=]URL, repeatable: a path into the pods by a name of its own
+// ("target" when none is given), for a platform that runs what someone else deployed.
+type targetFlag struct {
+	urls  map[string]string
+	names []string // in the order given
+}
+
+func (t *targetFlag) Set(s string) error {
+	name, u := "target", s
+	if n, rest, ok := strings.Cut(s, "="); ok && !strings.Contains(n, "/") {
+		name, u = n, rest
+	}
+	switch pu, err := url.Parse(u); {
+	case !isName(name):
+		return fmt.Errorf("name %q: want a DNS label such as service, ingress or internal", name)
+	case err != nil:
+		return err
+	case pu.Scheme != "http" && pu.Scheme != "https" || pu.Host == "":
+		return fmt.Errorf("%q: want an http:// or https:// URL", u)
+	case t.urls[name] != "":
+		return fmt.Errorf("a second target named %q", name)
+	}
+	if t.urls == nil {
+		t.urls = map[string]string{}
+	}
+	t.urls[name] = u
+	t.names = append(t.names, name)
+	return nil
+}
+
+func (t *targetFlag) String() string {
+	var parts []string
+	for _, n := range t.names {
+		parts = append(parts, n+"="+t.urls[n])
+	}
+	return strings.Join(parts, ",")
+}
+
+func (*targetFlag) Type() string { return "[name=]url" }
+
+// budgetFlag is --budget CLASS=N,...: the most failed requests allowed of each class
+// (502, 503, 500, 504, 5xx, 4xx, refused, reset, eof, timeout, other); repeatable.
+type budgetFlag struct{ result.Counts }
+
+func (b *budgetFlag) Set(s string) error {
+	for part := range strings.SplitSeq(s, ",") {
+		class, n, ok := strings.Cut(strings.TrimSpace(part), "=")
+		limit, err := strconv.Atoi(strings.TrimSpace(n))
+		switch c := result.Class(strings.TrimSpace(class)); {
+		case !ok:
+			return fmt.Errorf("%q: want CLASS=N", part)
+		case !slices.Contains(result.Classes, c):
+			return fmt.Errorf("no class %q (known: %v)", c, result.Classes)
+		case err != nil || limit < 0:
+			return fmt.Errorf("%q: want a count ≥ 0", part)
+		default:
+			if b.Counts == nil {
+				b.Counts = result.Counts{}
+			}
+			b.Counts[c] = limit
+		}
+	}
+	return nil
+}
+
+func (b *budgetFlag) String() string {
+	var parts []string
+	for _, c := range result.Classes {
+		if n, ok := b.Counts[c]; ok {
+			parts = append(parts, fmt.Sprintf("%s=%d", c, n))
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+func (*budgetFlag) Type() string { return "class=n" }

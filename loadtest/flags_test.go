@@ -40,7 +40,7 @@ func TestFlagValues(t *testing.T) {
 		{name: "one path", args: []string{"--via", "ingress"}, want: values{header: http.Header{}, via: []string{"ingress"}}},
 		{name: "both paths, spaced", args: []string{"--via", "ingress, service"}, want: values{header: http.Header{}, via: []string{"ingress", "service"}}},
 		{name: "paths add up, each once", args: []string{"--via", "ingress", "--via", "service,ingress"}, want: values{header: http.Header{}, via: []string{"ingress", "service"}}},
-		{name: "unknown path", args: []string{"--via", "tunnel"}, err: `--via "tunnel": no path "tunnel": want service, ingress or both, comma-separated`},
+		{name: "bad path", args: []string{"--via", "Tunnel!"}, err: `--via "Tunnel!": no path "Tunnel!": want service, ingress or a --target's name, comma-separated`},
 		{name: "empty path", args: []string{"--via", "service,"}, err: `--via "service,": no path "": want service`},
 
 		{name: "commands add up", args: []string{"--at", "20s=kubectl scale deploy/hello --replicas=1", "--at=1m30s=echo a=b"},

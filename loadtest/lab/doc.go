@@ -1,4 +1,4 @@
-// Package lab is the Platform "local": a configuration's pods run as real hello processes
+// Package lab is the Platform "lab": a configuration's pods run as real hello processes
 // on loopback addresses, with no cluster and no container engine. The lab does to them
 // what Kubernetes does, to the second where the lesson depends on it, and puts every
 // transition on the run's timeline. Package main's platform flags make one (lab.New); the

@@ -110,7 +110,7 @@ func New(o Options) (*Lab, error) {
 }
 
 // Name is the platform's name.
-func (l *Lab) Name() string { return "local" }
+func (l *Lab) Name() string { return "lab" }
 
 // Observe sends every later event to log as well as to the logger.
 func (l *Lab) Observe(log *result.Log) { l.events.Store(log) }

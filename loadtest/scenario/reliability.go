@@ -3,6 +3,7 @@ package scenario
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"scalelab/loadtest/manifest"
@@ -91,4 +92,19 @@ func unmet(c result.Cell) string {
 		}
 	}
 	return strings.Join(why, "; ")
+}
+
+// Columns are the scenarios a matrix of cfgs shows, in the order they first come: those
+// each configuration declares, else defaults.
+func Columns(cfgs []*manifest.Config, defaults []Scenario) []string {
+	var out []string
+	for _, cfg := range cfgs {
+		scs, _ := scenariosFor(cfg, defaults)
+		for _, sc := range scs {
+			if !slices.Contains(out, sc.Name) {
+				out = append(out, sc.Name)
+			}
+		}
+	}
+	return out
 }
