@@ -8,8 +8,8 @@ LOADTEST := $(BIN)/loadtest
 SCRIPTS := .ci/run $(wildcard k8s/*.sh k8s/*/*.sh)
 
 # What the load verbs act on; e.g. `make rollout CONFIG=naive SET=fast PLATFORM=kube`.
-# The platform: local (hello processes, no cluster) or kube (the kubeconfig's cluster).
-PLATFORM ?= local
+# The platform: lab (hello processes, no cluster) or kube (the kubeconfig's cluster).
+PLATFORM ?= lab
 # The configuration: naive, probes, graceful, prestop-sleep (or any overlay of SET).
 CONFIG ?= graceful
 # The set of configurations under k8s/: overlays (the tutorial's timings), fast, experiment.
@@ -35,8 +35,8 @@ KIND ?= $(if $(shell command -v kind),kind,$(GO) run sigs.k8s.io/kind@v0.33.0)
 # committed references under results/ change only through `make references` (and -bare).
 RUNS ?= runs
 
-# set_flag names a set of configurations, a directory under k8s/: $(call set_flag,fast).
-set_flag = --root k8s/$(1)
+# set_flag names a set of configurations: a directory under k8s/, $(call set_flag,fast).
+set_flag = --set $(1)
 PLATFORM_FLAGS = --platform $(PLATFORM) $(if $(filter kube,$(PLATFORM)),$(KUBE_FLAGS))
 # scenario runs one scenario ($(1)) on CONFIG of SET: deploy, load, act, settle, report.
 scenario = $(LOADTEST) scenario $(1) $(PLATFORM_FLAGS) $(call set_flag,$(SET)) --config $(CONFIG) \
@@ -52,7 +52,7 @@ help: ## list the targets
 ##@ The lessons: on the local lab, or on a cluster with PLATFORM=kube (reports under RUNS=runs/)
 
 demo: build ## the fast local matrix, no cluster: naive loses requests, graceful none (~1.5 min)
-	$(LOADTEST) matrix --platform local $(call set_flag,fast) --out $(or $(OUT),$(RUNS)/local-fast)
+	$(LOADTEST) matrix --platform lab $(call set_flag,fast) --out $(or $(OUT),$(RUNS)/lab-fast)
 
 matrix: build ## every configuration × scenario × path of SET (SET=fast for short timings, PLATFORM=kube for a cluster)
 	$(LOADTEST) matrix $(PLATFORM_FLAGS) $(call set_flag,$(SET)) --via $(VIA) --rate $(RATE) --out $(or $(OUT),$(RUNS)/$(PLATFORM)-$(SET))
@@ -80,13 +80,13 @@ check: build ## lint every configuration of SET against the zero-downtime rules
 
 ##@ The committed references in results/ (each matrix.md says how it was made)
 
-references: ## the local ones again (~13 min): results/local-fast (demo), results/local (matrix), results/local/experiment
-	$(MAKE) demo OUT=results/local-fast
-	$(MAKE) matrix PLATFORM=local SET=overlays VIA=service,ingress RATE=100 OUT=results/local
-	$(MAKE) rollout PLATFORM=local SET=experiment CONFIG=without-delay VIA=ingress RATE=1000 LEAD=30s TAIL=15s \
-		OUT=results/local/experiment/without-delay-1000
-	$(MAKE) rollout PLATFORM=local SET=experiment CONFIG=with-delay VIA=ingress RATE=1000 LEAD=30s TAIL=15s \
-		OUT=results/local/experiment/with-delay-1000
+references: ## the local ones again (~13 min): results/lab-fast (demo), results/lab (matrix), results/lab/experiment
+	$(MAKE) demo OUT=results/lab-fast
+	$(MAKE) matrix PLATFORM=lab SET=overlays VIA=service,ingress RATE=100 OUT=results/lab
+	$(MAKE) rollout PLATFORM=lab SET=experiment CONFIG=without-delay VIA=ingress RATE=1000 LEAD=30s TAIL=15s \
+		OUT=results/lab/experiment/without-delay-1000
+	$(MAKE) rollout PLATFORM=lab SET=experiment CONFIG=with-delay VIA=ingress RATE=1000 LEAD=30s TAIL=15s \
+		OUT=results/lab/experiment/with-delay-1000
 
 references-bare: ## the cluster's ones again (Linux, root; ~15 min): results/bare, results/bare-reliability (make e2e)
 	$(MAKE) e2e SET=fast VIA=service,ingress RATE=100 OUT=results/bare

@@ -15,8 +15,8 @@ var compareHelp = help{
 prints their failed requests cell by cell side by side, and lists the cells where one
 lost requests and the other lost none: where the lab does not predict the cluster.`,
 	examples: []string{
-		"loadtest compare results/local-fast results/bare",
-		"loadtest compare --out /tmp/compare.md results/local-fast results/bare",
+		"loadtest compare results/lab-fast results/bare",
+		"loadtest compare --out /tmp/compare.md results/lab-fast results/bare",
 	},
 	exit: [3]string{"the two agree on which cells lose requests", "they disagree", "bad usage, or a matrix that could not be read"},
 }

@@ -148,7 +148,7 @@ func TestMatrixJUnitHasOneTestPerCellAndNamesTheClasses(t *testing.T) {
 		key, kind, typ, message, text string
 	}{
 		{"scalelab.graceful rolling-update via ingress", "failure", "broken promise",
-			"lost 96 of 1,700 requests: 502 × 74, timeout × 22", "report: results/local/graceful/rolling-update-ingress/report.md"},
+			"lost 96 of 1,700 requests: 502 × 74, timeout × 22", "report: results/lab/graceful/rolling-update-ingress/report.md"},
 		{"scalelab.naive rolling-update via service", "failure", "blind control",
 			"the control lost nothing: the testbed cannot see the failure", "lost none of 1,500 requests"},
 		{"scalelab.naive rolling-update via ingress", "failure", "blind control",
@@ -177,7 +177,7 @@ func TestMatrixJUnitHasOneTestPerCellAndNamesTheClasses(t *testing.T) {
 	}
 	kept := cases["scalelab.graceful rolling-update via service"]
 	if kept.Failure != nil || kept.Error != nil || kept.Time != "41.200" ||
-		kept.SystemOut != "kept: lost none of 1,700 requests, p99 12ms; report results/local/graceful/rolling-update-service/report.md" {
+		kept.SystemOut != "kept: lost none of 1,700 requests, p99 12ms; report results/lab/graceful/rolling-update-service/report.md" {
 		t.Errorf("the kept cell: %+v", kept)
 	}
 	if bytes.Contains(out, []byte(`<"c">`)) || bytes.Contains(out, []byte("<html>")) || bytes.Contains(out, []byte("\x1b")) {
