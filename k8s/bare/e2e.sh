@@ -4,7 +4,8 @@
 # Service and the ingress) and `make reliability` on it, and brings the cluster down again,
 # also when anything fails. The exit status is the verdicts'. Linux and root only, like
 # bare-up. OUT (default runs/bare) gets the matrix, OUT-reliability the checks; SET (default
-# fast) and RATE pass through to make.
+# fast) and RATE pass through to make; OUT-workload gets "test your own service"
+# (workload.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=SCRIPTDIR/lib.sh
@@ -26,4 +27,6 @@ kube_flags+=" --meta machine='$(uname -sr), $(nproc) CPUs, $(awk '/MemTotal/ {pr
 status=0
 make matrix PLATFORM=kube SET="${SET:-fast}" VIA=service,ingress KUBE_FLAGS="$kube_flags" OUT="$out" || status=$?
 make reliability PLATFORM=kube VIA=service,ingress KUBE_FLAGS="$kube_flags" OUT="$out-reliability" || status=$?
+# A workload scalelab did not deploy, tested as a user tests their own (loadtest --workload).
+k8s/bare/workload.sh "$out-workload" || status=$?
 exit "$status"

@@ -17,7 +17,7 @@ require_linux_root
 out=${1:?usage: workload.sh OUT}
 loadtest=bin/loadtest
 failed=0
-trap 'kubectl delete namespace shop --ignore-not-found --wait=false >/dev/null' EXIT
+trap 'kubectl delete namespace shop --ignore-not-found --timeout=120s >/dev/null' EXIT
 
 pass() { printf 'PASS %s\n' "$*"; }
 fail() { printf 'FAIL %s\n' "$*"; failed=1; }
@@ -34,14 +34,16 @@ state() {
   kubectl -n shop get deployment web -o jsonpath='{.spec.replicas} {.spec.template.spec.containers}'
 }
 
-# scenario CONFIG NAME WANT — one scenario on the running workload, its exit status checked.
+# scenario CONFIG NAME WANT [FLAG...] — one scenario on the running workload, its exit
+# status checked.
 scenario() {
   local config=$1 name=$2 want=$3 before after code=0
+  shift 3
   before=$(state)
   "$loadtest" scenario "$name" --platform kube --kubeconfig "$KUBECONFIG" \
     --workload deployment/web --namespace shop \
     --target "service=http://127.0.0.1:30090/" --target "ingress=$INGRESS_URL/" --header 'Host: web.shop.test' \
-    --out "$out/$config/$name" --junit "$out/$config/$name/junit.xml" >"$out/$config-$name.log" 2>&1 || code=$?
+    --out "$out/$config/$name" --junit "$out/$config/$name/junit.xml" "$@" >"$out/$config-$name.log" 2>&1 || code=$?
   after=$(state)
   if [[ $code == "$want" ]]; then
     pass "$config $name: exit $code ($(grep -E 'requests failed|of [0-9,]+ requests' "$out/$config-$name.log" | head -2 | tr '\n' ' '))"
@@ -59,7 +61,9 @@ scenario() {
 mkdir -p "$out"
 deploy testdata/workload/naive.yaml
 scenario naive rollout-restart 1
-scenario naive scale-down 1
+# A scale-down loses to a race (the pod's exit against each proxy's next update): one
+# draw through one path may lose nothing, three seldom all do.
+scenario naive scale-down 1 --trials 3
 deploy testdata/workload/graceful.yaml
 scenario graceful rollout-restart 0
 scenario graceful scale-down 0

@@ -94,7 +94,7 @@ func render(t *testing.T, rep Reporter) []byte {
 func TestMatrixJUnitHasOneTestPerCellAndNamesTheClasses(t *testing.T) {
 	t.Parallel()
 	m := failingMatrix()
-	out := render(t, MatrixJUnit(m, "results/local"))
+	out := render(t, MatrixJUnit(m, "results/lab"))
 	var got ciSuites
 	if err := xml.Unmarshal(out, &got); err != nil {
 		t.Fatalf("the JUnit file does not parse: %v\n%s", err, out)
@@ -283,7 +283,7 @@ func TestJUnitValidates(t *testing.T) {
 	}
 	attack, scenario, broken := junitRuns()
 	for name, rep := range map[string]Reporter{
-		"matrix": MatrixJUnit(failingMatrix(), "results/local"), "attack": RunJUnit(attack, "", "runs/a"),
+		"matrix": MatrixJUnit(failingMatrix(), "results/lab"), "attack": RunJUnit(attack, "", "runs/a"),
 		"kept": RunJUnit(scenario, result.VerdictKept, ""), "broken": RunJUnit(broken, result.VerdictBroken, "runs/c"),
 	} {
 		out := render(t, rep)
