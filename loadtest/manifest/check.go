@@ -187,8 +187,8 @@ func checkDrain(t Target) Finding {
 // checkPDB: a drain evicts every pod of a node at once (kubectl drain asks for every
 // eviction together), so the budget must keep some pods serving while it lets at least one go.
 func checkPDB(w *Workload, pdb *policyv1.PodDisruptionBudget) Finding {
-	f := Finding{Rule: "pdb", Why: "a node drain evicts every pod it may at once: graceful shutdown alone then leaves none ready " +
-		"until the replacements are, unless a PodDisruptionBudget keeps some serving (and lets one go, or the drain waits forever)"}
+	f := Finding{Rule: "pdb", Why: "a node drain evicts every pod it may at once: graceful shutdown does not keep one ready " +
+		"while the replacements start, a PodDisruptionBudget does (and must let one go, or the drain waits forever)"}
 	if pdb == nil {
 		f.Detail = "no PodDisruptionBudget selects the pods: the Eviction API lets every one go at once"
 		return f
