@@ -25,6 +25,14 @@
 // change; a deleted pod leaves them at once (ready: false, terminating), while its kill
 // runs in parallel.
 //
+// The disruption controller and the Eviction API (evict.go): after every change the
+// PodDisruptionBudget's status is computed as the controller computes it
+// (manifest.BudgetStatus: the pods expected from the Deployment's replicas, or the pods
+// themselves for an integer minAvailable; the healthy pods desired; the ready ones; the
+// disruptions allowed), and an eviction is answered as the API server answers it: a pod
+// deleted as DeletePod deletes one when the budget allows, the allowance spent until the
+// next computation, 429 TooManyRequests when none is left.
+//
 // kube-proxy (service.go): the service path, an L4 forwarder. Each new connection goes to
 // a random endpoint and stays pinned to it, as conntrack pins it; endpoint changes arrive
 // PropagationDelay late (the CLI's default 1 s; the bare cluster's kube-proxy took about
@@ -61,9 +69,9 @@
 // # Left out, on purpose
 //
 // kube-proxy's fallback to terminating endpoints when none is ready; a scale during a
-// rollout spread in proportion over the ReplicaSets; PodDisruptionBudgets (DeletePod
-// deletes, as `kubectl delete pod` does; only an eviction would honour one); anything
-// about nodes. Skipper retries a request whose connect failed once more, on the next
+// rollout spread in proportion over the ReplicaSets; anything about nodes: an evicted
+// pod's replacement starts at once, as on a cluster with room on another node (no
+// cordon). Skipper retries a request whose connect failed once more, on the next
 // endpoint, when its route has two endpoints or more and the request no body (source:
 // proxy.go, retryable): the lab's ingress does not, so where some pods refuse it answers
 // 502 more often than Skipper.
@@ -75,7 +83,8 @@
 //
 // The lab runs these goroutines:
 //
-//   - control: the controllers' loop; reconcileLocked whenever kicked (changedLocked kicks).
+//   - control: the controllers' loop; reconcileLocked and syncDisruptionLocked whenever
+//     kicked (changedLocked kicks).
 //   - per pod, run: the kubelet's pod worker (start, watch, restart, kill, finish); a
 //     goroutine per preStop hook while it runs.
 //   - per probe of a pod, prober.loop: the kubelet's probe worker.
@@ -92,10 +101,10 @@
 // method named *Locked must be called with Lab.mu held, and neither takes nor releases it;
 // it does no waiting (no network round trip, no sleep, no process wait), only the brief
 // system calls of a listen (podAddr, openHole). Lab.mu is taken by the Platform methods
-// (Deploy, Scale, Restart, Update, DeletePod; Settle while it checks), the control loop,
-// the pod worker at each transition (startContainer, exited, finish), a prober around
-// each probe but never during it, poke (so every propagation), releaseHole, and a hole's
-// close callback. Every change under it ends in changedLocked, which publishes the
+// (Deploy, Scale, Restart, Update, DeletePod, Evictable, Evict; Settle while it checks),
+// the control loop, the pod worker at each transition (startContainer, exited, finish), a
+// prober around each probe but never during it, poke (so every propagation),
+// releaseHole, and a hole's close callback. Every change under it ends in changedLocked, which publishes the
 // endpoints, schedules their propagation, kicks the controllers and wakes the waiters.
 //
 // The smaller locks each guard one thing and never call out: routeTable.mu orders the

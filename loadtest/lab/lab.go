@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	policyv1 "k8s.io/api/policy/v1"
+
 	"scalelab/loadtest/manifest"
 	"scalelab/loadtest/result"
 )
@@ -62,6 +64,10 @@ type Lab struct {
 	seq       uint64           // of published
 	changed   chan struct{}    // closed and replaced on every change, for waiters
 	holes     map[string]*hole // by address: pods gone while a proxy still routes to them
+	// The PodDisruptionBudget selecting the pods (nil: none) and its status as the
+	// disruption controller last computed it, less the evictions since (nil: not yet).
+	pdb        *policyv1.PodDisruptionBudget
+	disruption *policyv1.PodDisruptionBudgetStatus
 }
 
 // New checks o and starts the two proxies, with no pod yet.
@@ -135,7 +141,7 @@ func (l *Lab) Deploy(ctx context.Context, cfg *manifest.Config) error {
 		return err
 	}
 	l.mu.Lock()
-	l.current = nil // no controller work until the new generation exists
+	l.current, l.pdb = nil, nil // no controller work until the new generation exists
 	for _, rs := range l.sets {
 		rs.replicas = 0
 		for _, p := range rs.pods {
@@ -151,6 +157,7 @@ func (l *Lab) Deploy(ctx context.Context, cfg *manifest.Config) error {
 	l.mu.Lock()
 	l.logger().Info("deploy", "spec", spec.describe())
 	l.sets, l.gen, l.replicas = nil, 0, spec.replicas
+	l.pdb, l.disruption = cfg.PDB, nil
 	l.newReplicaSetLocked(spec, 0)
 	l.event(kindAction, "deploy "+spec.config, "kubectl apply -k "+cfg.Dir)
 	l.changedLocked()
@@ -309,6 +316,7 @@ func (l *Lab) control() {
 		}
 		l.mu.Lock()
 		l.reconcileLocked()
+		l.syncDisruptionLocked()
 		l.mu.Unlock()
 	}
 }

@@ -108,6 +108,11 @@ func newSpec(cfg *manifest.Config) (*podSpec, error) {
 			return nil, fmt.Errorf("lab: %s: %w", cfg.Name, err)
 		}
 	}
+	if cfg.PDB != nil { // what the API server would refuse to store
+		if _, err := manifest.BudgetStatus(cfg.PDB, s.replicas, s.replicas, s.replicas); err != nil {
+			return nil, fmt.Errorf("lab: %s: %w", cfg.Name, err)
+		}
+	}
 	template, err := json.Marshal(cfg.Deployment.Spec.Template)
 	if err != nil {
 		return nil, fmt.Errorf("lab: %s: pod template: %w", cfg.Name, err)

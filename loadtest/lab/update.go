@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/api/equality"
+
 	"scalelab/loadtest/manifest"
 )
 
@@ -27,6 +29,9 @@ func (l *Lab) Update(_ context.Context, cfg *manifest.Config) error {
 		return fmt.Errorf("lab: update: Deployment %s is not the running %s (deploy it instead)", spec.deployment, was)
 	}
 	l.replicas = spec.replicas
+	if !equality.Semantic.DeepEqual(l.pdb, cfg.PDB) {
+		l.pdb, l.disruption = cfg.PDB, nil // a new generation, not yet observed by the controller
+	}
 	l.event(kindAction, "apply "+spec.config, "kubectl apply -k "+cfg.Dir)
 	if spec.fingerprint != l.current.spec.fingerprint {
 		l.gen++ // a name of its own, even for a template seen before

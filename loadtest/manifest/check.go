@@ -87,7 +87,7 @@ func checkTargets(w *Workload, ts []Target, propagation time.Duration) []Finding
 // checkOwner judges the workload itself, with the PDB that selects its pods (nil when none
 // does).
 func checkOwner(w *Workload, pdb *policyv1.PodDisruptionBudget) []Finding {
-	fs := []Finding{checkPDB(pdb), checkMaxUnavailable(w)}
+	fs := []Finding{checkPDB(w, pdb), checkMaxUnavailable(w)}
 	for i := range fs {
 		fs[i].Object = w.String()
 	}
@@ -184,14 +184,97 @@ func checkDrain(t Target) Finding {
 	return f
 }
 
-func checkPDB(pdb *policyv1.PodDisruptionBudget) Finding {
-	f := Finding{Rule: "pdb", Why: "without a PodDisruptionBudget a node drain may evict every pod at once"}
+// checkPDB: a drain evicts every pod of a node at once (kubectl drain asks for every
+// eviction together), so the budget must keep some pods serving while it lets at least one go.
+func checkPDB(w *Workload, pdb *policyv1.PodDisruptionBudget) Finding {
+	f := Finding{Rule: "pdb", Why: "a node drain evicts every pod it may at once: graceful shutdown does not keep one ready " +
+		"while the replacements start, a PodDisruptionBudget does (and must let one go, or the drain waits forever)"}
 	if pdb == nil {
-		f.Detail = "no PodDisruptionBudget selects the pods"
+		f.Detail = "no PodDisruptionBudget selects the pods: the Eviction API lets every one go at once"
 		return f
 	}
-	f.OK, f.Detail = true, "PodDisruptionBudget "+pdb.Name
+	n := w.Replicas()
+	st, err := BudgetStatus(pdb, n, n, n)
+	switch {
+	case err != nil:
+		f.Detail = err.Error()
+	case st.DisruptionsAllowed >= n:
+		f.Detail = fmt.Sprintf("PodDisruptionBudget %s (%s) lets every pod be evicted at once (%d of %d)", pdb.Name, budget(pdb), st.DisruptionsAllowed, n)
+	case st.DisruptionsAllowed == 0:
+		f.Detail = fmt.Sprintf("PodDisruptionBudget %s (%s) lets none of %d ready pods be evicted: a drain waits forever", pdb.Name, budget(pdb), n)
+	default:
+		f.OK = true
+		f.Detail = fmt.Sprintf("PodDisruptionBudget %s (%s) lets %d of %d pods be evicted at a time, %d keep serving",
+			pdb.Name, budget(pdb), st.DisruptionsAllowed, n, st.DesiredHealthy)
+	}
 	return f
+}
+
+// budget is a PodDisruptionBudget's rule in its own words: "maxUnavailable 1".
+func budget(pdb *policyv1.PodDisruptionBudget) string {
+	switch s := pdb.Spec; {
+	case s.MaxUnavailable != nil:
+		return "maxUnavailable " + s.MaxUnavailable.String()
+	case s.MinAvailable != nil:
+		return "minAvailable " + s.MinAvailable.String()
+	}
+	return "neither minAvailable nor maxUnavailable"
+}
+
+// BudgetStatus is the status the disruption controller computes for a PodDisruptionBudget
+// (pkg/controller/disruption of Kubernetes v1.34: getExpectedPodCount, updatePdbStatus):
+// scale is the replicas of the workload whose pods it selects, pods how many pods it
+// selects (terminating ones too), healthy how many of those are ready and not terminating.
+//
+// ExpectedPods is pods for an integer minAvailable, else scale, and 0 when neither field is
+// set. DesiredHealthy is minAvailable (a percentage of scale, rounded up), or scale less
+// maxUnavailable (a percentage of scale, rounded up), at least 0. DisruptionsAllowed is
+// CurrentHealthy less DesiredHealthy, at least 0, and 0 when no pod is expected: the
+// Eviction API lets that many ready pods go and answers 429 TooManyRequests to the next.
+// A budget the API server would refuse (both fields, a negative value, more than 100 %) is
+// an error.
+func BudgetStatus(pdb *policyv1.PodDisruptionBudget, scale, pods, healthy int32) (policyv1.PodDisruptionBudgetStatus, error) {
+	st := policyv1.PodDisruptionBudgetStatus{CurrentHealthy: healthy}
+	minAvailable, maxUnavailable := pdb.Spec.MinAvailable, pdb.Spec.MaxUnavailable
+	if minAvailable != nil && maxUnavailable != nil {
+		return st, fmt.Errorf("PodDisruptionBudget %s: minAvailable and maxUnavailable cannot be both set", pdb.Name)
+	}
+	scaled := func(field string, v *intstr.IntOrString) (int32, error) {
+		n, err := intstr.GetScaledValueFromIntOrPercent(v, int(scale), true)
+		if err == nil {
+			// Of 100, a percentage is itself: the API server wants 0 to 100 %, or a number ≥ 0.
+			if p, _ := intstr.GetScaledValueFromIntOrPercent(v, 100, true); p < 0 || v.Type == intstr.String && p > 100 {
+				err = fmt.Errorf("%s: want a number ≥ 0 or a percentage up to 100%%", v)
+			}
+		}
+		if err != nil {
+			return 0, fmt.Errorf("PodDisruptionBudget %s: %s: %w", pdb.Name, field, err)
+		}
+		return int32(n), nil
+	}
+	switch {
+	case maxUnavailable != nil:
+		n, err := scaled("maxUnavailable", maxUnavailable)
+		if err != nil {
+			return st, err
+		}
+		st.ExpectedPods, st.DesiredHealthy = scale, max(scale-n, 0)
+	case minAvailable != nil && minAvailable.Type == intstr.Int:
+		if _, err := scaled("minAvailable", minAvailable); err != nil {
+			return st, err
+		}
+		st.ExpectedPods, st.DesiredHealthy = pods, minAvailable.IntVal
+	case minAvailable != nil:
+		n, err := scaled("minAvailable", minAvailable)
+		if err != nil {
+			return st, err
+		}
+		st.ExpectedPods, st.DesiredHealthy = scale, n
+	}
+	if st.ExpectedPods > 0 {
+		st.DisruptionsAllowed = max(healthy-st.DesiredHealthy, 0)
+	}
+	return st, nil
 }
 
 func checkRequests(t Target) Finding {

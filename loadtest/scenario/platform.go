@@ -2,6 +2,10 @@ package scenario
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
 
 	"scalelab/loadtest/manifest"
 	"scalelab/loadtest/result"
@@ -38,6 +42,7 @@ type Capability string
 // The capabilities there are, each an interface a platform may implement.
 const (
 	CanUpdate Capability = "apply an edited configuration under load" // Updater
+	CanEvict  Capability = "evict pods through the Eviction API"      // Evictor
 )
 
 // Supports says whether p can do what c names ("" is anything Platform does).
@@ -48,6 +53,9 @@ func Supports(p Platform, c Capability) bool {
 	case CanUpdate:
 		_, ok := p.(Updater)
 		return ok
+	case CanEvict:
+		_, ok := p.(Evictor)
+		return ok
 	}
 	return false
 }
@@ -57,4 +65,65 @@ func Supports(p Platform, c Capability) bool {
 // kube.Cluster are).
 type Updater interface {
 	Update(ctx context.Context, cfg *manifest.Config) error
+}
+
+// Evictor is a Platform that evicts pods through the Eviction API (policy/v1), as `kubectl
+// drain` does: the API server deletes a pod gracefully only when its PodDisruptionBudget
+// allows one more disruption now, and answers 429 TooManyRequests otherwise (lab.Lab and
+// kube.Cluster are).
+type Evictor interface {
+	// Evictable names the workload's pods an eviction may take now: those not terminating.
+	Evictable(ctx context.Context) ([]string, error)
+	// Evict asks for the eviction of pod and puts the request and a refusal on the
+	// timeline. It reports false when the budget allows no disruption now (429): ask
+	// again later. A pod already gone counts as evicted, as kubectl drain counts it.
+	Evict(ctx context.Context, pod string) (bool, error)
+}
+
+// EvictRetry is how long `kubectl drain` waits before it asks again for an eviction the
+// budget refused (k8s.io/kubectl/pkg/drain, evictPods: 5 s, whatever Retry-After says).
+const EvictRetry = 5 * time.Second
+
+// EvictAll evicts every pod e has now as `kubectl drain` evicts those of a node: each in a
+// goroutine of its own, all at once, each asked again every EvictRetry while the budget
+// refuses it, until every one is evicted. kubectl waits for ever by default (--timeout 0);
+// EvictAll gives up after timeout, with an error naming the pods the budget kept.
+// Replacements created meanwhile are not evicted: kubectl lists the node's pods once.
+func EvictAll(ctx context.Context, e Evictor, timeout time.Duration) error {
+	pods, err := e.Evictable(ctx)
+	if err != nil {
+		return err
+	}
+	if len(pods) == 0 {
+		return errors.New("evict: no pod to evict")
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	errs := make([]error, len(pods))
+	var wg sync.WaitGroup
+	for i, pod := range pods {
+		wg.Go(func() { errs[i] = evict(ctx, e, pod, timeout) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// evict asks for one pod's eviction until it is evicted or ctx ends.
+func evict(ctx context.Context, e Evictor, pod string, timeout time.Duration) error {
+	for {
+		ok, err := e.Evict(ctx, pod)
+		switch {
+		case err != nil:
+			return err
+		case ok:
+			return nil
+		}
+		t := time.NewTimer(EvictRetry)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("evict pod %s: the PodDisruptionBudget allowed it no disruption in %s: %w", pod, timeout, ctx.Err())
+		}
+	}
 }

@@ -61,6 +61,19 @@ func Scenarios() []Scenario {
 			Takes: func(cfg *manifest.Config) time.Duration { return max(cfg.Startup(), serving(cfg)) },
 		},
 		{
+			// What `kubectl drain` does to the workload on a node that runs all its pods,
+			// in a cluster with room elsewhere (no cordon: the replacements may start at
+			// once). Graceful shutdown alone does not help when every pod goes together.
+			Name:  "evict",
+			Doc:   "every pod evicted at once through the Eviction API, as kubectl drain asks: does a PodDisruptionBudget keep enough of them serving?",
+			Needs: CanEvict,
+			Tests: []result.Promise{result.PromiseZero},
+			Act: func(ctx context.Context, p Platform, _ *manifest.Config) error {
+				return EvictAll(ctx, p.(Evictor), evictTimeout)
+			},
+			Takes: evictions,
+		},
+		{
 			// The overlay is applied over the one it rolls from: its new pods never turn
 			// ready, so the platform never settles, and the scenario observes for a while.
 			Name:  "stuck-rollout",
@@ -81,6 +94,32 @@ func Scenarios() []Scenario {
 			Takes:   observeLiveness,
 		},
 	}
+}
+
+// evictTimeout bounds an evict scenario's evictions, as long as the settle bound's default
+// (--settle): past it, the PodDisruptionBudget is taken to block the drain for good.
+const evictTimeout = 5 * time.Minute
+
+// evictions is how long evicting every pod of cfg takes by its timings: the budget lets
+// some go at once (all without one); each later wave goes at the first retry after the one
+// before it was replaced and found ready by its probe; the last wave's pods then keep
+// serving for their shutdown, while their replacements start.
+func evictions(cfg *manifest.Config) time.Duration {
+	n, atOnce := cfg.Replicas(), cfg.Replicas()
+	if cfg.PDB != nil {
+		st, _ := manifest.BudgetStatus(cfg.PDB, n, n, n)
+		atOnce = st.DisruptionsAllowed
+	}
+	if atOnce <= 0 {
+		return evictTimeout
+	}
+	waves := (n + atOnce - 1) / atOnce
+	ready := cfg.Startup()
+	if p := cfg.Container.ReadinessProbe; p != nil {
+		ready += manifest.ProbeTimings(p).Period
+	}
+	wave := max((ready+EvictRetry-1)/EvictRetry, 1) * EvictRetry // a whole number of retries
+	return time.Duration(waves-1)*wave + max(cfg.Startup(), serving(cfg))
 }
 
 // serving is how long a deleted pod of cfg keeps serving: its preStop sleep and shutdown delay.
