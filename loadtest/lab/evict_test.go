@@ -182,7 +182,7 @@ func TestEvictScenario(t *testing.T) {
 		for _, via := range []string{result.ViaService, result.ViaIngress} {
 			t.Run(name+"/"+via, func(t *testing.T) {
 				t.Parallel()
-				l, err := lab.New(lab.Options{Hello: helloBin, PropagationDelay: time.Second, IngressPoll: 3 * time.Second})
+				l, err := lab.New(lab.Options{Hello: hello(t), PropagationDelay: time.Second, IngressPoll: 3 * time.Second})
 				if err != nil {
 					t.Fatal(err)
 				}
