@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"scalelab/loadtest/attack"
 	"scalelab/loadtest/kube"
 	"scalelab/loadtest/manifest"
 	"scalelab/loadtest/report"
@@ -124,6 +125,20 @@ func isDir(path string) error {
 		return fmt.Errorf("%s: not a directory", path)
 	}
 	return nil
+}
+
+// judged checks the load flags against each other and the platform's, and returns the
+// paths to load and the gates to judge by (nil: the promises alone).
+func (lf *loadFlags) judged(pf *platformFlags, viaSet bool) ([]string, *attack.Gates, error) {
+	if err := lf.check(); err != nil {
+		return nil, nil, err
+	}
+	gates, err := lf.gates.get()
+	if err != nil {
+		return nil, nil, err
+	}
+	vias, err := pf.paths(lf, viaSet)
+	return vias, gates, err
 }
 
 // paths checks the --via paths against what the flags can reach: with --target, only the

@@ -52,14 +52,7 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if c.NArg() > 0 {
 		return c.usage(fmt.Errorf("unexpected argument %q", c.Arg(0)))
 	}
-	if err := lf.check(); err != nil {
-		return c.usage(err)
-	}
-	gates, err := lf.gates.get()
-	if err != nil {
-		return c.usage(err)
-	}
-	vias, err := pf.paths(&lf, c.Changed("via"))
+	vias, gates, err := lf.judged(&pf, c.Changed("via"))
 	if err != nil {
 		return c.usage(err)
 	}

@@ -66,14 +66,7 @@ func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if err != nil {
 		return c.usage(err)
 	}
-	if err := lf.check(); err != nil {
-		return c.usage(err)
-	}
-	gates, err := lf.gates.get()
-	if err != nil {
-		return c.usage(err)
-	}
-	vias, err := pf.paths(&lf, c.Changed("via"))
+	vias, gates, err := lf.judged(&pf, c.Changed("via"))
 	if err != nil {
 		return c.usage(err)
 	}

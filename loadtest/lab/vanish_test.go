@@ -12,28 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"scalelab/loadtest/lab"
 	"scalelab/loadtest/result"
 )
-
-// newLateLab is a lab whose proxies learn of an endpoint change only delay later: an
-// ingress polling late.
-func newLateLab(t *testing.T, delay time.Duration) (*lab.Lab, *result.Log, time.Time) {
-	t.Helper()
-	l, err := lab.New(lab.Options{Hello: hello(t), PropagationDelay: delay, LogDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := l.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
-	start := time.Now()
-	log := result.NewLog(start)
-	l.Observe(log)
-	return l, log, start
-}
 
 // event finds the event named exactly name, or fails.
 func event(t *testing.T, log *result.Log, name string) result.Event {
@@ -63,7 +43,8 @@ type sent struct {
 func TestVanishedPodTimesOutThroughTheIngress(t *testing.T) {
 	t.Parallel()
 	const lag = 3 * time.Second // the ingress drops the deleted pod's route this late
-	l, log, start := newLateLab(t, lag)
+	l, log := newLab(t, lag)
+	start := log.Start()
 	deploy(t, l, config("vanish", 2, []string{"--shutdown-delay=0s"}))
 	target, err := l.Target(result.ViaIngress)
 	if err != nil {
@@ -183,7 +164,7 @@ func TestVanishedPodTimesOutThroughTheIngress(t *testing.T) {
 // Close closes a hole still routed, and cuts a connection it holds.
 func TestCloseFreesAHole(t *testing.T) {
 	t.Parallel()
-	l, log, _ := newLateLab(t, 5*time.Second)
+	l, log := newLab(t, 5*time.Second)
 	deploy(t, l, config("vanish", 1, []string{"--shutdown-delay=0s"}))
 	name, err := l.DeletePod(t.Context())
 	if err != nil {
