@@ -132,7 +132,7 @@ func TestServiceForwarder(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.close() })
-		c, err := net.DialTimeout("tcp", s.ln.Addr().String(), time.Second)
+		c, err := net.DialTimeout("tcp", s.ln.Addr().String(), 30*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
