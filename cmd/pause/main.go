@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command pause is the bare cluster's pod sandbox: PID 1 of every pod's infrastructure
 // container. It holds the pod's namespaces open by doing nothing, reaps any child that
 // is re-parented to it, and exits 0 on SIGTERM or SIGINT. Built static, it is the only
