@@ -12,6 +12,8 @@ SCRIPTS := .ci/run $(wildcard k8s/*.sh k8s/*/*.sh)
 PLATFORM ?= lab
 # The configuration: naive, probes, graceful, prestop-sleep (or any overlay of SET).
 CONFIG ?= graceful
+# Only these configurations of the set, comma-separated, for matrix and reliability (default: all).
+CONFIGS ?=
 # The set of configurations under k8s/: overlays (the tutorial's timings), fast, experiment.
 SET ?= overlays
 # The paths into the pods: service, ingress, or both.
@@ -58,7 +60,7 @@ matrix: build ## every configuration × scenario × path of SET (SET=fast for sh
 	$(LOADTEST) matrix $(PLATFORM_FLAGS) $(call set_flag,$(SET)) --via $(VIA) --rate $(RATE) --out $(or $(OUT),$(RUNS)/$(PLATFORM)-$(SET))
 
 reliability: build ## the reliability checks of k8s/reliability, each judged by what its overlay expects (~30 s locally)
-	$(LOADTEST) matrix $(PLATFORM_FLAGS) $(call set_flag,reliability) --via $(VIA) --rate $(RATE) --out $(or $(OUT),$(RUNS)/$(PLATFORM)-reliability)
+	$(LOADTEST) matrix $(PLATFORM_FLAGS) $(call set_flag,reliability) $(if $(CONFIGS),--configs $(CONFIGS)) --via $(VIA) --rate $(RATE) --out $(or $(OUT),$(RUNS)/$(PLATFORM)-reliability)
 
 scale-up: build ## deploy CONFIG at 1 replica, load it, scale up
 	$(call scenario,scale-up)
