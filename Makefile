@@ -59,7 +59,7 @@ demo: build ## the fast local matrix, no cluster: naive loses requests, graceful
 matrix: build ## every configuration × scenario × path of SET (SET=fast for short timings, PLATFORM=kube for a cluster)
 	$(LOADTEST) matrix $(PLATFORM_FLAGS) $(call set_flag,$(SET)) --via $(VIA) --rate $(RATE) --out $(or $(OUT),$(RUNS)/$(PLATFORM)-$(SET))
 
-reliability: build ## the reliability checks of k8s/reliability, each judged by what its overlay expects (~30 s locally)
+reliability: build ## the reliability checks of k8s/reliability, each judged by what its overlay expects (~1 min 10 s on the lab)
 	$(LOADTEST) matrix $(PLATFORM_FLAGS) $(call set_flag,reliability) $(if $(CONFIGS),--configs $(CONFIGS)) --via $(VIA) --rate $(RATE) --out $(or $(OUT),$(RUNS)/$(PLATFORM)-reliability)
 
 scale-up: build ## deploy CONFIG at 1 replica, load it, scale up
