@@ -15,18 +15,6 @@ import (
 	"scalelab/loadtest/result"
 )
 
-// freeAddr is a loopback address nothing listens on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 // waitFree waits until addr can be listened on again, or fails after bound.
 func waitFree(t *testing.T, addr string, bound time.Duration) {
 	t.Helper()
@@ -48,7 +36,7 @@ func waitFree(t *testing.T, addr string, bound time.Duration) {
 // connection is open, even once released, and frees its address after the peer closed.
 func TestHoleAnswersNothingAndFreesItsAddress(t *testing.T) {
 	t.Parallel()
-	addr := freeAddr(t)
+	addr := refusedAddr(t)
 	closed := make(chan struct{})
 	h, err := openHole(addr, slog.New(slog.DiscardHandler), func() { close(closed) })
 	if err != nil {
@@ -90,7 +78,7 @@ func TestHoleAnswersNothingAndFreesItsAddress(t *testing.T) {
 // close ends a hole at once, connections held or not.
 func TestHoleCloseCutsItsConnections(t *testing.T) {
 	t.Parallel()
-	addr := freeAddr(t)
+	addr := refusedAddr(t)
 	h, err := openHole(addr, slog.New(slog.DiscardHandler), func() { t.Error("close called the callback meant for a hole closing by itself") })
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +109,7 @@ func TestHoleCloseCutsItsConnections(t *testing.T) {
 // timeout, well before the ingress's own upstream timeout (Skipper's 60 s).
 func TestIngressBeforeAHoleLeavesTheClientWaiting(t *testing.T) {
 	t.Parallel()
-	addr := freeAddr(t)
+	addr := refusedAddr(t)
 	h, err := openHole(addr, slog.New(slog.DiscardHandler), func() {})
 	if err != nil {
 		t.Fatal(err)
