@@ -57,12 +57,8 @@ func RunMatrix(ctx context.Context, newPlatform func() (Platform, error), o Matr
 		m.Configs = append(m.Configs, cfg.Name)
 		m.Promises[cfg.Name] = cfg.Promise
 		plans[cfg], planErrs[cfg] = scenariosFor(cfg, o.Scenarios)
-		for _, sc := range plans[cfg] {
-			if !slices.Contains(m.Scenarios, sc.Name) {
-				m.Scenarios = append(m.Scenarios, sc.Name)
-			}
-		}
 	}
+	m.Scenarios = Columns(o.Configs, o.Scenarios)
 
 	// One lane per configuration, or, in parallel, per configuration and path: the
 	// scenarios of a lane run one after the other on the lane's own platform.
