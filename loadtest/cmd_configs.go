@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -41,10 +40,7 @@ type runs struct {
 // named); with --workload, the one configuration is the running workload, read from the
 // cluster.
 func (f *platformFlags) configurations(ctx context.Context, set string, names []string, out io.Writer) (*runs, error) {
-	if f.kube.Workload != "" {
-		if f.name != platformKube {
-			return nil, fmt.Errorf("--workload %s needs --platform kube", f.kube.Workload)
-		}
+	if f.kube.Workload != "" { // on kube: platformFlags.check
 		f.kube.Out, f.kube.Targets = out, f.targets.urls
 		c, err := kube.New(ctx, f.kube)
 		if err != nil {
@@ -130,6 +126,9 @@ func isDir(path string) error {
 // judged checks the load flags against each other and the platform's, and returns the
 // paths to load and the gates to judge by (nil: the promises alone).
 func (lf *loadFlags) judged(pf *platformFlags, viaSet bool) ([]string, *attack.Gates, error) {
+	if err := pf.check(); err != nil {
+		return nil, nil, err
+	}
 	if err := lf.check(); err != nil {
 		return nil, nil, err
 	}
@@ -144,9 +143,6 @@ func (lf *loadFlags) judged(pf *platformFlags, viaSet bool) ([]string, *attack.G
 // paths checks the --via paths against what the flags can reach: with --target, only the
 // targets' names (and by default all of them).
 func (f *platformFlags) paths(lf *loadFlags, viaSet bool) ([]string, error) {
-	if f.name != platformKube && len(f.targets.names) > 0 {
-		return nil, errors.New("--workload and --target need --platform kube: the lab runs only scalelab's configurations")
-	}
 	if len(f.targets.names) == 0 {
 		for _, v := range lf.via.paths {
 			if v != result.ViaService && v != result.ViaIngress && f.name != platformKube {
@@ -167,7 +163,7 @@ func (f *platformFlags) paths(lf *loadFlags, viaSet bool) ([]string, error) {
 }
 
 // finish writes what every matrix run leaves behind — matrix.md, matrix.json and, when
-// asked, the JUnit report — with the provenance of the run, and prints the verdict.
+// asked, the JUnit report — with the provenance of the run.
 func finish(m *result.Matrix, dir, junit string, meta ...map[string]string) error {
 	m.Meta = map[string]string{
 		"go": runtime.Version(), "machine": fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU()),

@@ -51,17 +51,28 @@ func (f *platformFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.kube.IngressURL, "ingress-url", "", "kube: URL of the ingress path (Skipper)")
 }
 
+// check takes the lab's first name, local, for lab, and refuses what only a cluster can do
+// on the lab: act on a running workload, load a target of the user's.
+func (f *platformFlags) check() error {
+	if f.name == "local" {
+		f.name = platformLab
+	}
+	switch {
+	case f.name == platformKube:
+		return nil
+	case f.kube.Workload != "":
+		return fmt.Errorf("--workload %s needs --platform kube", f.kube.Workload)
+	case len(f.targets.names) > 0:
+		return errors.New("--workload and --target need --platform kube: the lab runs only scalelab's configurations")
+	}
+	return nil
+}
+
 // factory checks the flags and returns what makes a platform, one per call, and what a
 // report should say about the platform.
 func (f *platformFlags) factory(ctx context.Context, out io.Writer) (func() (scenario.Platform, error), map[string]string, error) {
-	if f.name == "local" { // the lab's first name
-		f.name = platformLab
-	}
 	switch f.name {
 	case platformLab:
-		if f.kube.Workload != "" || len(f.targets.names) > 0 {
-			return nil, nil, errors.New("--workload and --target need --platform kube: the lab runs only scalelab's configurations")
-		}
 		bin, err := f.helloBinary()
 		if err != nil {
 			return nil, nil, err
