@@ -43,7 +43,7 @@ func Passed(fs []Finding) bool {
 // configuration must pass to scale and roll without losing a request when proxies take up
 // to propagation to stop routing to a terminating pod. It judges the hello container.
 func Check(c *Config, propagation time.Duration) []Finding {
-	w := c.workload()
+	w := c.Owner()
 	return append(checkTargets(w, []Target{c.target()}, propagation), checkOwner(w, c.PDB)...)
 }
 

@@ -44,4 +44,4 @@ type Config struct {
 }
 
 // Annotations are the workload's own annotations, where a configuration says what it is for.
-func (c *Config) Annotations() map[string]string { return c.workload().Meta.Annotations }
+func (c *Config) Annotations() map[string]string { return c.Owner().Meta.Annotations }

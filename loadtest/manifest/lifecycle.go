@@ -31,17 +31,17 @@ type PreStop struct {
 }
 
 // Replicas is the workload's replica count (1 when unset, as Kubernetes defaults it).
-func (c *Config) Replicas() int32 { return c.workload().Replicas() }
+func (c *Config) Replicas() int32 { return c.Owner().Replicas() }
 
 // Strategy is how many pods a rollout may add and take away (Workload.Strategy).
-func (c *Config) Strategy() (maxSurge, maxUnavailable int32) { return c.workload().Strategy() }
+func (c *Config) Strategy() (maxSurge, maxUnavailable int32) { return c.Owner().Strategy() }
 
 // GracePeriod is the pods' terminationGracePeriodSeconds (30 s when unset).
-func (c *Config) GracePeriod() time.Duration { return c.workload().GracePeriod() }
+func (c *Config) GracePeriod() time.Duration { return c.Owner().GracePeriod() }
 
-// workload is c.Workload; a Config built by hand with only a Deployment is read as that
-// Deployment.
-func (c *Config) workload() *Workload {
+// Owner is the workload that owns the configuration's pods: c.Workload, or, for a Config
+// built by hand with only a Deployment, that Deployment.
+func (c *Config) Owner() *Workload {
 	if c.Workload == nil && c.Deployment != nil {
 		w, _ := WorkloadOf(c.Deployment)
 		return w
@@ -50,7 +50,7 @@ func (c *Config) workload() *Workload {
 }
 
 // target is the container the lab runs, in its workload.
-func (c *Config) target() Target { return Target{Workload: c.workload(), Spec: c.Container} }
+func (c *Config) target() Target { return Target{Workload: c.Owner(), Spec: c.Container} }
 
 // HelloFlag is the value of one of hello's flags for the hello container (Target.HelloFlag).
 func (c *Config) HelloFlag(name string) (string, bool) { return c.target().HelloFlag(name) }
