@@ -72,16 +72,14 @@ func (c *Cluster) Restart(ctx context.Context) error {
 
 // DeletePod deletes the oldest running pod of the workload, with its own grace period.
 func (c *Cluster) DeletePod(ctx context.Context) (string, error) {
-	pods, err := c.pods(ctx)
+	pods, err := c.running(ctx)
 	if err != nil {
 		return "", err
 	}
-	pods = slices.DeleteFunc(pods, func(p corev1.Pod) bool { return p.DeletionTimestamp != nil })
 	if len(pods) == 0 {
 		return "", fmt.Errorf("no running pod to delete in %s", c.ns)
 	}
-	slices.SortFunc(pods, func(a, b corev1.Pod) int { return a.CreationTimestamp.Compare(b.CreationTimestamp.Time) })
-	name := pods[0].Name
+	name := pods[0]
 	c.action("delete pod "+name, fmt.Sprintf("kubectl delete pod %s -n %s --wait=false", name, c.ns))
 	if err := c.cs.CoreV1().Pods(c.ns).Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
 		return "", fmt.Errorf("delete pod %s: %w", name, err)
@@ -163,6 +161,21 @@ func rolloutPending(w *manifest.Workload) string {
 		}
 	}
 	return ""
+}
+
+// running names the workload's pods not terminating, oldest first.
+func (c *Cluster) running(ctx context.Context) ([]string, error) {
+	pods, err := c.pods(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pods = slices.DeleteFunc(pods, func(p corev1.Pod) bool { return p.DeletionTimestamp != nil })
+	slices.SortFunc(pods, func(a, b corev1.Pod) int { return a.CreationTimestamp.Compare(b.CreationTimestamp.Time) })
+	var names []string
+	for _, p := range pods {
+		names = append(names, p.Name)
+	}
+	return names, nil
 }
 
 // pods lists the current workload's pods, by its own selector.

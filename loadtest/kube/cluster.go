@@ -198,10 +198,7 @@ func (c *Cluster) live(ctx context.Context) (*manifest.Workload, error) {
 	if cfg == nil {
 		return nil, errors.New("nothing deployed yet")
 	}
-	w := cfg.Workload
-	if w == nil { // a Config built by hand with only its Deployment
-		w, _ = manifest.WorkloadOf(cfg.Deployment)
-	}
+	w := cfg.Owner()
 	return c.get(ctx, w.Kind, w.Meta.Name)
 }
 

@@ -3,9 +3,7 @@ package kube
 import (
 	"context"
 	"fmt"
-	"slices"
 
-	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,19 +13,7 @@ import (
 
 // Evictable names the workload's pods not terminating, oldest first: those an eviction may
 // take now.
-func (c *Cluster) Evictable(ctx context.Context) ([]string, error) {
-	pods, err := c.pods(ctx)
-	if err != nil {
-		return nil, err
-	}
-	pods = slices.DeleteFunc(pods, func(p corev1.Pod) bool { return p.DeletionTimestamp != nil })
-	slices.SortFunc(pods, func(a, b corev1.Pod) int { return a.CreationTimestamp.Compare(b.CreationTimestamp.Time) })
-	var out []string
-	for _, p := range pods {
-		out = append(out, p.Name)
-	}
-	return out, nil
-}
+func (c *Cluster) Evictable(ctx context.Context) ([]string, error) { return c.running(ctx) }
 
 // Evict asks the API server to evict the pod (policy/v1), exactly as `kubectl drain` asks
 // for each pod of a node, and puts the request and its answer on the timeline. The API

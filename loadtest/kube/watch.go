@@ -33,12 +33,9 @@ func (c *Cluster) startWatching(ctx context.Context, cfg *manifest.Config) error
 	if err != nil {
 		return err
 	}
-	names := []string{"none"} // a selector that matches no slice when no Service selects the pods
-	if len(svcs) > 0 {
-		names = names[:0]
-		for _, s := range svcs {
-			names = append(names, s.Name)
-		}
+	var names []string
+	for _, s := range svcs {
+		names = append(names, s.Name)
 	}
 	container := ""
 	if cfg.Container != nil {
@@ -73,18 +70,22 @@ func (c *Cluster) startWatching(ctx context.Context, cfg *manifest.Config) error
 	}); err != nil {
 		return fmt.Errorf("watch pods: %w", err)
 	}
-	if _, err := slices.Discovery().V1().EndpointSlices().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: func(o any) { sliceEvents(endpointTransitions(nil, o.(*discoveryv1.EndpointSlice))) },
-		UpdateFunc: func(o, n any) {
-			sliceEvents(endpointTransitions(o.(*discoveryv1.EndpointSlice), n.(*discoveryv1.EndpointSlice)))
-		},
-		DeleteFunc: func(o any) {
-			if s, ok := o.(*discoveryv1.EndpointSlice); ok {
-				sliceEvents(endpointTransitions(s, nil))
-			}
-		},
-	}); err != nil {
-		return fmt.Errorf("watch endpointslices: %w", err)
+	// With no Service selecting the pods there are no slices to follow, and the slices'
+	// factory starts no informer.
+	if len(names) > 0 {
+		if _, err := slices.Discovery().V1().EndpointSlices().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc: func(o any) { sliceEvents(endpointTransitions(nil, o.(*discoveryv1.EndpointSlice))) },
+			UpdateFunc: func(o, n any) {
+				sliceEvents(endpointTransitions(o.(*discoveryv1.EndpointSlice), n.(*discoveryv1.EndpointSlice)))
+			},
+			DeleteFunc: func(o any) {
+				if s, ok := o.(*discoveryv1.EndpointSlice); ok {
+					sliceEvents(endpointTransitions(s, nil))
+				}
+			},
+		}); err != nil {
+			return fmt.Errorf("watch endpointslices: %w", err)
+		}
 	}
 	pods.Start(stop)
 	slices.Start(stop)
