@@ -59,7 +59,7 @@ func (c Counts) Add(o Counts) {
 // a timed shell command, a scenario action, or a pod or endpoint transition.
 type Event struct {
 	At     time.Duration `json:"at"`
-	Kind   string        `json:"kind"`             // EventCommand, EventAction, EventPod, EventEndpoint, EventPhase
+	Kind   string        `json:"kind"`             // EventCommand, EventAction, EventPod, EventEndpoint, EventPhase, EventAutoscaler
 	Name   string        `json:"name"`             // short text for a timeline marker
 	Detail string        `json:"detail,omitempty"` // output of a command, the equivalent kubectl command, ...
 	End    time.Duration `json:"end,omitempty"`    // when a command ended; 0 when not a command
@@ -74,6 +74,10 @@ const (
 	EventPod      = "pod"      // a pod's transition: created, ready, SIGTERM, exited, gone
 	EventEndpoint = "endpoint" // an endpoint added to or removed from the routing
 	EventPhase    = "phase"    // the run's own phases: attack start, settled, tail
+	// EventAutoscaler is a HorizontalPodAutoscaler's reading or decision: its name is the
+	// HPA's, its detail says the measured utilisation, the target, and the current and
+	// desired replicas ("cpu 85% of 50%, 2 → 4 replicas").
+	EventAutoscaler = "autoscaler"
 )
 
 // Event marks: a pod event that the matrix counts, whatever its platform's words for it.
