@@ -161,6 +161,9 @@ func MatrixMarkdown(m *result.Matrix) Reporter {
 		}
 		p("\n*overhead*: the wall time of the load beyond the lead, the tail and the delays the configuration itself asks for.\n")
 		p("\n## Provenance\n\n- platform: %s\n- started: %s, took %s\n", m.Platform, m.Started.UTC().Format(time.RFC3339), m.Wall.Round(time.Second))
+		if m.Lanes > 0 {
+			p("- lanes: %d (runs side by side, each on a platform of its own)\n", m.Lanes)
+		}
 		for _, k := range slices.Sorted(maps.Keys(m.Meta)) {
 			p("- %s: %s\n", k, m.Meta[k])
 		}

@@ -126,6 +126,7 @@ type Matrix struct {
 	Platform  string             `json:"platform"`
 	Started   time.Time          `json:"started"`
 	Wall      time.Duration      `json:"wall"`
+	Lanes     int                `json:"lanes,omitempty"` // how many runs went on side by side
 	Configs   []string           `json:"configs"`
 	Promises  map[string]Promise `json:"promises"`
 	Scenarios []string           `json:"scenarios"`

@@ -21,10 +21,11 @@ type MatrixOptions struct {
 	Configs   []*manifest.Config
 	Scenarios []Scenario
 	Vias      []string
-	// Lanes is how many lanes run side by side, each on a platform of its own (the local
-	// lab can: its pods are processes on their own ports); a lane is one configuration
-	// and one path, whose scenarios run one after the other. 0 or 1: one lane for each
-	// configuration, with every path, one after the other.
+	// Lanes is how many runs go on side by side, each lane on a platform of its own (a lab
+	// of its own; on a cluster, a namespace of its own). Every run of the matrix — one
+	// trial of one configuration × scenario × path — is a job; each lane takes the next
+	// job when it is free, so the trials of one cell may run in different lanes. 0 or 1:
+	// one lane, every run one after the other, in order.
 	Lanes int
 	// Trials is how many times each cell runs (0 or 1: once); the cell is its worst trial.
 	Trials int
@@ -41,115 +42,123 @@ var DefaultScenarios = []string{"scale-up", "scale-down", "rollout-restart"}
 // RunMatrix runs every configuration × scenario × path and judges the promises: a
 // configuration promising zero must lose nothing, and the control (promising nothing)
 // must lose something in every cell, or the testbed is blind. newPlatform gives a fresh
-// platform for each lane (or, when Lanes ≤ 1, may give the same one).
+// platform for each lane; a lane whose platform cannot be had runs nothing, and the runs
+// no lane could take are errors of their cells.
 func RunMatrix(ctx context.Context, newPlatform func() (Platform, error), o MatrixOptions) (*result.Matrix, error) {
 	m := &result.Matrix{
 		Schema:   result.SchemaVersion,
 		Started:  time.Now(),
 		Vias:     o.Vias,
 		Promises: map[string]result.Promise{},
+		Lanes:    max(o.Lanes, 1),
 	}
 	// Each configuration runs the matrix's scenarios, or those it declares; the columns
 	// are all that run, in the order they first come.
-	plans := make(map[*manifest.Config][]Scenario, len(o.Configs))
-	planErrs := map[*manifest.Config]error{}
+	var cells []plannedCell
 	for _, cfg := range o.Configs {
 		m.Configs = append(m.Configs, cfg.Name)
 		m.Promises[cfg.Name] = cfg.Promise
-		plans[cfg], planErrs[cfg] = scenariosFor(cfg, o.Scenarios)
-	}
-	m.Scenarios = Columns(o.Configs, o.Scenarios)
-
-	// One lane per configuration, or, in parallel, per configuration and path: the
-	// scenarios of a lane run one after the other on the lane's own platform.
-	type lane struct {
-		cfg  *manifest.Config
-		vias []string
-	}
-	var lanes []lane
-	for _, cfg := range o.Configs {
-		if o.Lanes <= 1 {
-			lanes = append(lanes, lane{cfg, o.Vias})
-			continue
-		}
-		for _, via := range o.Vias {
-			lanes = append(lanes, lane{cfg, []string{via}})
-		}
-	}
-	cells := make([][]result.Cell, len(lanes))
-	var wg sync.WaitGroup
-	var mu sync.Mutex // guards m.Platform
-	runLane := func(i int, l lane) {
-		if err := planErrs[l.cfg]; err != nil {
-			cells[i] = failedCells(l.cfg, plans[l.cfg], l.vias, err)
-			return
-		}
-		p, err := newPlatform()
-		if err != nil {
-			cells[i] = failedCells(l.cfg, plans[l.cfg], l.vias, err)
-			return
-		}
-		defer p.Close()
-		mu.Lock()
-		m.Platform = p.Name()
-		mu.Unlock()
-		for _, sc := range plans[l.cfg] {
-			for _, via := range l.vias {
-				if ctx.Err() != nil {
-					return
-				}
-				cells[i] = append(cells[i], runCell(ctx, p, l.cfg, sc, via, o))
+		scs, err := scenariosFor(cfg, o.Scenarios)
+		for _, sc := range scs {
+			for _, via := range o.Vias {
+				cells = append(cells, plannedCell{cfg: cfg, sc: sc, via: via, err: err})
 			}
 		}
 	}
-	slots := make(chan struct{}, max(o.Lanes, 1))
-	for i, l := range lanes {
-		slots <- struct{}{}
+	m.Scenarios = Columns(o.Configs, o.Scenarios)
+
+	n := max(o.Trials, 1)
+	jobs := make(chan job, len(cells)*n)
+	for i, c := range cells {
+		c.trials = make([]*result.Trial, n)
+		cells[i] = c
+		if c.err == nil {
+			for t := range n {
+				jobs <- job{cell: i, trial: t}
+			}
+		}
+	}
+	close(jobs)
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex // guards m.Platform and laneErr
+	var laneErr error
+	for range min(m.Lanes, max(len(jobs), 1)) {
 		wg.Go(func() {
-			defer func() { <-slots }()
-			runLane(i, l)
+			p, err := newPlatform()
+			mu.Lock()
+			if err != nil {
+				laneErr = cmp.Or(laneErr, err)
+			} else {
+				m.Platform = p.Name()
+			}
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+			defer p.Close()
+			for j := range jobs {
+				if ctx.Err() != nil {
+					return
+				}
+				c := cells[j.cell]
+				c.trials[j.trial] = runTrial(ctx, p, c, j.trial, n, o)
+			}
 		})
 	}
 	wg.Wait()
 	for _, c := range cells {
-		m.Cells = append(m.Cells, c...)
+		m.Cells = append(m.Cells, c.result(laneErr))
 	}
-	order := func(names []string, n string) int { return slices.Index(names, n) }
-	slices.SortStableFunc(m.Cells, func(a, b result.Cell) int {
-		return cmp.Or(
-			cmp.Compare(order(m.Configs, a.Config), order(m.Configs, b.Config)),
-			cmp.Compare(order(m.Scenarios, a.Scenario), order(m.Scenarios, b.Scenario)),
-			cmp.Compare(order(m.Vias, a.Via), order(m.Vias, b.Via)))
-	})
 	m.Wall = time.Since(m.Started)
 	judge(m)
 	return m, ctx.Err()
 }
 
-// runCell runs one scenario through one path, once or o.Trials times, and saves each run.
-func runCell(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, via string, o MatrixOptions) result.Cell {
-	start := time.Now()
-	cell := result.Cell{
-		Config: cfg.Name, Scenario: sc.Name, Via: via,
-		Dir:          filepath.Join(cfg.Name, sc.Name+"-"+via),
-		PromisedZero: sc.PromisesZero(cfg),
-		Expects:      expectations(cfg),
+// plannedCell is one configuration × scenario × path before and while it runs: a trial is
+// nil until a lane has run it.
+type plannedCell struct {
+	cfg    *manifest.Config
+	sc     Scenario
+	via    string
+	err    error // why it cannot run at all (its configuration's scenarios)
+	trials []*result.Trial
+}
+
+// job is one trial of one cell, for the next free lane.
+type job struct{ cell, trial int }
+
+// dir is where the cell's runs go, relative to the matrix's.
+func (c plannedCell) dir() string { return filepath.Join(c.cfg.Name, c.sc.Name+"-"+c.via) }
+
+// result is the cell of its trials: the worst one counts; restarts and kills are the
+// fewest any trial saw (what every trial shows). A trial no lane ran is an error: the run
+// was cut short, or no lane's platform could be had (laneErr).
+func (c plannedCell) result(laneErr error) result.Cell {
+	cell := result.Cell{Config: c.cfg.Name, Scenario: c.sc.Name, Via: c.via}
+	if c.err != nil {
+		cell.Error = c.err.Error()
+		return cell
 	}
+	cell.Dir = c.dir()
+	cell.PromisedZero = c.sc.PromisesZero(c.cfg)
+	cell.Expects = expectations(c.cfg)
 	if len(cell.Expects) > 0 {
 		cell.PromisedZero = slices.Contains(cell.Expects, result.ExpectZero)
 	}
-	n := max(o.Trials, 1)
-	for i := range n {
-		if ctx.Err() != nil {
-			break
+	for _, t := range c.trials {
+		if t != nil {
+			cell.Trials = append(cell.Trials, *t)
+			cell.Wall += t.Wall
 		}
-		dir := cell.Dir
-		if n > 1 {
-			dir = filepath.Join(cell.Dir, fmt.Sprintf("trial-%d", i+1))
-		}
-		cell.Trials = append(cell.Trials, runTrial(ctx, p, cfg, sc, via, dir, o))
 	}
-	cell.Wall = time.Since(start)
+	if len(cell.Trials) == 0 {
+		cell.Error = "did not run"
+		if laneErr != nil {
+			cell.Error = laneErr.Error()
+		}
+		return cell
+	}
 	worst := slices.MaxFunc(cell.Trials, func(a, b result.Trial) int {
 		return cmp.Compare(a.Errors.Total(), b.Errors.Total())
 	})
@@ -165,8 +174,11 @@ func runCell(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario,
 			cell.Gates = t.Gates
 		}
 	}
-	if n > 1 {
+	if len(c.trials) > 1 {
 		cell.Dir = worst.Dir
+		if len(cell.Trials) < len(c.trials) && cell.Error == "" {
+			cell.Error = fmt.Sprintf("%d of %d trials did not run", len(c.trials)-len(cell.Trials), len(c.trials))
+		}
 	} else {
 		cell.Trials = nil
 	}
@@ -174,17 +186,20 @@ func runCell(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario,
 	return cell
 }
 
-// runTrial runs the scenario once and saves the run into dir.
-func runTrial(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, via, dir string, o MatrixOptions) result.Trial {
+// runTrial runs trial i (of n) of the cell once and saves the run.
+func runTrial(ctx context.Context, p Platform, c plannedCell, i, n int, o MatrixOptions) *result.Trial {
 	start := time.Now()
 	so := o.Options
-	so.Via = via
-	t := result.Trial{Dir: dir}
-	r, err := Run(ctx, p, cfg, sc, so)
+	so.Via = c.via
+	t := result.Trial{Dir: c.dir()}
+	if n > 1 {
+		t.Dir = filepath.Join(t.Dir, fmt.Sprintf("trial-%d", i+1))
+	}
+	r, err := Run(ctx, p, c.cfg, c.sc, so)
 	t.Wall = time.Since(start)
 	if r != nil {
 		t.Requests, t.Errors, t.P99 = r.Requests, r.Errors, r.Latency.P99
-		t.Overhead = r.Elapsed - so.Lead - so.Tail - sc.Takes(cfg)
+		t.Overhead = r.Elapsed - so.Lead - so.Tail - c.sc.Takes(c.cfg)
 		if o.Gates != nil {
 			attack.Judge(r, *o.Gates)
 			t.Gates = r.Gates
@@ -192,7 +207,7 @@ func runTrial(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario
 		marks := result.Marks(r.Events)
 		t.Restarts, t.Kills = marks[result.MarkRestart], marks[result.MarkKill]
 		if o.Save != nil {
-			if serr := o.Save(dir, r); serr != nil && err == nil {
+			if serr := o.Save(t.Dir, r); serr != nil && err == nil {
 				err = serr
 			}
 		}
@@ -200,17 +215,7 @@ func runTrial(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario
 	if err != nil {
 		t.Error = err.Error()
 	}
-	return t
-}
-
-func failedCells(cfg *manifest.Config, scs []Scenario, vias []string, err error) []result.Cell {
-	var out []result.Cell
-	for _, sc := range scs {
-		for _, via := range vias {
-			out = append(out, result.Cell{Config: cfg.Name, Scenario: sc.Name, Via: via, Error: err.Error()})
-		}
-	}
-	return out
+	return &t
 }
 
 // judge sets each cell's verdict and the matrix's problems. The control must lose requests

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -34,6 +35,27 @@ type Platform interface {
 	Settle(ctx context.Context) error
 	// Close stops everything the platform started.
 	Close() error
+}
+
+// VirtualHoster is a Platform whose path may reach the pods through a proxy it shares with
+// others (kube.Cluster in a lane of its own: one ingress controller, a host per lane).
+type VirtualHoster interface {
+	// VirtualHost is the Host header that load through via must carry ("" for none).
+	VirtualHost(via string) string
+}
+
+// header is h with the platform's virtual host for via, if it has one.
+func header(p Platform, via string, h http.Header) http.Header {
+	vh, ok := p.(VirtualHoster)
+	if !ok || vh.VirtualHost(via) == "" {
+		return h
+	}
+	h = h.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set("Host", vh.VirtualHost(via))
+	return h
 }
 
 // Capability is something a scenario needs of a platform beyond Platform.

@@ -116,6 +116,7 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 	if err != nil {
 		return nil, err
 	}
+	o.Header = header(p, o.Via, o.Header)
 	timeout := o.Timeout
 	if timeout == 0 {
 		d, _ := cfg.HelloDuration("request-delay")

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -125,4 +126,62 @@ func TestBudgetsReplaceTheZero(t *testing.T) {
 			t.Errorf("problems %q, want the broken budget named", m.Problems)
 		}
 	}
+}
+
+// Lanes share a matrix's runs: each lane has a platform of its own, every trial runs once
+// in whichever lane is free, and a lane whose platform cannot be had leaves its share to
+// the others; with no platform at all, every cell says why.
+func TestLanesShareTheRuns(t *testing.T) {
+	t.Parallel()
+	cfg := &manifest.Config{Name: "graceful", Promise: result.PromiseZero, Deployment: &appsv1.Deployment{}}
+	sc, _ := Lookup("rollout-restart")
+	sc.Takes = func(*manifest.Config) time.Duration { return 0 }
+	opts := MatrixOptions{
+		Options: Options{Rate: 50, Lead: 100 * time.Millisecond, Tail: 100 * time.Millisecond,
+			Timeout: 2 * time.Second, Interval: 100 * time.Millisecond, KeepAlive: true},
+		Configs: []*manifest.Config{cfg}, Scenarios: []Scenario{sc},
+		Vias: []string{result.ViaService, result.ViaIngress}, Trials: 3, Lanes: 3,
+	}
+	for _, tc := range []struct {
+		name   string
+		broken int // how many of the lanes' platforms fail
+	}{{"all lanes", 0}, {"one lane lost", 1}, {"no lane", 3}} {
+		var made, asked atomic.Int32
+		var deploys atomic.Int32
+		m, err := RunMatrix(t.Context(), func() (Platform, error) {
+			if int(asked.Add(1)) <= tc.broken {
+				return nil, errors.New("namespace refused")
+			}
+			made.Add(1)
+			return countingPlatform{newFlaky(t), &deploys}, nil
+		}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if asked.Load() != 3 || m.Lanes != 3 || len(m.Cells) != 2 {
+			t.Fatalf("%s: %d platforms asked for, lanes %d, %d cells; want 3, 3, 2", tc.name, asked.Load(), m.Lanes, len(m.Cells))
+		}
+		for _, c := range m.Cells {
+			switch {
+			case made.Load() == 0 && (c.Error != "namespace refused" || c.Verdict != result.VerdictError):
+				t.Errorf("%s: cell %s: error %q, verdict %q; want the platform's error", tc.name, c.Via, c.Error, c.Verdict)
+			case made.Load() > 0 && (len(c.Trials) != 3 || c.Error != "" || c.Verdict != result.VerdictKept):
+				t.Errorf("%s: cell %s: %d trials, error %q, verdict %q; want 3 kept", tc.name, c.Via, len(c.Trials), c.Error, c.Verdict)
+			}
+		}
+		if want := 6 * min(made.Load(), 1); deploys.Load() != want {
+			t.Errorf("%s: %d deploys, want %d: every trial once", tc.name, deploys.Load(), want)
+		}
+	}
+}
+
+// countingPlatform counts the deploys of all lanes.
+type countingPlatform struct {
+	*flaky
+	deploys *atomic.Int32
+}
+
+func (c countingPlatform) Deploy(ctx context.Context, cfg *manifest.Config) error {
+	c.deploys.Add(1)
+	return c.flaky.Deploy(ctx, cfg)
 }
