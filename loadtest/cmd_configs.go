@@ -34,6 +34,7 @@ type runs struct {
 	cfgs        []*manifest.Config
 	newPlatform func() (scenario.Platform, error)
 	meta        map[string]string
+	cluster     *kube.Cluster // on kube: the cluster, for lanes of its own
 }
 
 // configurations renders the named configurations of the set (all of it when none is
@@ -51,18 +52,19 @@ func (f *platformFlags) configurations(ctx context.Context, set string, names []
 			return nil, err
 		}
 		return &runs{cfgs: []*manifest.Config{cfg}, newPlatform: func() (scenario.Platform, error) { return c, nil },
-			meta: map[string]string{"kubernetes": c.Version(), "namespace": c.Namespace(), "workload": f.kube.Workload}}, nil
+			meta:    map[string]string{"kubernetes": c.Version(), "namespace": c.Namespace(), "workload": f.kube.Workload},
+			cluster: c}, nil
 	}
 	cfgs, err := selectConfigs(setDir(set), names)
 	if err != nil {
 		return nil, err
 	}
-	newPlatform, meta, err := f.factory(ctx, out)
-	if err != nil {
+	rs := &runs{cfgs: cfgs}
+	if rs.newPlatform, rs.cluster, rs.meta, err = f.factory(ctx, out); err != nil {
 		return nil, err
 	}
-	meta["set"] = set
-	return &runs{cfgs: cfgs, newPlatform: newPlatform, meta: meta}, nil
+	rs.meta["set"] = set
+	return rs, nil
 }
 
 // selectConfigs renders every overlay under root, or only the named ones (a name, or a

@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 
+	"scalelab/loadtest/manifest"
 	"scalelab/loadtest/report"
 	"scalelab/loadtest/result"
 	"scalelab/loadtest/scenario"
@@ -44,7 +45,7 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	configs := c.StringSlice("configs", nil, "only these configurations of the set (default: all)")
 	scenarios := c.StringSlice("scenarios", scenario.DefaultScenarios, "the scenarios, in order")
 	out := c.String("out", "", "where the matrix goes (default: runs/<platform>)")
-	lanes := c.Int("lanes", 0, "lab: how many configuration × path lanes run side by side, each in a lab of its own (0: as many as the open-file limit allows)")
+	lanes := c.Int("lanes", 0, "how many runs go on side by side, each in a lane of its own: on the lab a lab, on kube a namespace made for the run (0: as many as fit: the open-file limit on the lab, the cluster's free CPU and this machine's cores on kube)")
 	meta := c.StringToString("meta", nil, "key=value for the matrix's provenance, e.g. ingress=skipper-v0.23.0 (repeatable)")
 	if code, done := c.parse(args); done {
 		return code
@@ -73,16 +74,17 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		dir = filepath.Join("runs", pf.name)
 	}
 
-	n := 1
-	if pf.name == platformLab {
-		n = *lanes
-		if n <= 0 {
-			n = localLanes(rs.cfgs, lf.Rate, len(rs.cfgs)*len(vias))
-		}
+	jobs := 0
+	for _, cfg := range rs.cfgs {
+		jobs += len(scenario.Columns([]*manifest.Config{cfg}, scs)) * len(vias) * lf.trials
+	}
+	n, newPlatform, err := matrixLanes(ctx, &pf, rs, *lanes, lf.Rate, len(vias), jobs, stdout)
+	if err != nil {
+		return c.usage(err)
 	}
 	fmt.Fprintf(stdout, "matrix: %d configurations × %d scenarios × %d paths × %d trials on %s, %d requests/s, %d lanes at once; runs in %s\n",
 		len(rs.cfgs), len(scenario.Columns(rs.cfgs, scs)), len(vias), lf.trials, pf.name, lf.Rate, n, dir)
-	m, err := scenario.RunMatrix(ctx, rs.newPlatform, scenario.MatrixOptions{
+	m, err := scenario.RunMatrix(ctx, newPlatform, scenario.MatrixOptions{
 		Options: lf.Options, Configs: rs.cfgs, Scenarios: scs, Vias: vias,
 		Lanes: n, Trials: lf.trials, Gates: gates,
 		Save: func(run string, r *result.Run) error {

@@ -68,32 +68,32 @@ func (f *platformFlags) check() error {
 	return nil
 }
 
-// factory checks the flags and returns what makes a platform, one per call, and what a
-// report should say about the platform.
-func (f *platformFlags) factory(ctx context.Context, out io.Writer) (func() (scenario.Platform, error), map[string]string, error) {
+// factory checks the flags and returns what makes a platform, one per call, the cluster
+// on kube (nil on the lab), and what a report should say about the platform.
+func (f *platformFlags) factory(ctx context.Context, out io.Writer) (func() (scenario.Platform, error), *kube.Cluster, map[string]string, error) {
 	switch f.name {
 	case platformLab:
 		bin, err := f.helloBinary()
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if f.propagation < 0 || f.ingressPoll < 0 {
-			return nil, nil, fmt.Errorf("--propagation-delay %s and --ingress-poll %s must not be negative", f.propagation, f.ingressPoll)
+			return nil, nil, nil, fmt.Errorf("--propagation-delay %s and --ingress-poll %s must not be negative", f.propagation, f.ingressPoll)
 		}
 		return func() (scenario.Platform, error) {
 			return lab.New(lab.Options{Hello: bin, PropagationDelay: f.propagation, IngressPoll: f.ingressPoll, LogDir: f.labLogs})
-		}, map[string]string{"propagation_delay": f.propagation.String(), "ingress_poll": f.ingressPoll.String()}, nil
+		}, nil, map[string]string{"propagation_delay": f.propagation.String(), "ingress_poll": f.ingressPoll.String()}, nil
 	case platformKube:
 		f.kube.Out = out
 		f.kube.Targets = f.targets.urls
 		c, err := kube.New(ctx, f.kube)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		return func() (scenario.Platform, error) { return c, nil },
+		return func() (scenario.Platform, error) { return c, nil }, c,
 			map[string]string{"kubernetes": c.Version(), "namespace": c.Namespace()}, nil
 	}
-	return nil, nil, fmt.Errorf("unknown --platform %q: want lab or kube", f.name)
+	return nil, nil, nil, fmt.Errorf("unknown --platform %q: want lab or kube", f.name)
 }
 
 // helloBinary finds the hello binary: --hello, else beside this executable, else bin/hello.

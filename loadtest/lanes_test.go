@@ -35,3 +35,33 @@ func TestLanesWithin(t *testing.T) {
 		})
 	}
 }
+
+// A cluster's lanes are bounded by its free CPU (each lane's pods request theirs), by this
+// machine's cores (each lane's harness costs some), and by the runs there are.
+func TestClusterLanes(t *testing.T) {
+	t.Parallel()
+	fast, err := manifest.RenderAll("../k8s/fast")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name             string
+		room             int64
+		cpus, rate, jobs int
+		want             int
+	}{
+		// A fast pod requests 50m; 3 replicas and a surging one: 200m a lane.
+		{"the cluster's CPU", 1000, 8, 100, 72, 5},
+		{"this machine's cores", 100000, 2, 100, 72, 10},
+		{"a faster load", 100000, 2, 500, 72, 2},
+		{"the runs there are", 100000, 64, 100, 6, 6},
+		{"no room: one", 0, 2, 100, 72, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, why := clusterLanes(tt.room, tt.cpus, fast, tt.rate, tt.jobs); got != tt.want {
+				t.Errorf("clusterLanes = %d (%s), want %d", got, why, tt.want)
+			}
+		})
+	}
+}

@@ -94,6 +94,9 @@ func (c *Cluster) apply(ctx context.Context, cfg *manifest.Config) error {
 		}
 		labels[managedBy] = FieldManager
 		obj.SetLabels(labels)
+		if err := c.inLane(obj); err != nil {
+			return fmt.Errorf("apply %s %s in lane: %w", gvk.Kind, obj.GetName(), err)
+		}
 		res := c.dyn.Resource(m.Resource)
 		var err2 error
 		if m.Scope.Name() == meta.RESTScopeNameNamespace {

@@ -8,6 +8,8 @@
 // instead (Adopt): nothing is applied or pruned, the scenarios change what runs, and the
 // replica count found is put back before each scenario and when the Cluster closes.
 //
+// A matrix's lanes each get a Cluster in a namespace of their own (Lane, lanes.go).
+//
 // A Cluster's lock guards the current configuration and the stop channel of its watch;
 // the observed log is an atomic pointer, so the watch's handlers never take the lock.
 package kube
@@ -67,6 +69,8 @@ type Cluster struct {
 	cfg     *manifest.Config
 	stop    chan struct{} // stops the informers of the current configuration
 	adopted *adoption     // what Adopt found; nil when configurations are applied
+
+	lane *lane // set when the Cluster is a lane of a matrix (Lane): fixed at creation
 }
 
 // New connects to the cluster named by o and checks that it answers and that this user may
@@ -153,7 +157,7 @@ func (c *Cluster) Target(via string) (string, error) {
 		}
 		return c.opts.IngressURL, nil
 	case "service":
-		if c.opts.ServiceURL != "" {
+		if c.opts.ServiceURL != "" && c.lane == nil {
 			return c.opts.ServiceURL, nil
 		}
 		return c.nodePortURL()
@@ -170,6 +174,9 @@ func (c *Cluster) nodePortURL() (string, error) {
 		return "", errors.New("no Service of scalelab's deployed: pass --service-url or --target")
 	}
 	for _, p := range cfg.Service.Spec.Ports {
+		if p.NodePort != 0 && c.lane != nil {
+			return c.laneURL(p.NodePort), nil
+		}
 		if p.NodePort != 0 {
 			return (&url.URL{Scheme: "http", Host: net.JoinHostPort("127.0.0.1", fmt.Sprint(p.NodePort)), Path: "/"}).String(), nil
 		}
@@ -179,7 +186,7 @@ func (c *Cluster) nodePortURL() (string, error) {
 }
 
 // Close stops watching. What was deployed stays, as after `kubectl apply`; an adopted
-// workload gets back the replica count it had.
+// workload gets back the replica count it had; a lane's namespace is deleted.
 func (c *Cluster) Close() error {
 	c.mu.Lock()
 	if c.stop != nil {
@@ -187,6 +194,9 @@ func (c *Cluster) Close() error {
 		c.stop = nil
 	}
 	c.mu.Unlock()
+	if c.lane != nil {
+		return c.closeLane()
+	}
 	return c.restore()
 }
 

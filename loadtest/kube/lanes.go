@@ -1,0 +1,173 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/wait"
+)
+
+// A matrix runs its cells side by side in lanes (scenario.MatrixOptions.Lanes). On a
+// cluster each lane is a namespace of its own, made for the run and deleted after it, with
+// the lane's own ways in: its Service's NodePort is the configuration's plus the lane's
+// index, and its Ingress answers only for the lane's own host, through the same ingress
+// controller. A lane's namespace names the loadtest process that made it, so that the
+// next run on this machine recognises one left behind by a process that was killed and
+// removes it.
+const (
+	laneLabel        = "scalelab.dev/lane"   // a lane's namespace: its index
+	holderAnnotation = "scalelab.dev/holder" // a lane's namespace: "HOST/PID" of its loadtest
+	laneHostSuffix   = ".lanes.scalelab.test"
+)
+
+// lane is what makes a Cluster a lane of a matrix.
+type lane struct {
+	index int    // 0, 1, ...: the NodePort's offset
+	host  string // the Ingress rules' host, and the Host header of load through the ingress
+}
+
+// Lane makes a namespace for lane index and returns a Cluster in it, which deletes the
+// namespace when it closes. Configurations applied in a lane get the lane's NodePort and
+// ingress host (inLane).
+func (c *Cluster) Lane(ctx context.Context, index int) (*Cluster, error) {
+	if c.adopted != nil {
+		return nil, fmt.Errorf("lanes: %w", errAdopted)
+	}
+	ns, err := c.cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
+		GenerateName: "scalelab-lane-",
+		Labels:       map[string]string{managedBy: FieldManager, laneLabel: strconv.Itoa(index)},
+		Annotations:  map[string]string{holderAnnotation: holder()},
+	}}, metav1.CreateOptions{FieldManager: FieldManager})
+	if err != nil {
+		return nil, fmt.Errorf("lane %d: create its namespace: %w", index, err)
+	}
+	fmt.Fprintf(c.opts.Out, "$ kubectl create namespace %s\n", ns.Name)
+	return &Cluster{opts: c.opts, ns: ns.Name, version: c.version, cs: c.cs, dyn: c.dyn,
+		lane: &lane{index: index, host: ns.Name + laneHostSuffix}}, nil
+}
+
+// VirtualHost is the Host header of load through the ingress in a lane ("" otherwise):
+// the lanes share one ingress controller, each with a host of its own.
+func (c *Cluster) VirtualHost(via string) string {
+	if c.lane == nil || via != "ingress" {
+		return ""
+	}
+	return c.lane.host
+}
+
+// inLane gives obj the lane's ways in: a NodePort moved by the lane's index, every
+// Ingress rule for the lane's host. Outside a lane it does nothing.
+func (c *Cluster) inLane(obj *unstructured.Unstructured) error {
+	if c.lane == nil {
+		return nil
+	}
+	switch obj.GetKind() {
+	case "Service":
+		ports, _, err := unstructured.NestedSlice(obj.Object, "spec", "ports")
+		if err != nil {
+			return err
+		}
+		for _, p := range ports {
+			port, _ := p.(map[string]any)
+			if n, ok, _ := unstructured.NestedInt64(port, "nodePort"); ok && n != 0 {
+				port["nodePort"] = n + int64(c.lane.index)
+			}
+		}
+		return unstructured.SetNestedSlice(obj.Object, ports, "spec", "ports")
+	case "Ingress":
+		rules, _, err := unstructured.NestedSlice(obj.Object, "spec", "rules")
+		if err != nil {
+			return err
+		}
+		for _, r := range rules {
+			if rule, ok := r.(map[string]any); ok {
+				rule["host"] = c.lane.host
+			}
+		}
+		return unstructured.SetNestedSlice(obj.Object, rules, "spec", "rules")
+	}
+	return nil
+}
+
+// laneURL is the Service path of a lane: the NodePort it was given, on the host of
+// --service-url (default 127.0.0.1), since every lane's Service has a port of its own.
+func (c *Cluster) laneURL(nodePort int32) string {
+	host := "127.0.0.1"
+	if u, err := url.Parse(c.opts.ServiceURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	port := nodePort + int32(c.lane.index)
+	return (&url.URL{Scheme: "http", Host: net.JoinHostPort(host, strconv.Itoa(int(port))), Path: "/"}).String()
+}
+
+// closeLane deletes the lane's namespace, its pods at once (their graceful ends are not
+// what the run measured), and waits until it is gone, so that a finished run leaves
+// nothing behind.
+func (c *Cluster) closeLane() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	fmt.Fprintf(c.opts.Out, "$ kubectl delete namespace %s\n", c.ns)
+	if err := c.cs.CoreV1().Namespaces().Delete(ctx, c.ns, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("delete lane namespace %s: %w", c.ns, err)
+	}
+	zero := int64(0)
+	_ = c.cs.CoreV1().Pods(c.ns).DeleteCollection(ctx, metav1.DeleteOptions{GracePeriodSeconds: &zero}, metav1.ListOptions{})
+	err := wait.PollUntilContextCancel(ctx, 500*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		_, err := c.cs.CoreV1().Namespaces().Get(ctx, c.ns, metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	})
+	if err != nil {
+		return fmt.Errorf("lane namespace %s still there after %s", c.ns, 2*time.Minute)
+	}
+	return nil
+}
+
+// RemoveLeftoverLanes deletes the lane namespaces that a loadtest of this machine made and
+// could not delete, because it was killed: those whose holder names this host and a
+// process that no longer runs. It does not wait for them to go, and leaves alone the
+// lanes of other machines and of loadtests still running. It returns the names deleted.
+func (c *Cluster) RemoveLeftoverLanes(ctx context.Context) ([]string, error) {
+	list, err := c.cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: laneLabel})
+	if err != nil {
+		return nil, fmt.Errorf("lanes left behind: list namespaces: %w", err)
+	}
+	var gone []string
+	var errs []error
+	for _, ns := range list.Items {
+		if ns.DeletionTimestamp != nil || !leftover(ns.Annotations[holderAnnotation]) {
+			continue
+		}
+		fmt.Fprintf(c.opts.Out, "$ kubectl delete namespace %s  # left behind by %s\n", ns.Name, ns.Annotations[holderAnnotation])
+		if err := c.cs.CoreV1().Namespaces().Delete(ctx, ns.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, err)
+			continue
+		}
+		gone = append(gone, ns.Name)
+	}
+	return gone, errors.Join(errs...)
+}
+
+// holder names this process for a lane's namespace: "HOST/PID".
+func holder() string {
+	host, _ := os.Hostname()
+	return host + "/" + strconv.Itoa(os.Getpid())
+}
+
+// leftover says whether a lane's holder was a process of this host that no longer runs.
+func leftover(h string) bool {
+	host, pid, ok := strings.Cut(h, "/")
+	me, _ := os.Hostname()
+	n, err := strconv.Atoi(pid)
+	return ok && err == nil && host == me && n != os.Getpid() && !running(n)
+}
