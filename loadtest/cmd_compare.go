@@ -11,23 +11,41 @@ import (
 
 var compareHelp = help{
 	synopsis: "loadtest compare [flags] MATRIX_DIR_A MATRIX_DIR_B",
-	about: `Reads matrix.json from two saved matrices, such as the local lab and a cluster,
-prints their failed requests cell by cell side by side, and lists the cells where one
-lost requests and the other lost none: where the lab does not predict the cluster.`,
+	about: `Reads matrix.json from two saved matrices, such as the local lab and a cluster, and
+compares them cell by cell, by loss rate: every lesson is a race, so a cell's outcome is
+the trials that lost at least one request, of those that ran (k of n; a matrix run once
+is 1 of 1 or 0 of 1), shown with its exact 95 % interval (Clopper–Pearson), what that
+many trials allow: 3/3 is 29–100 %. Beside it, the failed requests, median / maximum
+over the trials, by class.
+
+Two cells disagree when Fisher's exact test (two-sided) on the table of trials, lost or
+not × A or B, gives p < 0.05. Few trials cannot show that: one a side always gives p = 1,
+0/3 against 3/3 gives 0.1, 0/4 against 4/4 gives 0.029. So a cell where one side lost
+in every trial and the other in none also counts, as "apart": it is as far apart as its
+trials can show, and with one trial a side it is what compare judged before trials, loss
+against none. Run the matrices with --trials 4 or more to let the test decide. Trials
+that could not run are no draws; cells only one matrix has are shown, not judged.`,
 	examples: []string{
 		"loadtest compare results/lab-fast results/bare",
 		"loadtest compare --out /tmp/compare.md results/lab-fast results/bare",
+		"loadtest compare --format json runs/lab runs/bare",
 	},
-	exit: [3]string{"the two agree on which cells lose requests", "they disagree", "bad usage, or a matrix that could not be read"},
+	exit: [3]string{"the two agree on every cell they both ran", "some cell disagrees or is apart",
+		"bad usage, or a matrix that could not be read"},
 }
 
-// runCompare is `loadtest compare DIR_A DIR_B`: two saved matrices side by side. Exit 0
-// when they agree on which cells lose requests, 1 when they disagree, 2 for bad usage.
+// runCompare is `loadtest compare DIR_A DIR_B`: two saved matrices side by side, by each
+// cell's loss rate over its trials. Exit 0 when they agree on every cell both ran, 1 when
+// some cell disagrees or is apart, 2 for bad usage.
 func runCompare(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	c := newCmdline("compare", compareHelp, stdout, stderr)
-	out := c.String("out", "", "also write the comparison to this markdown file")
+	format := c.String("format", "markdown", "what to print: markdown, or json (every cell's rates, p-value and verdict)")
+	out := c.String("out", "", "also write the comparison to this file, in the same format")
 	if code, done := c.parse(args); done {
 		return code
+	}
+	if *format != "markdown" && *format != "json" {
+		return c.usage(fmt.Errorf("--format %q: want markdown or json", *format))
 	}
 	if c.NArg() != 2 {
 		return c.usage(fmt.Errorf("want two matrix directories, got %d", c.NArg()))
@@ -40,7 +58,11 @@ func runCompare(_ context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return c.fail(2, err)
 	}
-	rep := report.CompareMarkdown(a, b, filepath.Base(c.Arg(0)), filepath.Base(c.Arg(1)))
+	render := report.CompareMarkdown
+	if *format == "json" {
+		render = report.CompareJSON
+	}
+	rep := render(a, b, filepath.Base(c.Arg(0)), filepath.Base(c.Arg(1)))
 	if err := rep(stdout); err != nil {
 		return c.fail(2, err)
 	}
