@@ -92,8 +92,8 @@ func cellSummary(c result.Cell) string {
 	if c.Kills > 0 {
 		s += fmt.Sprintf(", %d kill(s)", c.Kills)
 	}
-	if lost, of := c.LostIn(); of > 1 {
-		s += fmt.Sprintf("; lost in %d of %d trials", lost, of)
+	if r := c.LossRate(); len(c.Trials) > 1 {
+		s += fmt.Sprintf("; lost in %d of %d trials", r.K, r.N)
 	}
 	return s
 }

@@ -85,19 +85,6 @@ type Trial struct {
 	Error    string        `json:"error,omitempty"`
 }
 
-// LostIn is how many of the cell's trials lost requests (of 1 when it ran once).
-func (c Cell) LostIn() (lost, of int) {
-	if len(c.Trials) == 0 {
-		return min(c.Errors.Total(), 1), 1
-	}
-	for _, t := range c.Trials {
-		if t.Errors.Total() > 0 {
-			lost++
-		}
-	}
-	return lost, len(c.Trials)
-}
-
 // UnmarshalJSON reads a cell of any schema: schema 1 named PromisedZero "expected_zero"
 // and Expects "expect".
 func (c *Cell) UnmarshalJSON(b []byte) error {

@@ -81,8 +81,7 @@ func TestTrialsWorstAndHowOften(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := m.Cells[0]
-	lost, of := c.LostIn()
-	if len(c.Trials) != 3 || lost != 1 || of != 3 || c.Errors[result.HTTP502] == 0 ||
+	if r := c.LossRate(); len(c.Trials) != 3 || r.K != 1 || r.N != 3 || c.Errors[result.HTTP502] == 0 ||
 		c.Errors.Total() != c.Trials[1].Errors.Total() || c.Dir != c.Trials[1].Dir {
 		t.Errorf("cell %+v: want 3 trials, the second the worst and the only one that lost", c)
 	}
