@@ -20,6 +20,10 @@ SET ?= overlays
 VIA ?= service,ingress
 # Requests per second.
 RATE ?= 100
+# How many times each cell runs (empty: loadtest's default, 1 on the lab and 3 on kube), and
+# how many runs go on side by side (empty: as many as fit).
+TRIALS ?=
+LANES ?=
 # For PLATFORM=kube: --kubeconfig, --context, --service-url, --ingress-url, ...
 KUBE_FLAGS ?=
 # Load before the scenario's action.
@@ -40,8 +44,9 @@ RUNS ?= runs
 # set_flag names a set of configurations: a directory under k8s/, $(call set_flag,fast).
 set_flag = --set $(1)
 PLATFORM_FLAGS = --platform $(PLATFORM) $(if $(filter kube,$(PLATFORM)),$(KUBE_FLAGS))
+RUN_FLAGS = $(if $(TRIALS),--trials $(TRIALS)) $(if $(LANES),--lanes $(LANES))
 # scenario runs one scenario ($(1)) on CONFIG of SET: deploy, load, act, settle, report.
-scenario = $(LOADTEST) scenario $(1) $(PLATFORM_FLAGS) $(call set_flag,$(SET)) --config $(CONFIG) \
+scenario = $(LOADTEST) scenario $(1) $(PLATFORM_FLAGS) $(if $(TRIALS),--trials $(TRIALS)) $(call set_flag,$(SET)) --config $(CONFIG) \
 	--via $(VIA) --rate $(RATE) --lead $(LEAD) --tail $(TAIL) --out $(or $(OUT),$(RUNS)/$(PLATFORM)/$(CONFIG)/$(1))
 
 .PHONY: help demo matrix reliability scale-up scale-down rollout delete-pod load check references references-bare \
@@ -57,10 +62,10 @@ demo: build ## the fast local matrix, no cluster: naive loses requests, graceful
 	$(LOADTEST) matrix --platform lab $(call set_flag,fast) --out $(or $(OUT),$(RUNS)/lab-fast)
 
 matrix: build ## every configuration × scenario × path of SET (SET=fast for short timings, PLATFORM=kube for a cluster)
-	$(LOADTEST) matrix $(PLATFORM_FLAGS) $(call set_flag,$(SET)) --via $(VIA) --rate $(RATE) --out $(or $(OUT),$(RUNS)/$(PLATFORM)-$(SET))
+	$(LOADTEST) matrix $(PLATFORM_FLAGS) $(RUN_FLAGS) $(call set_flag,$(SET)) --via $(VIA) --rate $(RATE) --out $(or $(OUT),$(RUNS)/$(PLATFORM)-$(SET))
 
 reliability: build ## the reliability checks of k8s/reliability, each judged by what its overlay expects (~1 min 10 s on the lab)
-	$(LOADTEST) matrix $(PLATFORM_FLAGS) $(call set_flag,reliability) $(if $(CONFIGS),--configs $(CONFIGS)) --via $(VIA) --rate $(RATE) --out $(or $(OUT),$(RUNS)/$(PLATFORM)-reliability)
+	$(LOADTEST) matrix $(PLATFORM_FLAGS) $(RUN_FLAGS) $(call set_flag,reliability) $(if $(CONFIGS),--configs $(CONFIGS)) --via $(VIA) --rate $(RATE) --out $(or $(OUT),$(RUNS)/$(PLATFORM)-reliability)
 
 scale-up: build ## deploy CONFIG at 1 replica, load it, scale up
 	$(call scenario,scale-up)

@@ -134,6 +134,9 @@ func (lf *loadFlags) judged(pf *platformFlags, viaSet bool) ([]string, *attack.G
 	if err := lf.check(); err != nil {
 		return nil, nil, err
 	}
+	if lf.trials == 0 {
+		lf.trials = trialsOn(pf.name)
+	}
 	gates, err := lf.gates.get()
 	if err != nil {
 		return nil, nil, err

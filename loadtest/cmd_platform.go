@@ -113,6 +113,21 @@ func (f *platformFlags) helloBinary() (string, error) {
 	return "", fmt.Errorf("no hello binary at %s: run `make build` or pass --hello", strings.Join(candidates, " or "))
 }
 
+// clusterTrials is how many times a cell runs on a cluster unless --trials says otherwise.
+// A cluster's races are draws: a cell that loses in half its runs shows its loss in at
+// least one of three with odds of 7 in 8, and lanes make three trials cost about what one
+// did (README, "Races are draws").
+const clusterTrials = 3
+
+// trialsOn is how many trials a cell gets on the platform when --trials is not given: one
+// on the lab (the demo's single draw; ask for more), clusterTrials on a cluster.
+func trialsOn(platform string) int {
+	if platform == platformKube {
+		return clusterTrials
+	}
+	return 1
+}
+
 // loadFlags shape the load of `scenario` and `matrix`, and how its runs are judged.
 type loadFlags struct {
 	scenario.Options
@@ -127,7 +142,7 @@ func (f *loadFlags) register(fs *pflag.FlagSet, defaultVias ...string) {
 	fs.Var(&f.via, "via", "the paths into the pods, comma-separated: service (kube-proxy: loss shows as refused/reset), ingress (an L7 proxy: loss shows as 502), or a --target's name")
 	f.Header = http.Header{}
 	fs.Var(headerFlag{f.Header}, "header", "a header sent with every request, as `\"NAME: VALUE\"` (repeatable; Host picks the virtual host)")
-	fs.IntVar(&f.trials, "trials", 1, "run each scenario this many times: every lesson is a race, one run is one draw; the worst trial counts")
+	fs.IntVar(&f.trials, "trials", 0, "run each scenario this many times: every lesson is a race, one run is one draw; the worst trial counts (default: 1 on the lab, 3 on kube)")
 	f.gates.register(fs, -1)
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report here: a test case per scenario and path")
 	fs.IntVar(&f.Rate, "rate", 100, "requests per second")
@@ -144,7 +159,7 @@ func (f *loadFlags) check() error {
 	switch {
 	case f.Rate <= 0:
 		return fmt.Errorf("--rate %d: want > 0", f.Rate)
-	case f.trials < 1:
+	case f.trials < 0:
 		return fmt.Errorf("--trials %d: want ≥ 1", f.trials)
 	case f.Lead < 0 || f.Tail < 0 || f.Timeout < 0 || f.Settle < 0 || f.Interval <= 0:
 		return errors.New("--lead, --tail, --timeout and --settle must not be negative, --interval must be positive")

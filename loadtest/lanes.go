@@ -76,8 +76,10 @@ func clusterLanes(room int64, cpus int, cfgs []*manifest.Config, rate, jobs int)
 }
 
 // matrixLanes decides how many lanes the matrix runs (asked, else what fits) and what
-// makes each lane's platform. On a cluster every lane is a namespace of its own, and the
-// lanes a killed loadtest left behind are removed first.
+// makes each lane's platform. On a cluster every lane is a namespace of its own, made for
+// the run and deleted after it, and the lanes a killed loadtest left behind are removed
+// first; only a --namespace of the user's, a --workload or a --target keep the matrix in
+// one place, one run at a time.
 func matrixLanes(ctx context.Context, pf *platformFlags, rs *runs, asked, rate, vias, jobs int, out io.Writer) (int, func() (scenario.Platform, error), error) {
 	if pf.name == platformLab {
 		n := asked
@@ -86,9 +88,9 @@ func matrixLanes(ctx context.Context, pf *platformFlags, rs *runs, asked, rate, 
 		}
 		return n, rs.newPlatform, nil
 	}
-	if rs.cluster == nil || pf.kube.Workload != "" || len(pf.targets.names) > 0 {
+	if rs.cluster == nil || pf.kube.Namespace != "" || pf.kube.Workload != "" || len(pf.targets.names) > 0 {
 		if asked > 1 {
-			return 0, nil, errors.New("--lanes needs scalelab's configurations: a --workload or a --target is one workload, in one place")
+			return 0, nil, errors.New("--lanes makes namespaces of its own: not with --namespace, --workload or --target, which name one place")
 		}
 		return 1, rs.newPlatform, nil
 	}
@@ -107,9 +109,7 @@ func matrixLanes(ctx context.Context, pf *platformFlags, rs *runs, asked, rate, 
 		n, why = clusterLanes(room, runtime.NumCPU(), rs.cfgs, rate, jobs)
 		fmt.Fprintf(out, "lanes: %d (%s)\n", n, why)
 	}
-	if n <= 1 {
-		return 1, rs.newPlatform, nil
-	}
+	rs.meta["namespace"] = "scalelab-lane-… (a namespace for each lane, deleted after the run)"
 	var next atomic.Int32
 	return n, func() (scenario.Platform, error) {
 		return rs.cluster.Lane(ctx, int(next.Add(1)-1))

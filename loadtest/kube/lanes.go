@@ -20,8 +20,10 @@ import (
 
 // A matrix runs its cells side by side in lanes (scenario.MatrixOptions.Lanes). On a
 // cluster each lane is a namespace of its own, made for the run and deleted after it, with
-// the lane's own ways in: its Service's NodePort is the configuration's plus the lane's
-// index, and its Ingress answers only for the lane's own host, through the same ingress
+// the lane's own ways in: its Service's NodePort is the configuration's plus
+// laneNodePorts plus the lane's index (30180, 30181, ... for hello's 30080, clear of the
+// ports a configuration deployed outside lanes holds; k8s/kind.yaml maps eight), and its
+// Ingress answers only for the lane's own host, through the same ingress
 // controller. A lane's namespace names the loadtest process that made it, so that the
 // next run on this machine recognises one left behind by a process that was killed and
 // removes it.
@@ -29,11 +31,12 @@ const (
 	laneLabel        = "scalelab.dev/lane"   // a lane's namespace: its index
 	holderAnnotation = "scalelab.dev/holder" // a lane's namespace: "HOST/PID" of its loadtest
 	laneHostSuffix   = ".lanes.scalelab.test"
+	laneNodePorts    = 100
 )
 
 // lane is what makes a Cluster a lane of a matrix.
 type lane struct {
-	index int    // 0, 1, ...: the NodePort's offset
+	index int    // 0, 1, ...
 	host  string // the Ingress rules' host, and the Host header of load through the ingress
 }
 
@@ -81,7 +84,7 @@ func (c *Cluster) inLane(obj *unstructured.Unstructured) error {
 		for _, p := range ports {
 			port, _ := p.(map[string]any)
 			if n, ok, _ := unstructured.NestedInt64(port, "nodePort"); ok && n != 0 {
-				port["nodePort"] = n + int64(c.lane.index)
+				port["nodePort"] = n + laneNodePorts + int64(c.lane.index)
 			}
 		}
 		return unstructured.SetNestedSlice(obj.Object, ports, "spec", "ports")
@@ -107,7 +110,7 @@ func (c *Cluster) laneURL(nodePort int32) string {
 	if u, err := url.Parse(c.opts.ServiceURL); err == nil && u.Hostname() != "" {
 		host = u.Hostname()
 	}
-	port := nodePort + int32(c.lane.index)
+	port := nodePort + laneNodePorts + int32(c.lane.index)
 	return (&url.URL{Scheme: "http", Host: net.JoinHostPort(host, strconv.Itoa(int(port))), Path: "/"}).String()
 }
 

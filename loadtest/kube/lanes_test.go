@@ -31,8 +31,8 @@ func TestALaneHasWaysInOfItsOwn(t *testing.T) {
 		}
 	}
 	ports, _, _ := unstructured.NestedSlice(svc.Object, "spec", "ports")
-	if got := ports[0].(map[string]any)["nodePort"]; got != int64(30083) {
-		t.Errorf("nodePort %v, want 30083", got)
+	if got := ports[0].(map[string]any)["nodePort"]; got != int64(30183) {
+		t.Errorf("nodePort %v, want 30183", got)
 	}
 	if _, ok := ports[1].(map[string]any)["nodePort"]; ok {
 		t.Errorf("a port without a nodePort got one: %v", ports[1])
@@ -44,7 +44,7 @@ func TestALaneHasWaysInOfItsOwn(t *testing.T) {
 	if c.VirtualHost("service") != "" {
 		t.Error("the Service path got a virtual host")
 	}
-	if got := c.laneURL(30080); got != "http://127.0.0.2:30083/" {
+	if got := c.laneURL(30080); got != "http://127.0.0.2:30183/" {
 		t.Errorf("lane URL %s, want --service-url's host with the lane's NodePort", got)
 	}
 	plain := &Cluster{}
