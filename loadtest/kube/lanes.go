@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -16,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
 )
 
 // A matrix runs its cells side by side in lanes (scenario.MatrixOptions.Lanes). On a
@@ -114,50 +116,62 @@ func (c *Cluster) laneURL(nodePort int32) string {
 	return (&url.URL{Scheme: "http", Host: net.JoinHostPort(host, strconv.Itoa(int(port))), Path: "/"}).String()
 }
 
-// closeLane deletes the lane's namespace, its pods at once (their graceful ends are not
-// what the run measured), and waits until it is gone, so that a finished run leaves
-// nothing behind.
+// closeLane deletes the lane's namespace and waits until it is gone, so that a finished
+// run leaves nothing behind.
 func (c *Cluster) closeLane() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), laneGone)
 	defer cancel()
 	fmt.Fprintf(c.opts.Out, "$ kubectl delete namespace %s\n", c.ns)
-	if err := c.cs.CoreV1().Namespaces().Delete(ctx, c.ns, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("delete lane namespace %s: %w", c.ns, err)
+	return deleteNamespace(ctx, c.cs, c.ns)
+}
+
+// laneGone is how long a lane's namespace may take to go.
+const laneGone = 2 * time.Minute
+
+// deleteNamespace deletes a lane's namespace, its pods at once (their graceful ends are
+// not what a run measures), and waits until it is gone: until then its Service holds its
+// NodePort, which the next lane of that index needs.
+func deleteNamespace(ctx context.Context, cs kubernetes.Interface, ns string) error {
+	if err := cs.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("delete lane namespace %s: %w", ns, err)
 	}
 	zero := int64(0)
-	_ = c.cs.CoreV1().Pods(c.ns).DeleteCollection(ctx, metav1.DeleteOptions{GracePeriodSeconds: &zero}, metav1.ListOptions{})
+	_ = cs.CoreV1().Pods(ns).DeleteCollection(ctx, metav1.DeleteOptions{GracePeriodSeconds: &zero}, metav1.ListOptions{})
 	err := wait.PollUntilContextCancel(ctx, 500*time.Millisecond, true, func(ctx context.Context) (bool, error) {
-		_, err := c.cs.CoreV1().Namespaces().Get(ctx, c.ns, metav1.GetOptions{})
+		_, err := cs.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
 		return apierrors.IsNotFound(err), nil
 	})
 	if err != nil {
-		return fmt.Errorf("lane namespace %s still there after %s", c.ns, 2*time.Minute)
+		return fmt.Errorf("lane namespace %s is still there after %s", ns, laneGone)
 	}
 	return nil
 }
 
 // RemoveLeftoverLanes deletes the lane namespaces that a loadtest of this machine made and
 // could not delete, because it was killed: those whose holder names this host and a
-// process that no longer runs. It does not wait for them to go, and leaves alone the
-// lanes of other machines and of loadtests still running. It returns the names deleted.
+// process that no longer runs. It waits until they are gone, and leaves alone the lanes
+// of other machines and of loadtests still running. It returns the names deleted.
 func (c *Cluster) RemoveLeftoverLanes(ctx context.Context) ([]string, error) {
 	list, err := c.cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: laneLabel})
 	if err != nil {
 		return nil, fmt.Errorf("lanes left behind: list namespaces: %w", err)
 	}
+	ctx, cancel := context.WithTimeout(ctx, laneGone)
+	defer cancel()
 	var gone []string
-	var errs []error
-	for _, ns := range list.Items {
-		if ns.DeletionTimestamp != nil || !leftover(ns.Annotations[holderAnnotation]) {
+	errs := make([]error, len(list.Items))
+	var wg sync.WaitGroup
+	for i, ns := range list.Items {
+		if !leftover(ns.Annotations[holderAnnotation]) {
 			continue
 		}
-		fmt.Fprintf(c.opts.Out, "$ kubectl delete namespace %s  # left behind by %s\n", ns.Name, ns.Annotations[holderAnnotation])
-		if err := c.cs.CoreV1().Namespaces().Delete(ctx, ns.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
-			errs = append(errs, err)
-			continue
+		if ns.DeletionTimestamp == nil {
+			fmt.Fprintf(c.opts.Out, "$ kubectl delete namespace %s  # left behind by %s\n", ns.Name, ns.Annotations[holderAnnotation])
+			gone = append(gone, ns.Name)
 		}
-		gone = append(gone, ns.Name)
+		wg.Go(func() { errs[i] = deleteNamespace(ctx, c.cs, ns.Name) })
 	}
+	wg.Wait()
 	return gone, errors.Join(errs...)
 }
 
