@@ -39,9 +39,9 @@ type Options struct {
 	IngressPoll time.Duration
 	Logger      *slog.Logger // nil: discard
 	LogDir      string       // where each pod's hello writes its log (<pod>.log); empty: nowhere
-	// Seed seeds the lab's draws (draws.go): the ingress's poll phase at each Settle. A
-	// fixed seed replays them; 0 draws a seed, so that two labs, or two runs, are
-	// independent draws.
+	// Seed seeds the lab's draws (draws.go): the ingress's poll phase at each Settle, each
+	// pod's admission and sandbox delays. A fixed seed replays them; 0 draws a seed, so
+	// that two labs, or two runs, are independent draws.
 	Seed uint64
 }
 
