@@ -222,6 +222,7 @@ func (l *Lab) newPodLocked(rs *replicaSet) {
 	}
 	p := &pod{
 		lab: l, rs: rs, spec: rs.spec, name: rs.name + "-" + string(suffix), addr: addr, created: time.Now(),
+		admission: l.draws.admission(), sandbox: l.draws.sandbox(),
 		deleted: make(chan struct{}), restart: make(chan restartReq, 1),
 	}
 	p.ctx, p.cancel = context.WithCancel(l.ctx)
@@ -232,9 +233,9 @@ func (l *Lab) newPodLocked(rs *replicaSet) {
 	}
 	rs.pods = append(rs.pods, p)
 	l.event(kindPod, p.name+" created", p.addr)
-	// The kubelet starts the probe workers when it adds the pod, before the container runs.
+	// The kubelet starts the probe workers when it admits the pod, before the container runs.
 	for _, w := range p.probers {
-		l.wg.Go(func() { w.loop(p.ctx) })
+		l.wg.Go(func() { w.loop(p.ctx, p.admission) })
 	}
 	l.wg.Go(p.run)
 }

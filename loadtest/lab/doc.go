@@ -12,8 +12,11 @@
 // available after minReadySeconds; the Recreate strategy; a ReplicaSet deleting first the
 // pods not ready, then those ready for the least time, with the most restarts, newest.
 //
-// The kubelet (pod.go, probe.go, proc*.go): a container is a hello process leading its own
-// process group at the pod's address, restarted as restartPolicy Always does (at once, then
+// The kubelet (pod.go, probe.go, proc*.go): it admits a pod a drawn while after its
+// creation, starting its probe workers, and runs its first container a drawn while later
+// (the sandbox), both fitted to the bare cluster (draws.go); a container is a hello process
+// leading its own process group at the pod's address, restarted as restartPolicy Always
+// does (at once, then
 // a crash-loop back-off from 10 s doubling to 5 min); the startup, readiness and liveness
 // probes with every field and default, a failed liveness or startup probe restarting the
 // container; and a pod's deletion: the preStop hook (sleep, exec `hello sleep`, httpGet)
@@ -47,7 +50,10 @@
 //     EndpointSlices) by polling the API every -source-poll-timeout, 3 s by default: a
 //     change reaches its routes 0 to 3 s later (a terminating endpoint left them after
 //     1.1 s in one try, emptied Endpoints after 2.0 s in another). IngressPoll models the
-//     poll; without it the ingress lags PropagationDelay, like kube-proxy.
+//     poll; without it the ingress lags PropagationDelay, like kube-proxy. Skipper's
+//     ticker runs from its own start (source: routing/datasource.go), so a run's action
+//     falls at a uniformly drawn phase of it: the lab draws the phase afresh whenever it
+//     has settled (Settle), and within a run keeps the period.
 //   - Its answer to a failed upstream, each case tried three times on loopback: refused
 //     502, reset after reading the request 503, closed without an answer 500; no endpoint
 //     left 502 (against a real kube-apiserver); and (source) a connect that times out 502,
@@ -65,6 +71,26 @@
 // the address is a hole that accepts and never answers, and a request there ends in its
 // client's timeout; between the container's exit and the pod's end the address refuses,
 // and the ingress answers 502.
+//
+// # Draws
+//
+// Every lesson is a race, so one run is one draw. The lab draws where the cluster does, so
+// that a matrix's trials, and the pod transitions within one run, are independent draws:
+// the ingress's poll phase whenever the lab has settled (uniform over the period), and each
+// pod's admission and sandbox delays (draws.go: 0.3 s plus an exponential of mean 0.17 s,
+// 0.2 s plus one of mean 0.55 s, fitted to the 52 pods of the bare cluster's fast runs),
+// which set when its container runs, when its probes tick and so when a rollout deletes
+// the next old pod. Before, a pod ran at once and turned ready a whole number of probe
+// periods after its creation, and Settle ended right after a poll: a fast rollout deleted
+// a pod every 6 s, twice the 3 s poll, and one phase decided every deletion of every trial
+// (15 deletions in 5 trials, each dropped by the ingress 0.60 to 0.69 s after its SIGTERM).
+// Options.Seed seeds the draws: a fixed seed replays them; 0, the default, draws a seed.
+//
+// Not drawn, though they vary on the cluster: the endpoints controller's publishing of a
+// deleted pod (0.01 to 0.77 s after the deletion there, at once here), the kubelet's
+// SIGTERM (0.27 s after it there, at once here), the kubelet's relist that reports a
+// started container (up to 1 s), kube-proxy's sync (at most once per minSyncPeriod, 1 s by
+// default) and sandboxTeardown (a fixed 1 s).
 //
 // # Left out, on purpose
 //
@@ -85,9 +111,9 @@
 //
 //   - control: the controllers' loop; reconcileLocked and syncDisruptionLocked whenever
 //     kicked (changedLocked kicks).
-//   - per pod, run: the kubelet's pod worker (start, watch, restart, kill, finish); a
+//   - per pod, run: the kubelet's pod worker (admit, start, watch, restart, kill, finish); a
 //     goroutine per preStop hook while it runs.
-//   - per probe of a pod, prober.loop: the kubelet's probe worker.
+//   - per probe of a pod, prober.loop: the kubelet's probe worker, from the pod's admission.
 //   - per process, one waiting for it to exit (proc.go); one spawner goroutine, locked to
 //     its OS thread for its whole life, starts every process (see spawner).
 //   - timers: propagate (an endpoint set reaching one proxy), poke (minReadySeconds
@@ -107,8 +133,9 @@
 // releaseHole, and a hole's close callback. Every change under it ends in changedLocked, which publishes the
 // endpoints, schedules their propagation, kicks the controllers and wakes the waiters.
 //
-// The smaller locks each guard one thing and never call out: routeTable.mu orders the
-// updates of a route table (proxies read it lock-free, from an atomic pointer), service.mu
-// and hole.mu their sets of connections. Lab.mu may be held while taking hole.mu (release),
+// Lab.mu also guards each route table's poll epoch (rephaseLocked, lagLocked). The smaller locks
+// each guard one thing and never call out: routeTable.mu orders the updates of a route
+// table (proxies read it lock-free, from an atomic pointer), service.mu and hole.mu their
+// sets of connections. Lab.mu may be held while taking hole.mu (release),
 // never the other way round; a route table is updated before Lab.mu is taken (propagate).
 package lab

@@ -39,6 +39,10 @@ type Options struct {
 	IngressPoll time.Duration
 	Logger      *slog.Logger // nil: discard
 	LogDir      string       // where each pod's hello writes its log (<pod>.log); empty: nowhere
+	// Seed seeds the lab's draws (draws.go): the ingress's poll phase at each Settle, each
+	// pod's admission and sandbox delays. A fixed seed replays them; 0 draws a seed, so
+	// that two labs, or two runs, are independent draws.
+	Seed uint64
 }
 
 // Lab is the local platform; it implements scenario.Platform.
@@ -64,6 +68,7 @@ type Lab struct {
 	seq       uint64           // of published
 	changed   chan struct{}    // closed and replaced on every change, for waiters
 	holes     map[string]*hole // by address: pods gone while a proxy still routes to them
+	draws     drawSource       // every random draw of the model (not pod names or addresses)
 	// The PodDisruptionBudget selecting the pods (nil: none) and its status as the
 	// disruption controller last computed it, less the evictions since (nil: not yet).
 	pdb        *policyv1.PodDisruptionBudget
@@ -99,7 +104,8 @@ func New(o Options) (*Lab, error) {
 			return nil, fmt.Errorf("lab: log dir: %w", err)
 		}
 	}
-	l := &Lab{opts: o, kick: make(chan struct{}, 1), changed: make(chan struct{}), holes: map[string]*hole{}}
+	l := &Lab{opts: o, kick: make(chan struct{}, 1), changed: make(chan struct{}), holes: map[string]*hole{}, draws: newDrawSource(o.Seed)}
+	o.Logger.Info("lab", "seed", l.draws.seed)
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	svcTable, inTable := newRouteTable(result.ViaService, o.PropagationDelay, 0), newRouteTable(result.ViaIngress, o.PropagationDelay, o.IngressPoll)
 	l.tables = []*routeTable{svcTable, inTable}
@@ -114,6 +120,9 @@ func New(o Options) (*Lab, error) {
 	l.wg.Go(l.control)
 	return l, nil
 }
+
+// Seed is the seed of the lab's draws: Options.Seed, or the one drawn for it.
+func (l *Lab) Seed() uint64 { return l.draws.seed }
 
 // Name is the platform's name.
 func (l *Lab) Name() string { return "lab" }
@@ -220,8 +229,24 @@ func (l *Lab) DeletePod(context.Context) (string, error) {
 // Settle waits until the rollout is complete (every replica of the current template ready
 // and no other pod left), no pod is terminating, and both proxies route to exactly the
 // ready endpoints.
+//
+// Waiting for a polling ingress to catch up ends right after one of its polls, so every
+// run would act at one phase of the poll: one draw for every trial. On a cluster nothing
+// ties the moment a run finds the platform settled to Skipper's ticker, so once settled
+// the lab draws the ingress's phase afresh: its next poll comes uniformly within one
+// period (drawSource.pollPhase).
 func (l *Lab) Settle(ctx context.Context) error {
-	return l.waitFor(ctx, l.settledLocked)
+	return l.waitFor(ctx, func() (bool, string) {
+		ok, why := l.settledLocked()
+		if ok {
+			for _, t := range l.tables {
+				if t.poll > 0 {
+					t.rephaseLocked(l.draws.pollPhase(t.poll))
+				}
+			}
+		}
+		return ok, why
+	})
 }
 
 // Close kills every pod at once and stops the proxies and the holes.

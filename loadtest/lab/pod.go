@@ -27,6 +27,10 @@ type pod struct {
 	cancel  context.CancelFunc
 	probers []*prober
 
+	// The kubelet admits the pod this long after its creation (its probe workers start),
+	// and its first container runs sandbox later: both drawn (draws.go).
+	admission, sandbox time.Duration
+
 	// guarded by lab.mu
 	ctr         *container // the current container; nil before the first start
 	restarts    int
@@ -103,6 +107,9 @@ func (p *pod) run() {
 	if c, ok := out.(io.Closer); ok {
 		defer c.Close()
 	}
+	if !p.pending() {
+		return // deleted, or killed with the lab, before its container ran
+	}
 	var backoff time.Duration
 	for id := 1; p.ctx.Err() == nil; id++ {
 		select {
@@ -135,6 +142,20 @@ func (p *pod) run() {
 		}
 		backoff = min(max(2*backoff, 10*time.Second), 5*time.Minute)
 	}
+}
+
+// pending waits for the pod's admission and sandbox before its first container starts,
+// and reports whether it is still wanted then.
+func (p *pod) pending() bool {
+	t := time.NewTimer(p.admission + p.sandbox)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-p.deleted:
+	case <-p.ctx.Done():
+	}
+	return false
 }
 
 // wait watches container c until it exits, fails a probe, or the pod is deleted, and

@@ -15,17 +15,19 @@ import (
 )
 
 // prober is one probe of one pod, run as the kubelet's probe worker runs it: it ticks every
-// periodSeconds from the moment the pod is added (not from the container's start), skips
-// its turn while the container is younger than initialDelaySeconds (counted in whole
-// seconds, as the kubelet truncates), counts consecutive results against success- and
-// failureThreshold, keeps readiness and liveness off until the startup probe has passed,
-// stops liveness and startup when the pod is deleted, and holds a failed liveness or startup
-// probe until the restarted container appears. Initial results: readiness failure, liveness
-// success, startup unknown (not started).
+// periodSeconds from the moment the kubelet admits the pod (pod.admission after its
+// creation; not from the container's start), skips its turn while the container is younger
+// than initialDelaySeconds (counted in whole seconds, as the kubelet truncates), counts
+// consecutive results against success- and failureThreshold, keeps readiness and liveness
+// off until the startup probe has passed, stops liveness and startup when the pod is
+// deleted, and holds a failed liveness or startup probe until the restarted container
+// appears. Initial results: readiness failure, liveness success, startup unknown (not
+// started).
 //
 // The kubelet also probes readiness at once, off its tick, whenever it syncs a pod whose
-// container is not ready: the lab does so when a container starts and when any probe result
-// of the pod changes, the events that make the kubelet sync.
+// container is not ready, and its ticks count from there: the lab does so when a container
+// starts and when any probe result of the pod changes, the events that make the kubelet
+// sync.
 type prober struct {
 	pod  *pod
 	spec *probeSpec
@@ -64,8 +66,17 @@ func (w *prober) kick() {
 	}
 }
 
-// loop probes until the pod is gone.
-func (w *prober) loop(ctx context.Context) {
+// loop probes until the pod is gone, from the pod's admission on (the kubelet's AddPod).
+// An off-tick probe moves the ticks to count from it, as the kubelet resets its ticker on a
+// manual run.
+func (w *prober) loop(ctx context.Context, admission time.Duration) {
+	start := time.NewTimer(admission)
+	select {
+	case <-ctx.Done():
+		start.Stop()
+		return
+	case <-start.C:
+	}
 	t := time.NewTicker(w.spec.period)
 	defer t.Stop()
 	for w.once(ctx) {
@@ -74,6 +85,7 @@ func (w *prober) loop(ctx context.Context) {
 			return
 		case <-t.C:
 		case <-w.trigger:
+			t.Reset(w.spec.period)
 		}
 	}
 }

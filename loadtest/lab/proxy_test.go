@@ -162,12 +162,21 @@ func TestServiceForwarder(t *testing.T) {
 // and at the same instant whenever the change happened within one period.
 func TestRouteTableLag(t *testing.T) {
 	t.Parallel()
-	if got := newRouteTable(result.ViaService, time.Second, 0).lag(); got != time.Second {
+	if got := newRouteTable(result.ViaService, time.Second, 0).lagLocked(); got != time.Second {
 		t.Errorf("watching table: lag %s, want the propagation delay 1s", got)
 	}
 	poll := newRouteTable(result.ViaIngress, time.Second, 3*time.Second)
 	poll.epoch = time.Now().Add(-1 * time.Second) // one second into a period
-	if got := poll.lag(); got <= 0 || got > 2*time.Second {
+	if got := poll.lagLocked(); got <= 0 || got > 2*time.Second {
 		t.Errorf("polling table one second into its period: lag %s, want about 2s", got)
+	}
+	// A new phase: the next poll half a second from now, the period kept.
+	poll.rephaseLocked(500 * time.Millisecond)
+	if got := poll.lagLocked(); got <= 400*time.Millisecond || got > 500*time.Millisecond {
+		t.Errorf("polling table rephased to poll in 500ms: lag %s", got)
+	}
+	poll.epoch = poll.epoch.Add(-600 * time.Millisecond) // 600 ms later: that poll is past
+	if got := poll.lagLocked(); got <= 2800*time.Millisecond || got > 2900*time.Millisecond {
+		t.Errorf("polling table 100ms after its rephased poll: lag %s, want about 2.9s", got)
 	}
 }

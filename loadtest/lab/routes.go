@@ -25,7 +25,7 @@ type routeTable struct {
 
 	delay time.Duration // how long a change takes to arrive
 	poll  time.Duration // when set, a change arrives at the next tick of this period instead
-	epoch time.Time     // the ticks count from here
+	epoch time.Time     // the ticks count from here; guarded by Lab.mu once in a Lab
 
 	mu  sync.Mutex // orders updates
 	seq uint64     // of the snapshot applied last
@@ -37,12 +37,18 @@ func newRouteTable(path string, delay, poll time.Duration) *routeTable {
 	return t
 }
 
-// lag is how long a change made now takes to reach this table.
-func (t *routeTable) lag() time.Duration {
+// lagLocked is how long a change made now takes to reach this table.
+func (t *routeTable) lagLocked() time.Duration {
 	if t.poll > 0 {
 		return t.poll - time.Since(t.epoch)%t.poll
 	}
 	return t.delay
+}
+
+// rephaseLocked moves the poll's ticks so that the next one comes next after now; the
+// period stays. Called under Lab.mu.
+func (t *routeTable) rephaseLocked(next time.Duration) {
+	t.epoch = time.Now().Add(next - t.poll)
 }
 
 // apply installs snapshot number seq unless a later one is already in place, and returns
@@ -126,7 +132,7 @@ func (l *Lab) changedLocked() {
 		l.seq++
 		seq := l.seq
 		for _, t := range l.tables {
-			time.AfterFunc(t.lag(), func() { l.propagate(t, seq, eps) })
+			time.AfterFunc(t.lagLocked(), func() { l.propagate(t, seq, eps) })
 		}
 	}
 	select {
