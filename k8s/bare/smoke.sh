@@ -115,7 +115,7 @@ main() {
   pass "ingress $INGRESS_URL/ (Host: $HOST) answers"
 
   # metrics-server scrapes the kubelet every 10 s and needs two scrapes for a rate: the
-  # pods' CPU shows in `kubectl top` (what the HPA controller reads) 10–30 s after they start.
+  # pods' CPU shows in `kubectl top` (what the HPA controller reads) ~14 s after they are ready.
   wait_for "metrics of both hello pods" 90 metrics-server top_pods 2
   pass "metrics API: kubectl top pods lists both hello pods $((SECONDS - ready))s after they were ready"
 
