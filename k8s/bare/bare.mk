@@ -3,7 +3,7 @@
 
 BARE := k8s/bare
 
-.PHONY: bare-up bare-down bare-smoke e2e bare-build skipper-build bare-gen
+.PHONY: bare-up bare-down bare-smoke e2e bare-build skipper-build metrics-server-build bare-gen
 
 ##@ The bare cluster: a real Kubernetes here, from upstream sources (Linux, root)
 
@@ -25,6 +25,10 @@ bare-build: ## build the pinned Kubernetes binaries once into the user's cache d
 skipper-build: ## build the pinned Skipper ingress controller once into the user's cache dir
 	$(BARE)/build.sh skipper
 
-bare-gen: ## regenerate the tools modules (k8s/bare/kube, k8s/bare/skipper) from upstream go.mod files
+metrics-server-build: ## build the pinned metrics-server (what an HPA reads) once into the user's cache dir
+	$(BARE)/build.sh metrics-server
+
+bare-gen: ## regenerate the tools modules (k8s/bare/kube, skipper, metrics-server) from upstream go.mod files
 	$(BARE)/gen-mod.sh kube
 	$(BARE)/gen-mod.sh skipper
+	$(BARE)/gen-mod.sh metrics-server

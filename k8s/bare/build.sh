@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# build.sh kube|skipper — build the pinned binaries of a tools module into the per-version
+# build.sh kube|skipper|metrics-server — build the pinned binaries of a tools module into the per-version
 # cache outside the checkout (see lib.sh), once: a second run finds them and costs seconds.
 # The cache is keyed by the module's go.mod and go.sum and the build flags (a stamp file).
 set -euo pipefail
@@ -40,5 +40,10 @@ case ${1:-} in
   skipper)
     build "$BARE_DIR/skipper" "$SKIPPER_BIN" "-s -w -X main.version=$SKIPPER_VERSION" github.com/zalando/skipper/cmd/skipper
     ;;
-  *) echo "usage: $0 kube|skipper" >&2; exit 2 ;;
+  metrics-server)
+    # The version as upstream's Makefile stamps it (metrics-server --version prints it).
+    build "$BARE_DIR/metrics-server" "$METRICS_SERVER_BIN" "-s -w -X k8s.io/client-go/pkg/version.gitVersion=$METRICS_SERVER_VERSION \
+-X k8s.io/client-go/pkg/version.gitTreeState=clean" sigs.k8s.io/metrics-server/cmd/metrics-server
+    ;;
+  *) echo "usage: $0 kube|skipper|metrics-server" >&2; exit 2 ;;
 esac

@@ -61,6 +61,8 @@ EOT
 
   # failCgroupV1: false — this host mounts cgroup v1 hierarchies, and kubelet 1.35 turns it
   # on by default; cgroupfs — PID 1 is not systemd (README.md, "Why these settings").
+  # tlsCertFile: a serving certificate of the cluster's CA (pki.sh), which metrics-server
+  # verifies, instead of the self-signed one kubelet would make.
   cat >"$s/kubelet/config.yaml" <<EOT
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
@@ -72,6 +74,8 @@ authentication:
   webhook: {enabled: true}
   x509: {clientCAFile: $s/pki/ca.crt}
 authorization: {mode: Webhook}
+tlsCertFile: $s/pki/kubelet.crt
+tlsPrivateKeyFile: $s/pki/kubelet.key
 cgroupDriver: cgroupfs
 failCgroupV1: false
 failSwapOn: false

@@ -5,11 +5,13 @@
 
 KUBE_VERSION=${KUBE_VERSION:-v1.34.4}
 SKIPPER_VERSION=${SKIPPER_VERSION:-v0.23.0}
+METRICS_SERVER_VERSION=${METRICS_SERVER_VERSION:-v0.8.0}
 BARE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$BARE_DIR/../.." && pwd)
 CACHE_ROOT=${XDG_CACHE_HOME:-$HOME/.cache}/scalelab
 KUBE_BIN=$CACHE_ROOT/kubernetes/$KUBE_VERSION/bin
 SKIPPER_BIN=$CACHE_ROOT/skipper/$SKIPPER_VERSION/bin
+METRICS_SERVER_BIN=$CACHE_ROOT/metrics-server/$METRICS_SERVER_VERSION/bin
 STATE_DIR=${BARE_STATE_DIR:-/var/lib/scalelab-bare}
 # The commands built from k8s.io/kubernetes: the five components and kubectl (for
 # `kubectl proxy` in front of Skipper, and for the user).
@@ -35,6 +37,7 @@ ETCD_PORT=2379
 PROXY_PORT=18001          # kubectl proxy, what Skipper reads the API through
 INGRESS_PORT=18080        # Skipper's proxy listener
 INGRESS_SUPPORT_PORT=18081
+METRICS_PORT=18443        # metrics-server, on the node IP (the apiserver routes to it there)
 CONTAINERD_SOCK=$STATE_DIR/containerd/containerd.sock
 # Paths kubelet and containerd write to whatever their configuration says.
 FIXED_PATHS=(/var/log/containers /var/lib/kubelet/device-plugins /var/lib/cni /run/containerd)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# smoke.sh — bring the bare cluster up, check it serves hello on every path the harness uses,
+# smoke.sh — bring the bare cluster up, check it serves hello on every path the harness uses
+# and that the metrics API (metrics-server, what an HPA reads) measures its pods,
 # bring it down, and check the machine is as it was: the end-to-end test of k8s/bare.
 # Prints one line per check and exits non-zero on the first that fails (after tearing down).
 set -euo pipefail
@@ -80,8 +81,13 @@ spec:
 EOF
 }
 
+# top_pods N — `kubectl top pods` of the smoke namespace lists N hello pods.
+top_pods() {
+  [[ $(kubectl -n "$NS" top pods --no-headers 2>/dev/null | grep -c '^hello-') -eq $1 ]]
+}
+
 main() {
-  local before after t0 ip port pod
+  local before after t0 ready ip port pod
   "$BARE_DIR/down.sh" >/dev/null 2>&1
   before=$(snapshot)
   trap '"$BARE_DIR/down.sh" >/dev/null 2>&1 || true' EXIT
@@ -95,6 +101,7 @@ main() {
   apply_smoke
   kubectl -n "$NS" rollout status deploy/hello --timeout=120s >/dev/null || fail "hello pods not ready"
   pass "2 hello pods ready in $((SECONDS - t0))s"
+  ready=$SECONDS
 
   ip=$(kubectl -n "$NS" get svc hello -o jsonpath='{.spec.clusterIP}')
   port=$(kubectl -n "$NS" get svc hello -o jsonpath='{.spec.ports[0].nodePort}')
@@ -106,6 +113,11 @@ main() {
   pass "NodePort http://$NODE_IP:$port/ answers"
   wait_for "Skipper routes the Ingress" 30 - answers "$INGRESS_URL/" -H "Host: $HOST"
   pass "ingress $INGRESS_URL/ (Host: $HOST) answers"
+
+  # metrics-server scrapes the kubelet every 10 s and needs two scrapes for a rate: the
+  # pods' CPU shows in `kubectl top` (what the HPA controller reads) ~14 s after they are ready.
+  wait_for "metrics of both hello pods" 90 metrics-server top_pods 2
+  pass "metrics API: kubectl top pods lists both hello pods $((SECONDS - ready))s after they were ready"
 
   # Traffic from a pod may reach pods and services, nothing off the machine. Route lookups
   # only: no packet is sent.

@@ -4,7 +4,7 @@
 # Sourced by down.sh and by up.sh (which tears down first, and on failure).
 
 teardown() {
-  stop 10 skipper kubectl-proxy kubelet # kubelet first: it would restart the containers
+  stop 10 skipper kubectl-proxy metrics-server kubelet # kubelet first: it would restart the containers
   pods_down
   stop 20 kube-proxy kube-scheduler kube-controller-manager kube-apiserver
   stop 20 containerd

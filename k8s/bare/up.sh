@@ -2,7 +2,8 @@
 # shellcheck source-path=SCRIPTDIR
 # up.sh — a real single-node Kubernetes on this machine, from upstream sources: etcd and
 # containerd from Debian, the Kubernetes components built from k8s.io/kubernetes (build.sh),
-# images written without Docker (cmd/image), Skipper as the ingress controller on loopback.
+# images written without Docker (cmd/image), Skipper as the ingress controller on loopback,
+# metrics-server behind the aggregation layer (what a HorizontalPodAutoscaler reads).
 # Linux and root only. It first tears down whatever an earlier run left, and tears down
 # again if any step fails. The last lines it prints are KEY=VALUE facts, also in
 # $STATE_DIR/env.
@@ -13,6 +14,7 @@ require_linux_root
 . "$BARE_DIR/teardown.sh"
 . "$BARE_DIR/pki.sh"
 . "$BARE_DIR/config.sh"
+. "$BARE_DIR/metrics.sh"
 
 DEBS=(etcd-server containerd runc containernetworking-plugins iptables conntrack nftables openssl)
 
@@ -50,7 +52,8 @@ hello_nodeport() {
     awk '$1 == "Service" && $2 == "hello" && $3 {print $3}'
 }
 
-free_port() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# free_port PORT [HOST] — nothing listens on HOST (default 127.0.0.1) at PORT.
+free_port() { ! (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
 
 control_plane_up() {
   local s=$STATE_DIR p=$STATE_DIR/pki
@@ -68,15 +71,24 @@ control_plane_up() {
     --kubelet-preferred-address-types InternalIP \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$p/sa.pub" --service-account-signing-key-file "$p/sa.key" \
-    --enable-admission-plugins NodeRestriction --profiling=false
+    --enable-admission-plugins NodeRestriction --profiling=false \
+    --requestheader-client-ca-file "$p/front-proxy-ca.crt" --requestheader-allowed-names front-proxy-client \
+    --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
+    --requestheader-extra-headers-prefix X-Remote-Extra- \
+    --proxy-client-cert-file "$p/front-proxy-client.crt" --proxy-client-key-file "$p/front-proxy-client.key" \
+    --enable-aggregator-routing
   wait_for "kube-apiserver ready" 60 kube-apiserver kubectl get --raw /readyz
 
+  # --horizontal-pod-autoscaler-sync-period 5s: the HPA controller reconciles every 5 s instead
+  # of 15 s, so that a test's scale-up starts within seconds of metrics-server's next figure
+  # (which comes every 10 s, metrics.sh) rather than up to 15 s after it.
   start kube-controller-manager "$KUBE_BIN/kube-controller-manager" --kubeconfig "$s/controller-manager.kubeconfig" \
     --authentication-kubeconfig "$s/controller-manager.kubeconfig" --authorization-kubeconfig "$s/controller-manager.kubeconfig" \
     --bind-address 127.0.0.1 --leader-elect=false --use-service-account-credentials \
     --allocate-node-cidrs --cluster-cidr "$CLUSTER_CIDR" --node-cidr-mask-size 24 --service-cluster-ip-range "$SERVICE_CIDR" \
     --service-account-private-key-file "$p/sa.key" --root-ca-file "$p/ca.crt" \
-    --cluster-signing-cert-file "$p/ca.crt" --cluster-signing-key-file "$p/ca.key" --profiling=false
+    --cluster-signing-cert-file "$p/ca.crt" --cluster-signing-key-file "$p/ca.key" --profiling=false \
+    --horizontal-pod-autoscaler-sync-period 5s
   start kube-scheduler "$KUBE_BIN/kube-scheduler" --kubeconfig "$s/scheduler.kubeconfig" \
     --authentication-kubeconfig "$s/scheduler.kubeconfig" --authorization-kubeconfig "$s/scheduler.kubeconfig" \
     --bind-address 127.0.0.1 --leader-elect=false --profiling=false
@@ -128,6 +140,7 @@ main() {
   debs_up
   "$BARE_DIR/build.sh" kube
   "$BARE_DIR/build.sh" skipper
+  "$BARE_DIR/build.sh" metrics-server
   images_up
   local port
   for port in "$ETCD_PORT" "$((ETCD_PORT + 1))" "$APISERVER_PORT" "$PROXY_PORT" "$INGRESS_PORT" "$INGRESS_SUPPORT_PORT" 10248 10250 10256 10257 10259; do
@@ -135,6 +148,7 @@ main() {
   done
   NODE_IP=$(node_ip)
   [[ -n $NODE_IP ]] || die "no global IPv4 address for the node (a node IP cannot be loopback)"
+  free_port "$METRICS_PORT" "$NODE_IP" || die "port $METRICS_PORT on $NODE_IP is taken: stop what listens there first"
   nft list tables >"$STATE_DIR/nft-tables.before" 2>/dev/null || true
   sysctls_save
   net_up # before anything that can make a pod or a Service
@@ -142,6 +156,7 @@ main() {
   config_up
   control_plane_up
   node_up
+  metrics_up
   ingress_up
   local nodeport
   nodeport=$(hello_nodeport || true)

@@ -26,6 +26,7 @@ var prunable = []schema.GroupVersionResource{
 	{Version: "v1", Resource: "services"},
 	{Group: "networking.k8s.io", Version: "v1", Resource: "ingresses"},
 	{Group: "policy", Version: "v1", Resource: "poddisruptionbudgets"},
+	{Group: "autoscaling", Version: "v2", Resource: "horizontalpodautoscalers"},
 }
 
 // Deploy applies cfg server-side, prunes what an earlier configuration left, and returns

@@ -91,6 +91,10 @@ func (c *Cluster) startWatching(ctx context.Context, cfg *manifest.Config) error
 	slices.Start(stop)
 	pods.WaitForCacheSync(stop)
 	slices.WaitForCacheSync(stop)
+	if err := c.watchAutoscalers(cfg, stop); err != nil {
+		close(stop)
+		return err
+	}
 
 	c.mu.Lock()
 	c.stop = stop
