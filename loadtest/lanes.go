@@ -45,18 +45,23 @@ func lanesWithin(limit uint64, cfgs []*manifest.Config, rate int, lanes int) int
 	return max(1, min(lanes, fit))
 }
 
-// harnessCPU is the share of one core that loadtest itself spends on a lane at 100
-// requests per second: measured here at 0.07 (`loadtest attack --rate 100 --duration 20s`
-// against hello on loopback: 1.44 s of CPU in 20 s), rounded up for the lane's watch and
-// its reports.
-const harnessCPU = 0.10
+// What a lane of a matrix on a cluster costs this machine, in shares of one core at 100
+// requests per second, measured with `loadtest matrix --platform kube --set fast --configs
+// naive,graceful --lanes 1` on the bare cluster (12 runs in 251 s; CPU time read from
+// /proc of the cluster's processes and the kubepods cgroup, less their idle 0.08):
+// loadtest itself spent 0.06, the control plane, the node, Skipper and the pods 0.23.
+const (
+	harnessCPU = 0.07 // loadtest's load, watch and reports; grows with the rate
+	clusterCPU = 0.23 // the cluster's share, when it runs on this machine too (kind, bare)
+)
 
 // clusterLanes is how many lanes of a matrix fit a cluster with room millicores of CPU
-// left to request and a machine of cpus cores running the harness: each lane's pods
-// request (replicas + 1 surging) × a pod's CPU request, and the lanes' harness may take
-// half the machine's cores (the rest is the cluster's own, when it runs here too). It
-// says which of the two bounds it, for the run's output.
-func clusterLanes(room int64, cpus int, cfgs []*manifest.Config, rate, jobs int) (int, string) {
+// left to request and a machine of cpus cores: each lane's pods request (replicas + 1
+// surging) × a pod's CPU request, and the lanes may take half the machine's cores —
+// loadtest's own share, and the cluster's too when local says it runs here. A busier
+// machine skews the races the lanes measure (a graceful rollout's margin over Skipper's
+// poll is 1 s), so half, not all. It says which bound holds, for the run's output.
+func clusterLanes(room int64, cpus int, local bool, cfgs []*manifest.Config, rate, jobs int) (int, string) {
 	var perLane int64
 	for _, c := range cfgs {
 		if c.Deployment == nil {
@@ -65,14 +70,18 @@ func clusterLanes(room int64, cpus int, cfgs []*manifest.Config, rate, jobs int)
 		pod := kube.PodCPU(c.Deployment.Spec.Template.Spec).MilliValue()
 		perLane = max(perLane, int64(c.Replicas()+1)*pod)
 	}
-	byHarness := int(float64(cpus) / 2 / (harnessCPU * float64(rate) / 100))
-	byRoom := byHarness
+	cost, where := harnessCPU*float64(rate)/100, "loadtest"
+	if local {
+		cost, where = cost+clusterCPU, "loadtest and the cluster"
+	}
+	byMachine := int(float64(cpus) / 2 / cost)
+	byRoom := byMachine
 	if perLane > 0 {
 		byRoom = int(room / perLane)
 	}
-	n := max(1, min(jobs, byRoom, byHarness))
-	return n, fmt.Sprintf("room for %d on the cluster's CPU (%dm free, %dm a lane), %d by this machine's %d cores, %d runs",
-		byRoom, room, perLane, byHarness, cpus, jobs)
+	n := max(1, min(jobs, byRoom, byMachine))
+	return n, fmt.Sprintf("room for %d on the cluster's CPU (%dm free, %dm a lane), %d in half of this machine's %d cores (%s, %.2f a lane), %d runs",
+		byRoom, room, perLane, byMachine, cpus, where, cost, jobs)
 }
 
 // matrixLanes decides how many lanes the matrix runs (asked, else what fits) and what
@@ -106,7 +115,7 @@ func matrixLanes(ctx context.Context, pf *platformFlags, rs *runs, asked, rate, 
 			return 0, nil, err
 		}
 		var why string
-		n, why = clusterLanes(room, runtime.NumCPU(), rs.cfgs, rate, jobs)
+		n, why = clusterLanes(room, runtime.NumCPU(), rs.cluster.Local(), rs.cfgs, rate, jobs)
 		fmt.Fprintf(out, "lanes: %d (%s)\n", n, why)
 	}
 	rs.meta["namespace"] = "scalelab-lane-… (a namespace for each lane, deleted after the run)"

@@ -47,19 +47,22 @@ func TestClusterLanes(t *testing.T) {
 	tests := []struct {
 		name             string
 		room             int64
-		cpus, rate, jobs int
-		want             int
+		cpus             int
+		local            bool
+		rate, jobs, want int
 	}{
 		// A fast pod requests 50m; 3 replicas and a surging one: 200m a lane.
-		{"the cluster's CPU", 1000, 8, 100, 72, 5},
-		{"this machine's cores", 100000, 2, 100, 72, 10},
-		{"a faster load", 100000, 2, 500, 72, 2},
-		{"the runs there are", 100000, 64, 100, 6, 6},
-		{"no room: one", 0, 2, 100, 72, 1},
+		{"the cluster's CPU", 1000, 8, false, 100, 72, 5},
+		// Half of 2 cores, 0.07 a lane: 14; with the cluster here, 0.30 a lane: 3.
+		{"this machine's cores", 100000, 2, false, 100, 72, 14},
+		{"the cluster on this machine", 100000, 2, true, 100, 72, 3},
+		{"a faster load", 100000, 2, false, 500, 72, 2},
+		{"the runs there are", 100000, 64, false, 100, 6, 6},
+		{"no room: one", 0, 2, false, 100, 72, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got, why := clusterLanes(tt.room, tt.cpus, fast, tt.rate, tt.jobs); got != tt.want {
+			if got, why := clusterLanes(tt.room, tt.cpus, tt.local, fast, tt.rate, tt.jobs); got != tt.want {
 				t.Errorf("clusterLanes = %d (%s), want %d", got, why, tt.want)
 			}
 		})

@@ -60,6 +60,7 @@ type Cluster struct {
 	opts    Options
 	ns      string
 	version string // the API server's, e.g. v1.34.4
+	host    string // the API server's URL
 	cs      kubernetes.Interface
 	dyn     dynamic.Interface
 
@@ -104,7 +105,7 @@ func New(ctx context.Context, o Options) (*Cluster, error) {
 	if o.Out == nil {
 		o.Out = io.Discard
 	}
-	c := &Cluster{opts: o, ns: ns, cs: cs, dyn: dyn}
+	c := &Cluster{opts: o, ns: ns, cs: cs, dyn: dyn, host: rc.Host}
 
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -122,6 +123,18 @@ func (c *Cluster) Name() string { return "kube" }
 
 // Version is the API server's version, e.g. v1.34.4 ("" when it would not say).
 func (c *Cluster) Version() string { return c.version }
+
+// Local says whether the cluster runs on this machine, as far as its API server's address
+// tells: one on loopback (kind, minikube's container drivers, the bare cluster) does.
+func (c *Cluster) Local() bool {
+	u, err := url.Parse(c.host)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	ip := net.ParseIP(h)
+	return h == "localhost" || ip != nil && ip.IsLoopback()
+}
 
 // Namespace is where the configuration runs.
 func (c *Cluster) Namespace() string { return c.ns }

@@ -118,3 +118,16 @@ func TestRoom(t *testing.T) {
 		t.Errorf("room %dm, want 1650m: node a's 2000m less 350m requested", got)
 	}
 }
+
+// A cluster whose API server answers on loopback runs on this machine.
+func TestLocal(t *testing.T) {
+	t.Parallel()
+	for host, want := range map[string]bool{
+		"https://127.0.0.1:6443": true, "https://[::1]:6443": true, "https://localhost:38211": true,
+		"https://10.0.0.1:6443": false, "https://api.example.test": false, "": false,
+	} {
+		if got := (&Cluster{host: host}).Local(); got != want {
+			t.Errorf("Local() of %q = %v, want %v", host, got, want)
+		}
+	}
+}
