@@ -29,7 +29,7 @@ type Options struct {
 	Header http.Header // sent with every request
 	Body   []byte
 
-	Rate       int           // requests per second, > 0; with a Pacer, the rate reports name (its peak)
+	Rate       int           // requests per second, > 0 unless a Pacer paces them
 	Pacer      vegeta.Pacer  // when set, paces the requests instead of Rate: a Steps, say
 	Duration   time.Duration // 0: until Stop is closed or ctx is done
 	Timeout    time.Duration // per request, 30s
@@ -191,6 +191,12 @@ func Run(ctx context.Context, o Options) (*result.Run, error) {
 		}
 	}
 	close(attackDone)
+	if o.Pacer != nil { // the rate asked for is the highest it asked for
+		run.Rate = o.Pacer.Rate(0)
+		if p, ok := o.Pacer.(interface{ Peak() float64 }); ok {
+			run.Rate = p.Peak()
+		}
+	}
 	run.Elapsed = time.Since(began)
 	run.Interrupted = interrupted.Load()
 	log.Add(result.EventPhase, "attack end", "")

@@ -88,6 +88,13 @@ func (s *Steps) expected(t time.Duration) float64 {
 	return n
 }
 
+// Current is the rate set last.
+func (s *Steps) Current() float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.steps[len(s.steps)-1].rate
+}
+
 // Rate is the rate at offset elapsed.
 func (s *Steps) Rate(elapsed time.Duration) float64 {
 	s.mu.Lock()

@@ -41,8 +41,8 @@ func TestStepsPace(t *testing.T) {
 			t.Errorf("after the step, Pace(%s, %d) = %s; want %s", tt.elapsed, tt.hits, wait, tt.wait)
 		}
 	}
-	if s.Rate(500*ms) != 10 || s.Rate(1500*ms) != 100 || s.Peak() != 100 {
-		t.Errorf("rates %g, %g, peak %g; want 10, 100, 100", s.Rate(500*ms), s.Rate(1500*ms), s.Peak())
+	if s.Rate(500*ms) != 10 || s.Rate(1500*ms) != 100 || s.Peak() != 100 || s.Current() != 100 {
+		t.Errorf("rates %g, %g, peak %g, current %g; want 10, 100, 100, 100", s.Rate(500*ms), s.Rate(1500*ms), s.Peak(), s.Current())
 	}
 }
 
@@ -61,7 +61,7 @@ func TestStepsAttack(t *testing.T) {
 		time.Sleep(time.Second)
 		close(stop)
 	}()
-	run := mustRun(t, Options{Target: srv.URL, Pacer: s, Rate: 100, Stop: stop, Interval: time.Second, KeepAlive: true})
+	run := mustRun(t, Options{Target: srv.URL, Pacer: s, Stop: stop, Interval: time.Second, KeepAlive: true})
 	if run.OK != run.Requests || run.Requests < 100 || run.Requests > 145 {
 		t.Fatalf("%d requests, %d OK: want about 140, all OK", run.Requests, run.OK)
 	}
