@@ -61,7 +61,7 @@ func TestAutoscaleOverlays(t *testing.T) {
 		if d := desired(100/autoscaleSteps, cpu+time.Millisecond); d > a.Min {
 			t.Errorf("%s: the base asks for %d replicas, want at most %d", cfg.Name, d, a.Min)
 		}
-		if got, want := sc.Takes(cfg), 2*autoscaleStep+cfg.Startup()+autoscaleHold+10*time.Second+serving(cfg); got != want {
+		if got, want := sc.Takes(cfg), 2*autoscaleStep+5*time.Second+autoscaleHold+10*time.Second+serving(cfg); got != want {
 			t.Errorf("%s takes %s, want %s", cfg.Name, got, want)
 		}
 	}
@@ -152,8 +152,8 @@ func TestAutoscaleRun(t *testing.T) {
 	if got := strings.Join(phases, ", "); got != want {
 		t.Errorf("phases: %s\nwant:   %s", got, want)
 	}
-	if r.Rate != 60 {
-		t.Errorf("rate asked %g, want the peak, 60", r.Rate)
+	if r.Rate != 60 || r.KeepAlive {
+		t.Errorf("rate asked %g, keep-alive %t; want the peak, 60, and a connection per request", r.Rate, r.KeepAlive)
 	}
 	rising, falling := Edges(r)
 	if rising[result.HTTP502] == 0 || falling[result.HTTP502] == 0 || rising.Total()+falling.Total() != r.Errors.Total() {

@@ -41,6 +41,10 @@ type Scenario struct {
 	// attack.Steps it returns for the rate asked for (--rate), which Act changes as it goes
 	// through LoadOf(ctx).
 	Pace func(rate int) *attack.Steps
+	// NewConnections sends each request on a connection of its own, whatever
+	// Options.KeepAlive says: for a lesson about the pods a load reaches as it changes,
+	// which a few kept-alive connections, pinned to the pods there before, would hide.
+	NewConnections bool
 	// Observe, when set, is how long to watch after the action instead of waiting for the
 	// platform to settle: for an action after which it never does.
 	Observe func(cfg *manifest.Config) time.Duration
@@ -135,7 +139,7 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 	p.Observe(log)
 	defer p.Observe(nil)
 	ao := attack.Options{
-		Target: target, Header: o.Header, Rate: o.Rate, KeepAlive: o.KeepAlive, Timeout: timeout,
+		Target: target, Header: o.Header, Rate: o.Rate, KeepAlive: o.KeepAlive && !sc.NewConnections, Timeout: timeout,
 		Interval: o.Interval, Log: log, Progress: o.Progress,
 		Meta: map[string]string{"platform": p.Name(), "config": cfg.Name, "scenario": sc.Name, "via": o.Via},
 	}
