@@ -43,8 +43,8 @@ func TestAutoscaleOverlays(t *testing.T) {
 			t.Errorf("%s expects %q, want %q", cfg.Name, got, want)
 		}
 		// The plan at --rate 100: a base of 20/s, up to 100/s. Each request costs hello's
-		// --request-cpu plus what serving it costs (about 0.65 ms here; counted as nothing to
-		// 1 ms). The peak must ask for 2 more pods than the minimum even at no serving cost,
+		// --request-cpu plus what serving it costs (0.65 to 1 ms here; counted as nothing, and
+		// as 1 ms). The peak must ask for 2 more pods than the minimum even at no serving cost,
 		// and the base for none even at 1 ms.
 		cpu, err := cfg.HelloDuration("request-cpu")
 		if err != nil || cpu <= 0 {
