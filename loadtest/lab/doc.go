@@ -66,6 +66,10 @@
 // client's timeout; between the container's exit and the pod's end the address refuses,
 // and the ingress answers 502.
 //
+// The HorizontalPodAutoscaler (hpa.go): of a configuration that has one, metrics-server
+// reading each hello's CPU time from /proc and the HPA controller of v1.34 scaling the
+// Deployment by it, every reading on the timeline.
+//
 // # Left out, on purpose
 //
 // kube-proxy's fallback to terminating endpoints when none is ready; a scale during a
@@ -92,6 +96,8 @@
 //     its OS thread for its whole life, starts every process (see spawner).
 //   - timers: propagate (an endpoint set reaching one proxy), poke (minReadySeconds
 //     over), and a hole's linger.
+//   - the autoscaler, when the configuration has an HPA: its metrics reads and syncs
+//     (autoscaler.run), taking Lab.mu around each.
 //   - the service path: its accept loop, and per connection a forwarder with a second
 //     goroutine for the other direction; the ingress: net/http's server, a goroutine per
 //     connection; a hole: its accept loop and one goroutine per connection it holds.
