@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"scalelab/loadtest/attack"
@@ -207,4 +209,29 @@ func Edges(r *result.Run) (rising, falling result.Counts) {
 		}
 	}
 	return rising, falling
+}
+
+// markEdges writes the failures of each edge into r's Meta ("failed_rising", "failed
+// falling": "150 (502 143, timeout 7)"), where every report shows them, when r's load fell.
+func markEdges(r *result.Run) {
+	if !slices.ContainsFunc(r.Events, func(e result.Event) bool { return e.Kind == result.EventPhase && e.Name == "load falls" }) {
+		return
+	}
+	rising, falling := Edges(r)
+	text := func(c result.Counts) string {
+		var by []string
+		for _, class := range result.Classes {
+			if n := c[class]; n > 0 {
+				by = append(by, fmt.Sprintf("%s %d", class, n))
+			}
+		}
+		if len(by) == 0 {
+			return "0"
+		}
+		return fmt.Sprintf("%d (%s)", c.Total(), strings.Join(by, ", "))
+	}
+	if r.Meta == nil {
+		r.Meta = map[string]string{}
+	}
+	r.Meta["failed_rising"], r.Meta["failed_falling"] = text(rising), text(falling)
 }

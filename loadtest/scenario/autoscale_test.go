@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -158,6 +159,11 @@ func TestAutoscaleRun(t *testing.T) {
 	rising, falling := Edges(r)
 	if rising[result.HTTP502] == 0 || falling[result.HTTP502] == 0 || rising.Total()+falling.Total() != r.Errors.Total() {
 		t.Errorf("rising edge %v, falling %v, of %v: want 502s on both, adding up", rising, falling, r.Errors)
+	}
+	for key, c := range map[string]result.Counts{"failed_rising": rising, "failed_falling": falling} {
+		if want := fmt.Sprintf("%d (502 %d)", c.Total(), c[result.HTTP502]); r.Meta[key] != want {
+			t.Errorf("meta %q = %q, want %q", key, r.Meta[key], want)
+		}
 	}
 }
 

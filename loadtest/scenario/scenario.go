@@ -166,6 +166,9 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 	if out.err != nil {
 		return nil, fmt.Errorf("attack: %w", out.err)
 	}
+	if sc.Pace != nil {
+		markEdges(out.run)
+	}
 	if actErr != nil && ctx.Err() == nil {
 		return out.run, actErr
 	}
