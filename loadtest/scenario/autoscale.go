@@ -111,13 +111,15 @@ func actAutoscale(ctx context.Context, p Platform, cfg *manifest.Config) error {
 	// The falling edge: back to the base rate until the HPA is back at its minimum.
 	load.Set(base, "load falls")
 	deadline = time.Now().Add(a.ScaleDown.Window + autoscaleWait)
+	most := max(current, desired)
 	current, desired, err = waitHPA(ctx, hpa, deadline, func(current, desired int32) bool {
+		most = max(most, current, desired)
 		return current == a.Min && desired == a.Min
 	})
 	if err != nil {
 		return fmt.Errorf("the HPA %s did not scale back to %d replicas at %g requests/s (at %d, wanting %d): %w", a.Name, a.Min, base, current, desired, err)
 	}
-	load.Mark("scaled down", fmt.Sprintf("HPA %s: back at %d replicas", a.Name, a.Min))
+	load.Mark("scaled down", fmt.Sprintf("HPA %s: %d → %d → %d replicas", a.Name, a.Min, most, a.Min))
 	return nil
 }
 
