@@ -148,6 +148,9 @@ func TestAutoscaleRun(t *testing.T) {
 		if e.Kind == result.EventPhase {
 			phases = append(phases, e.Name)
 		}
+		if e.Name == "scaled down" && e.Detail != "HPA hello: 2 → 4 → 2 replicas" && e.Detail != "HPA hello: 2 → 5 → 2 replicas" {
+			t.Errorf("scaled down: %q, want the path from 2 to 4 or 5 and back", e.Detail)
+		}
 	}
 	want := "attack start, autoscale, load rises, load 40/s, load 60/s, scaled up, load falls, scaled down, settled, attack end"
 	if got := strings.Join(phases, ", "); got != want {
