@@ -6,7 +6,10 @@
 //
 //  1. Startup. For --startup-delay nothing listens (probes see "connection refused"), unless
 //     --listen-early: then it listens at once, /livez says 200 and /readyz 503 until warm.
-//  2. Serving. "/" answers after --request-delay (or ?delay=, capped by --max-delay).
+//  2. Serving. "/" first spends --request-cpu of CPU time (or ?cpu=, capped by --max-cpu), as
+//     a service's own work does, so that load drives CPU and a HorizontalPodAutoscaler has
+//     something to measure; then it answers after --request-delay (or ?delay=, capped by
+//     --max-delay).
 //  3. Shutdown, on SIGTERM or SIGINT: readiness fails at once, keep-alives stop (answers
 //     carry "Connection: close"), it keeps serving for --shutdown-delay while every proxy
 //     catches up, then it drains in-flight requests for at most --drain-timeout. Exit 0
@@ -25,6 +28,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"scalelab/internal/helloflag"
 	"sync/atomic"
 	"syscall"
@@ -46,6 +50,8 @@ type config struct {
 	listenEarly   bool
 	requestDelay  time.Duration
 	maxDelay      time.Duration
+	requestCPU    time.Duration
+	maxCPU        time.Duration
 	shutdownDelay time.Duration
 	drainTimeout  time.Duration
 	logFormat     string
@@ -62,6 +68,8 @@ func parseConfig(args []string, getenv func(string) string) (config, *pflag.Flag
 	fs.BoolVar(&c.listenEarly, "listen-early", false, "listen during the startup delay (/livez 200, /readyz 503)")
 	fs.DurationVar(&c.requestDelay, "request-delay", 0, "time each request of / takes (per request: ?delay=)")
 	fs.DurationVar(&c.maxDelay, "max-delay", 30*time.Second, "cap on any request's delay")
+	fs.DurationVar(&c.requestCPU, "request-cpu", 0, "CPU time each request of / spends, busy (per request: ?cpu=)")
+	fs.DurationVar(&c.maxCPU, "max-cpu", time.Second, "cap on any request's CPU time")
 	fs.DurationVar(&c.shutdownDelay, "shutdown-delay", 0, "time to keep serving after SIGTERM, not ready")
 	fs.DurationVar(&c.drainTimeout, "drain-timeout", 30*time.Second, "time to wait for in-flight requests after the shutdown delay")
 	fs.StringVar(&c.logFormat, "log-format", "json", "log format: json or text")
@@ -87,7 +95,7 @@ func parseConfig(args []string, getenv func(string) string) (config, *pflag.Flag
 	}
 	for name, d := range map[string]time.Duration{
 		"startup-delay": c.startupDelay, "request-delay": c.requestDelay, "max-delay": c.maxDelay,
-		"shutdown-delay": c.shutdownDelay, "drain-timeout": c.drainTimeout,
+		"request-cpu": c.requestCPU, "max-cpu": c.maxCPU, "shutdown-delay": c.shutdownDelay, "drain-timeout": c.drainTimeout,
 	} {
 		if d < 0 {
 			return c, fs, fmt.Errorf("--%s must not be negative, got %s", name, d)
@@ -277,7 +285,7 @@ func newServer(cfg config, pod string, log *slog.Logger) *server {
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      cfg.maxDelay + 10*time.Second,
+		WriteTimeout:      cfg.maxDelay + cfg.maxCPU + 10*time.Second,
 		IdleTimeout:       90 * time.Second,
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -298,31 +306,82 @@ func (s *server) routes() http.Handler {
 	return s.instrument(mux)
 }
 
-// hello is "/": it takes --request-delay (or ?delay=, capped by --max-delay) to answer.
+// hello is "/": it spends --request-cpu of CPU time (or ?cpu=, capped by --max-cpu), then
+// waits --request-delay (or ?delay=, capped by --max-delay), and answers. A client that goes
+// away ends both at once.
 func (s *server) hello(w http.ResponseWriter, r *http.Request) {
 	if s.state.Load() == stateStarting {
 		http.Error(w, "starting", http.StatusServiceUnavailable)
 		return
 	}
-	d := s.cfg.requestDelay
-	if q := r.URL.Query().Get("delay"); q != "" {
-		v, err := time.ParseDuration(q)
-		if err != nil || v < 0 {
-			http.Error(w, fmt.Sprintf("invalid delay %q", q), http.StatusBadRequest)
-			return
-		}
-		d = v
+	cpu, ok := s.duration(w, r, "cpu", s.cfg.requestCPU, s.cfg.maxCPU)
+	if !ok {
+		return
 	}
-	if d = min(d, s.cfg.maxDelay); d > 0 {
+	d, ok := s.duration(w, r, "delay", s.cfg.requestDelay, s.cfg.maxDelay)
+	if !ok {
+		return
+	}
+	if cpu > 0 && !burn(r.Context(), cpu) {
+		return // the client went away: no answer to give
+	}
+	if d > 0 {
 		t := time.NewTimer(d)
 		defer t.Stop()
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
-			return // the client went away: no answer to give
+			return
 		}
 	}
 	fmt.Fprintf(w, "Hello world! from %s\n", s.pod)
+}
+
+// duration is the request's query parameter name as a duration (def when absent), capped
+// at limit; a bad value is answered 400 and reported false.
+func (s *server) duration(w http.ResponseWriter, r *http.Request, name string, def, limit time.Duration) (time.Duration, bool) {
+	d := def
+	if q := r.URL.Query().Get(name); q != "" {
+		v, err := time.ParseDuration(q)
+		if err != nil || v < 0 {
+			http.Error(w, fmt.Sprintf("invalid %s %q", name, q), http.StatusBadRequest)
+			return 0, false
+		}
+		d = v
+	}
+	return min(d, limit), true
+}
+
+// spin is where burn's arithmetic goes, so that the compiler keeps it.
+var spin atomic.Uint64
+
+// burn keeps the calling goroutine busy on the CPU until its thread has spent d of CPU time
+// (threadCPU), or until ctx ends; it reports whether it spent all of d. CPU time rather
+// than wall time: what a request costs is CPU seconds, which is what a HorizontalPodAutoscaler
+// reads from the container's cgroup. On a busy machine a wall-time loop would be descheduled
+// part of the time and cost less than asked, so utilisation would depend on the neighbours;
+// measured on the thread, the cost stays the same and the answer takes longer instead, as a
+// CPU-bound handler's does. The goroutine is locked to its thread meanwhile, so that the
+// thread's clock is the request's.
+func burn(ctx context.Context, d time.Duration) bool {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	clock := threadCPU()
+	start := clock()
+	x := spin.Load() | 1
+	for {
+		for range 4096 { // some 10 µs of work between two looks at the clock
+			x = x*6364136223846793005 + 1442695040888963407
+		}
+		if clock()-start >= d {
+			spin.Store(x)
+			return true
+		}
+		if ctx.Err() != nil {
+			spin.Store(x)
+			return false
+		}
+	}
 }
 
 // livez answers 200 for as long as the process runs: a liveness probe must not fail

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -27,6 +28,9 @@ func newTestServer(t *testing.T, cfg config, state int32) (*server, *httptest.Se
 	t.Helper()
 	if cfg.maxDelay == 0 {
 		cfg.maxDelay = 30 * time.Second
+	}
+	if cfg.maxCPU == 0 {
+		cfg.maxCPU = time.Second
 	}
 	s := newServer(cfg, "pod-a", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	s.setState(state)
@@ -82,36 +86,42 @@ func TestHelloDelays(t *testing.T) {
 	}
 }
 
-func TestHelloStopsSleepingWhenClientLeaves(t *testing.T) {
+// A client that leaves ends its request's wait and its CPU work alike: neither runs its hour.
+func TestHelloStopsWhenClientLeaves(t *testing.T) {
 	t.Parallel()
-	s, ts := newTestServer(t, config{maxDelay: time.Hour}, stateReady)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/?delay=1h", nil)
-	errs := make(chan error, 1)
-	go func() {
-		_, err := http.DefaultClient.Do(req)
-		errs <- err
-	}()
-	waitInFlightCount := func(n int64, what string) {
-		t.Helper()
-		deadline := time.Now().Add(testbin.Patience)
-		for s.inFlight.Load() != n {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s within %s: %d requests in flight", what, testbin.Patience, s.inFlight.Load())
+	for _, query := range []string{"?delay=1h", "?cpu=1h"} {
+		t.Run(query, func(t *testing.T) {
+			t.Parallel()
+			s, ts := newTestServer(t, config{maxDelay: time.Hour, maxCPU: time.Hour}, stateReady)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/"+query, nil)
+			errs := make(chan error, 1)
+			go func() {
+				_, err := http.DefaultClient.Do(req)
+				errs <- err
+			}()
+			waitInFlightCount := func(n int64, what string) {
+				t.Helper()
+				deadline := time.Now().Add(testbin.Patience)
+				for s.inFlight.Load() != n {
+					if time.Now().After(deadline) {
+						t.Fatalf("%s within %s: %d requests in flight", what, testbin.Patience, s.inFlight.Load())
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
 			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
-	waitInFlightCount(1, "the request is not served") // the handler sleeps its hour
-	cancel()
-	if err := <-errs; !errors.Is(err, context.Canceled) {
-		t.Fatalf("err %v, want the client's cancellation", err)
-	}
-	// The handler must return long before its hour: in-flight drops back to zero.
-	waitInFlightCount(0, "the request is still in flight after its client left")
-	if _, _, m := get(t, ts.URL+"/metrics"); !strings.Contains(m, `hello_requests_total{code="canceled",route="/{$}"} 1`) {
-		t.Errorf("metrics do not count the canceled request:\n%s", grepLines(m, "hello_requests_total"))
+			waitInFlightCount(1, "the request is not served") // the handler sleeps or spins its hour
+			cancel()
+			if err := <-errs; !errors.Is(err, context.Canceled) {
+				t.Fatalf("err %v, want the client's cancellation", err)
+			}
+			// The handler must return long before its hour: in-flight drops back to zero.
+			waitInFlightCount(0, "the request is still in flight after its client left")
+			if _, _, m := get(t, ts.URL+"/metrics"); !strings.Contains(m, `hello_requests_total{code="canceled",route="/{$}"} 1`) {
+				t.Errorf("metrics do not count the canceled request:\n%s", grepLines(m, "hello_requests_total"))
+			}
+		})
 	}
 }
 
@@ -188,7 +198,8 @@ func TestParseConfig(t *testing.T) {
 		wantErr string
 	}{
 		{"defaults", nil, nil, func(c config) bool {
-			return c.addr == ":8080" && c.maxDelay == 30*time.Second && c.drainTimeout == 30*time.Second && !c.listenEarly
+			return c.addr == ":8080" && c.maxDelay == 30*time.Second && c.drainTimeout == 30*time.Second && !c.listenEarly &&
+				c.requestCPU == 0 && c.maxCPU == time.Second
 		}, ""},
 		{"env", nil, map[string]string{"HELLO_SHUTDOWN_DELAY": "5s", "HELLO_LISTEN_EARLY": "true"}, func(c config) bool {
 			return c.shutdownDelay == 5*time.Second && c.listenEarly
@@ -196,7 +207,11 @@ func TestParseConfig(t *testing.T) {
 		{"flag wins over env", []string{"--shutdown-delay=2s"}, map[string]string{"HELLO_SHUTDOWN_DELAY": "5s"}, func(c config) bool {
 			return c.shutdownDelay == 2*time.Second
 		}, ""},
+		{"cpu", []string{"--max-cpu=20ms"}, map[string]string{"HELLO_REQUEST_CPU": "2ms"}, func(c config) bool {
+			return c.requestCPU == 2*time.Millisecond && c.maxCPU == 20*time.Millisecond
+		}, ""},
 		{"negative", []string{"--drain-timeout", "-1s"}, nil, nil, "--drain-timeout must not be negative"},
+		{"negative cpu", []string{"--request-cpu", "-1ms"}, nil, nil, "--request-cpu must not be negative"},
 		{"unparsable", []string{"--startup-delay", "soon"}, nil, nil, `invalid argument "soon"`},
 		{"bad env", nil, map[string]string{"HELLO_REQUEST_DELAY": "slow"}, nil, `invalid HELLO_REQUEST_DELAY="slow"`},
 		{"unknown flag", []string{"--colour"}, nil, nil, "unknown flag: --colour"},
@@ -309,6 +324,66 @@ func TestStartupWithListenEarly(t *testing.T) {
 			t.Errorf("%s when ready: %d, want %d", path, code, want)
 		}
 	}
+}
+
+// Each request of / spends its CPU time in hello's process, where a kubelet's cgroup counts
+// it: measured from outside, in /proc/<pid>/stat (user and system time, in 10 ms ticks), as
+// the lab's autoscaler reads it.
+func TestRequestCPU(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc/<pid>/stat")
+	}
+	p := testbin.StartHello(t, nil, "--request-cpu=20ms", "--max-cpu=50ms")
+	p.WaitLog(t, "ready")
+	base := "http://" + p.Addr(t)
+	for _, tt := range []struct {
+		query string
+		n     int
+		code  int
+		want  time.Duration // the CPU time the n requests cost together
+	}{
+		{"", 10, 200, 200 * time.Millisecond},
+		{"?cpu=40ms", 5, 200, 200 * time.Millisecond},
+		{"?cpu=1h", 4, 200, 200 * time.Millisecond},    // capped by --max-cpu: 50 ms each
+		{"?cpu=1ms", 100, 200, 100 * time.Millisecond}, // short ones too: a clock that lags does not
+		{"?cpu=0s", 10, 200, 0},
+		{"?cpu=soon", 1, 400, 0},
+		{"?cpu=-1ms", 1, 400, 0},
+	} {
+		t.Run(tt.query, func(t *testing.T) {
+			before := procCPU(t, p.Pid)
+			for range tt.n { // on one kept-alive connection: the least serving costs
+				if code, _, _ := get(t, base+"/"+tt.query); code != tt.code {
+					t.Fatalf("code %d, want %d", code, tt.code)
+				}
+			}
+			// A tick either side; the requests' own serving costs well under 100 ms.
+			got := procCPU(t, p.Pid) - before
+			if got < tt.want-10*time.Millisecond || got > tt.want+100*time.Millisecond {
+				t.Errorf("%d requests cost %s of CPU, want %s", tt.n, got, tt.want)
+			}
+			t.Logf("%d requests cost %s of CPU", tt.n, got)
+		})
+	}
+}
+
+// procCPU is the user and system CPU time of process pid, from /proc/<pid>/stat (fields 14
+// and 15, in USER_HZ ticks: 100 a second).
+func procCPU(t *testing.T, pid int) time.Duration {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The command, field 2, is in parentheses and may hold spaces: count after its end.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("/proc/%d/stat: %q", pid, b)
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 func TestSIGTERMSequence(t *testing.T) {

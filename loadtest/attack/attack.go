@@ -29,7 +29,8 @@ type Options struct {
 	Header http.Header // sent with every request
 	Body   []byte
 
-	Rate       int           // requests per second, > 0
+	Rate       int           // requests per second, > 0 unless a Pacer paces them
+	Pacer      vegeta.Pacer  // when set, paces the requests instead of Rate: a Steps, say
 	Duration   time.Duration // 0: until Stop is closed or ctx is done
 	Timeout    time.Duration // per request, 30s
 	Workers    uint64        // initial workers, 10
@@ -66,7 +67,7 @@ func (o *Options) check() error {
 		return fmt.Errorf("target: %w", err)
 	case u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
 		return fmt.Errorf("target %q: want an http:// or https:// URL", o.Target)
-	case o.Rate <= 0:
+	case o.Rate <= 0 && o.Pacer == nil:
 		return fmt.Errorf("rate %d: want > 0 requests/s", o.Rate)
 	case o.Duration < 0 || o.Timeout < 0 || o.Interval < 0 || o.CommandGrace < 0:
 		return errors.New("negative duration, timeout, interval or command grace")
@@ -143,7 +144,12 @@ func Run(ctx context.Context, o Options) (*result.Run, error) {
 		Rate: float64(o.Rate), Duration: o.Duration, KeepAlive: o.KeepAlive,
 		Started: began.UTC(), Meta: maps.Clone(o.Meta),
 	}
-	log.Add(result.EventPhase, "attack start", fmt.Sprintf("%d requests/s to %s", o.Rate, o.Target))
+	var pacer vegeta.Pacer = vegeta.ConstantPacer{Freq: o.Rate, Per: time.Second}
+	start := fmt.Sprintf("%d requests/s to %s", o.Rate, o.Target)
+	if o.Pacer != nil {
+		pacer, start = o.Pacer, fmt.Sprintf("%g requests/s to %s, paced", o.Pacer.Rate(0), o.Target)
+	}
+	log.Add(result.EventPhase, "attack start", start)
 	cmds := startCommands(ctx, log, o.Commands)
 
 	var totals counters
@@ -173,7 +179,6 @@ func Run(ctx context.Context, o Options) (*result.Run, error) {
 
 	t := newTally(o.Interval, began.Sub(log.Start()))
 	samples := map[result.Class]string{}
-	pacer := vegeta.ConstantPacer{Freq: o.Rate, Per: time.Second}
 	for res := range attacker.Attack(targeter, pacer, o.Duration, "") {
 		class := failure(res, tr)
 		t.add(res.Timestamp.Sub(log.Start()), res.Latency, class, res.Headers.Get("X-Pod"))
@@ -186,6 +191,12 @@ func Run(ctx context.Context, o Options) (*result.Run, error) {
 		}
 	}
 	close(attackDone)
+	if o.Pacer != nil { // the rate asked for is the highest it asked for
+		run.Rate = o.Pacer.Rate(0)
+		if p, ok := o.Pacer.(interface{ Peak() float64 }); ok {
+			run.Rate = p.Peak()
+		}
+	}
 	run.Elapsed = time.Since(began)
 	run.Interrupted = interrupted.Load()
 	log.Add(result.EventPhase, "attack end", "")

@@ -92,6 +92,10 @@
 // started container (up to 1 s), kube-proxy's sync (at most once per minSyncPeriod, 1 s by
 // default) and sandboxTeardown (a fixed 1 s).
 //
+// The HorizontalPodAutoscaler (hpa.go): of a configuration that has one, metrics-server
+// reading each hello's CPU time from /proc and the HPA controller of v1.34 scaling the
+// Deployment by it, every reading on the timeline.
+//
 // # Left out, on purpose
 //
 // kube-proxy's fallback to terminating endpoints when none is ready; a scale during a
@@ -118,6 +122,8 @@
 //     its OS thread for its whole life, starts every process (see spawner).
 //   - timers: propagate (an endpoint set reaching one proxy), poke (minReadySeconds
 //     over), and a hole's linger.
+//   - the autoscaler, when the configuration has an HPA: its metrics reads and syncs
+//     (autoscaler.run), taking Lab.mu around each.
 //   - the service path: its accept loop, and per connection a forwarder with a second
 //     goroutine for the other direction; the ingress: net/http's server, a goroutine per
 //     connection; a hole: its accept loop and one goroutine per connection it holds.

@@ -43,6 +43,9 @@ type Options struct {
 	// pod's admission and sandbox delays. A fixed seed replays them; 0 draws a seed, so
 	// that two labs, or two runs, are independent draws.
 	Seed uint64
+	// AutoscalerSync and MetricsResolution time a configuration's HorizontalPodAutoscaler
+	// (hpa.go); 0: DefaultAutoscalerSync, DefaultMetricsResolution.
+	AutoscalerSync, MetricsResolution time.Duration
 }
 
 // Lab is the local platform; it implements scenario.Platform.
@@ -73,6 +76,7 @@ type Lab struct {
 	// disruption controller last computed it, less the evictions since (nil: not yet).
 	pdb        *policyv1.PodDisruptionBudget
 	disruption *policyv1.PodDisruptionBudgetStatus
+	hpa        *autoscaler // the configuration's HorizontalPodAutoscaler; nil: none
 }
 
 // New checks o and starts the two proxies, with no pod yet.
@@ -149,6 +153,9 @@ func (l *Lab) Deploy(ctx context.Context, cfg *manifest.Config) error {
 	if err != nil {
 		return err
 	}
+	if err := checkAutoscaler(cfg); err != nil {
+		return err
+	}
 	l.mu.Lock()
 	l.current, l.pdb = nil, nil // no controller work until the new generation exists
 	for _, rs := range l.sets {
@@ -168,6 +175,7 @@ func (l *Lab) Deploy(ctx context.Context, cfg *manifest.Config) error {
 	l.sets, l.gen, l.replicas = nil, 0, spec.replicas
 	l.pdb, l.disruption = cfg.PDB, nil
 	l.newReplicaSetLocked(spec, 0)
+	l.startAutoscalerLocked(cfg)
 	l.event(kindAction, "deploy "+spec.config, "kubectl apply -k "+cfg.Dir)
 	l.changedLocked()
 	l.mu.Unlock()

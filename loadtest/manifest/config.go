@@ -41,6 +41,7 @@ type Config struct {
 	Service    *corev1.Service               // the Service selecting it
 	Ingress    *networkingv1.Ingress         // nil when the overlay has none
 	PDB        *policyv1.PodDisruptionBudget // nil when the overlay has none
+	Autoscaler *Autoscaler                   // its HorizontalPodAutoscaler; nil when the overlay has none
 }
 
 // Annotations are the workload's own annotations, where a configuration says what it is for.

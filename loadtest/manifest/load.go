@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -28,10 +29,11 @@ const Stdin = "-"
 // and, among them, the workloads (apps/v1 Deployments and StatefulSets) and the
 // PodDisruptionBudgets (policy/v1). The lab's own validation does not apply.
 type Manifests struct {
-	Source    string                          // the path as given, Stdin for the standard input
-	Objects   []*unstructured.Unstructured    // every object, in the source's order, Lists unfolded
-	Workloads []*Workload                     // in the source's order
-	PDBs      []*policyv1.PodDisruptionBudget // in the source's order
+	Source    string                                   // the path as given, Stdin for the standard input
+	Objects   []*unstructured.Unstructured             // every object, in the source's order, Lists unfolded
+	Workloads []*Workload                              // in the source's order
+	PDBs      []*policyv1.PodDisruptionBudget          // in the source's order
+	HPAs      []*autoscalingv2.HorizontalPodAutoscaler // autoscaling/v2, in the source's order
 }
 
 // Sources resolves a path given to check into the sources it names. Stdin, a file, a
@@ -74,11 +76,12 @@ func Sources(path string) ([]string, error) {
 // with the kustomize API (a kustomization file given as the path renders its directory),
 // a directory's *.yaml, *.yml and *.json files in name order, or one such file. A file
 // holds YAML or JSON documents separated by "---" lines, as `helm template` prints them:
-// comments, empty documents and List kinds are fine. Kinds other than the workloads and
-// the PDBs are skipped. A document that is not YAML or not an object, a workload or PDB of
-// another API version, or one that does not decode into its API type (an unknown field
-// is a typo the rules would misread) is an error naming the file, the document and the
-// object.
+// comments, empty documents and List kinds are fine. Kinds other than the workloads, the
+// PDBs and the HorizontalPodAutoscalers are skipped. A document that is not YAML or not an
+// object, a workload, PDB or HPA of another API version, or one that does not decode into
+// its API type (an unknown field is a typo the rules would misread) is an error naming the
+// file, the document and the object; so is an HPA whose scaleTargetRef names a Deployment
+// or StatefulSet that is not there.
 func Load(path string, stdin io.Reader) (*Manifests, error) {
 	m := &Manifests{Source: path}
 	var err error
@@ -104,6 +107,9 @@ func Load(path string, stdin io.Reader) (*Manifests, error) {
 		name = "stdin"
 	}
 	if err := m.sort(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := m.checkAutoscalers(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if len(m.Workloads) == 0 {
@@ -140,6 +146,13 @@ func (m *Manifests) sort() error {
 			into = &appsv1.StatefulSet{}
 		case "PodDisruptionBudget.policy":
 			into = &policyv1.PodDisruptionBudget{}
+		case hpaGroupKind:
+			h, err := decodeHPA(u)
+			if err != nil {
+				return err
+			}
+			m.HPAs = append(m.HPAs, h)
+			continue
 		default:
 			continue
 		}

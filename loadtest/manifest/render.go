@@ -213,7 +213,7 @@ func (c *Config) decode() error {
 	if v, ok := c.Deployment.Annotations[PromiseAnnotation]; ok {
 		c.Promise = result.Promise(v)
 	}
-	return nil
+	return c.decodeAutoscaler()
 }
 
 func routesTo(i *networkingv1.Ingress, service string) bool {

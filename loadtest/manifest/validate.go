@@ -11,7 +11,7 @@ import (
 )
 
 // HelloDurationFlags are hello's flags that take a duration.
-var HelloDurationFlags = []string{"startup-delay", "request-delay", "max-delay", "shutdown-delay", "drain-timeout"}
+var HelloDurationFlags = []string{"startup-delay", "request-delay", "max-delay", "request-cpu", "max-cpu", "shutdown-delay", "drain-timeout"}
 
 // validate refuses what the lab cannot honour, each error naming the field.
 func (c *Config) validate() error {

@@ -65,6 +65,8 @@ type Capability string
 const (
 	CanUpdate Capability = "apply an edited configuration under load" // Updater
 	CanEvict  Capability = "evict pods through the Eviction API"      // Evictor
+	// CanAutoscale is running the configuration's HorizontalPodAutoscaler: Autoscaled.
+	CanAutoscale Capability = "run a HorizontalPodAutoscaler"
 )
 
 // Supports says whether p can do what c names ("" is anything Platform does).
@@ -77,6 +79,9 @@ func Supports(p Platform, c Capability) bool {
 		return ok
 	case CanEvict:
 		_, ok := p.(Evictor)
+		return ok
+	case CanAutoscale:
+		_, ok := p.(Autoscaled)
 		return ok
 	}
 	return false
@@ -100,6 +105,18 @@ type Evictor interface {
 	// timeline. It reports false when the budget allows no disruption now (429): ask
 	// again later. A pod already gone counts as evicted, as kubectl drain counts it.
 	Evict(ctx context.Context, pod string) (bool, error)
+}
+
+// Autoscaled is a Platform that runs a configuration's HorizontalPodAutoscaler
+// (autoscaling/v2, manifest.Config.Autoscaler) with it: Deploy puts it in place with the
+// workload, its controller then scales the workload by the pods' CPU utilisation, and each
+// of its readings goes on the timeline as a result.EventAutoscaler (name: the HPA's; detail:
+// "cpu 85% of 50%, 2 → 4 replicas"). lab.Lab is one.
+type Autoscaled interface {
+	// Autoscaling reads the HPA's status as its controller last wrote it:
+	// status.currentReplicas and status.desiredReplicas, both 0 before its first sync; an
+	// error when the running configuration has no HPA.
+	Autoscaling(ctx context.Context) (current, desired int32, err error)
 }
 
 // EvictRetry is how long `kubectl drain` waits before it asks again for an eviction the

@@ -37,6 +37,14 @@ type Scenario struct {
 	Start func(cfg *manifest.Config) (*manifest.Config, error)
 	// Act is what happens under load.
 	Act func(ctx context.Context, p Platform, cfg *manifest.Config) error
+	// Pace, when set, shapes the load instead of the constant rate: the attack runs on the
+	// attack.Steps it returns for the rate asked for (--rate), which Act changes as it goes
+	// through LoadOf(ctx).
+	Pace func(rate int) *attack.Steps
+	// NewConnections sends each request on a connection of its own, whatever
+	// Options.KeepAlive says: for a lesson about the pods a load reaches as it changes,
+	// which a few kept-alive connections, pinned to the pods there before, would hide.
+	NewConnections bool
 	// Observe, when set, is how long to watch after the action instead of waiting for the
 	// platform to settle: for an action after which it never does.
 	Observe func(cfg *manifest.Config) time.Duration
@@ -131,26 +139,36 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 	log := result.NewLog(time.Now())
 	p.Observe(log)
 	defer p.Observe(nil)
+	ao := attack.Options{
+		Target: target, Header: o.Header, Rate: o.Rate, KeepAlive: o.KeepAlive && !sc.NewConnections, Timeout: timeout,
+		Interval: o.Interval, Log: log, Progress: o.Progress,
+		Meta: map[string]string{"platform": p.Name(), "config": cfg.Name, "scenario": sc.Name, "via": o.Via},
+	}
+	actCtx := ctx
+	if sc.Pace != nil {
+		steps := sc.Pace(o.Rate)
+		ao.Pacer, actCtx = steps, withLoad(ctx, steps, log)
+	}
 	stop := make(chan struct{})
+	ao.Stop = stop
 	type outcome struct {
 		run *result.Run
 		err error
 	}
 	done := make(chan outcome, 1)
 	go func() {
-		r, err := attack.Run(ctx, attack.Options{
-			Target: target, Header: o.Header, Rate: o.Rate, KeepAlive: o.KeepAlive, Timeout: timeout,
-			Interval: o.Interval, Log: log, Stop: stop, Progress: o.Progress,
-			Meta: map[string]string{"platform": p.Name(), "config": cfg.Name, "scenario": sc.Name, "via": o.Via},
-		})
+		r, err := attack.Run(ctx, ao)
 		done <- outcome{r, err}
 	}()
 
-	actErr := act(ctx, p, cfg, sc, o, log)
+	actErr := act(actCtx, p, cfg, sc, o, log)
 	close(stop)
 	out := <-done
 	if out.err != nil {
 		return nil, fmt.Errorf("attack: %w", out.err)
+	}
+	if sc.Pace != nil {
+		markEdges(out.run)
 	}
 	if actErr != nil && ctx.Err() == nil {
 		return out.run, actErr

@@ -93,6 +93,7 @@ func Scenarios() []Scenario {
 			Observe: observeLiveness,
 			Takes:   observeLiveness,
 		},
+		autoscale(), // autoscale.go
 	}
 }
 
