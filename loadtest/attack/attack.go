@@ -42,6 +42,13 @@ type Options struct {
 	// on before it is killed: 10s.
 	CommandGrace time.Duration
 
+	// Upstream, when set, names the pod a request went to where its answer does not say
+	// (no X-Pod: a proxy's own error, a broken connection, a timeout), from the proxy's
+	// own record: by the request's X-Vegeta-Seq (seq) for an L7 proxy, by the local
+	// address of its connection (local, "" when it had none) for an L4 one. "" when
+	// unknown. It is asked about every failed request, once, after the request ended.
+	Upstream func(seq uint64, local string) string
+
 	Log      *result.Log     // events go here; its Start() is t0 (NewLog(time.Now()) when nil)
 	Stop     <-chan struct{} // closing it ends the attack normally
 	Progress io.Writer       // live progress; nil: none
@@ -112,7 +119,7 @@ func client(o *Options) (*http.Client, *tracer) {
 		DialContext:         dialer.DialContext,
 		MaxIdleConnsPerHost: vegeta.DefaultConnections,
 		DisableKeepAlives:   !o.KeepAlive,
-	}, o.Timeout)
+	}, o.Timeout, o.Upstream != nil)
 	return &http.Client{
 		Transport:     tr,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -175,8 +182,15 @@ func Run(ctx context.Context, o Options) (*result.Run, error) {
 	samples := map[result.Class]string{}
 	pacer := vegeta.ConstantPacer{Freq: o.Rate, Per: time.Second}
 	for res := range attacker.Attack(targeter, pacer, o.Duration, "") {
-		class := failure(res, tr)
-		t.add(res.Timestamp.Sub(log.Start()), res.Latency, class, res.Headers.Get("X-Pod"))
+		class, local := failure(res, tr)
+		pod, lost := res.Headers.Get("X-Pod"), ""
+		if class != "" {
+			lost = pod
+			if lost == "" && o.Upstream != nil {
+				lost = o.Upstream(res.Seq, local)
+			}
+		}
+		t.add(res.Timestamp.Sub(log.Start()), res.Latency, class, pod, lost)
 		if _, seen := samples[class]; class != "" && !seen {
 			samples[class] = res.Error
 		}
@@ -202,16 +216,18 @@ func Run(ctx context.Context, o Options) (*result.Run, error) {
 	return run, nil
 }
 
-// failure is the class of a failed result, "" for a success. A result with a status
-// code is classified by it; one without failed in the transport or while its body
-// was read, and the tracer filed the typed class under its sequence number.
-func failure(res *vegeta.Result, tr *tracer) result.Class {
+// failure is the class of a failed result, "" for a success, and the local address of
+// its connection when the tracer noted one. A result with a status code is classified by
+// it; one without failed in the transport or while its body was read, and the tracer
+// filed the typed class under its sequence number.
+func failure(res *vegeta.Result, tr *tracer) (result.Class, string) {
 	if res.Error == "" {
-		return ""
+		return "", ""
 	}
 	if res.Code != 0 {
 		c, _ := ClassifyStatus(int(res.Code))
-		return c
+		return c, ""
 	}
-	return tr.take(res.Seq)
+	f := tr.take(res.Seq)
+	return f.class, f.local
 }
