@@ -137,10 +137,14 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 		err error
 	}
 	done := make(chan outcome, 1)
+	var upstream func(uint64, string) string
+	if u, ok := p.(Upstreamer); ok {
+		upstream = u.Upstream(o.Via)
+	}
 	go func() {
 		r, err := attack.Run(ctx, attack.Options{
 			Target: target, Header: o.Header, Rate: o.Rate, KeepAlive: o.KeepAlive, Timeout: timeout,
-			Interval: o.Interval, Log: log, Stop: stop, Progress: o.Progress,
+			Interval: o.Interval, Log: log, Stop: stop, Progress: o.Progress, Upstream: upstream,
 			Meta: map[string]string{"platform": p.Name(), "config": cfg.Name, "scenario": sc.Name, "via": o.Via},
 		})
 		done <- outcome{r, err}
@@ -156,6 +160,12 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 		return out.run, actErr
 	}
 	return out.run, nil
+}
+
+// Upstreamer is a Platform whose proxies can name the pod each request through via went
+// to, where its answer does not (lab.Lab): see attack.Options.Upstream.
+type Upstreamer interface {
+	Upstream(via string) func(seq uint64, local string) string
 }
 
 // act is the scenario's part while the load runs: lead, action, settle (or observe), tail.
