@@ -322,7 +322,7 @@ func (p *plot) drawLanes(b *strings.Builder, y0 float64, via string) float64 {
 	b.WriteString(deafPattern)
 	fmt.Fprintf(b, `<text x="%g" y="%g" fill="#333">pods: requests answered and lost per %s · state · routed by: %s</text>`+"\n",
 		left, y0-6, p.step, esc(strings.Join(keys, ", ")))
-	labels := laneLabels(p.lanes, 15)
+	labels := laneLabels(p.lanes, 17)
 	// The traffic of every lane shares one scale, so that a pod's share reads across lanes.
 	most := 1
 	for _, bk := range p.podBuckets {

@@ -311,7 +311,16 @@ func (p *plot) legend(b *strings.Builder, height float64) {
 			x, y-4, x+12, y-4, lineColor(k), x+16, y, esc(k))
 		x += 24 + 5.8*float64(len(k))
 	}
-	for _, m := range []string{result.StepListening, result.StepSIGTERM, result.StepExited} {
+	marked := map[string]bool{}
+	for _, l := range p.lanes {
+		for _, m := range l.marks {
+			marked[m.Step] = true
+		}
+	}
+	for _, m := range markSteps {
+		if !marked[m] {
+			continue
+		}
 		fmt.Fprintf(b, `<line x1="%g" y1="%g" x2="%g" y2="%g" stroke="%s" stroke-width="2"/><text x="%g" y="%g">%s</text>`+"\n",
 			x+4, y-10, x+4, y+1, markColor(m), x+10, y, esc(m))
 		x += 22 + 5.8*float64(len(m))
