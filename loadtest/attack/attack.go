@@ -49,6 +49,9 @@ type Options struct {
 	// unknown. It is asked about every failed request, once, after the request ended.
 	Upstream func(seq uint64, local string) string
 
+	// Watch, when set, is told of the attack as it starts and may see it while it goes on.
+	Watch Watcher
+
 	Log      *result.Log     // events go here; its Start() is t0 (NewLog(time.Now()) when nil)
 	Stop     <-chan struct{} // closing it ends the attack normally
 	Progress io.Writer       // live progress; nil: none
@@ -179,6 +182,17 @@ func Run(ctx context.Context, o Options) (*result.Run, error) {
 	}()
 
 	t := newTally(o.Interval, began.Sub(log.Start()))
+	add, fill := t.add, t.fill
+	if o.Watch != nil {
+		w := &watched{t: t, log: log, run: *run, started: began}
+		add, fill = w.add, func(r *result.Run) { // fill sorts what a look copies
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			t.fill(r)
+		}
+		done := o.Watch.Watch(w.see)
+		defer func() { done(run) }()
+	}
 	samples := map[result.Class]string{}
 	pacer := vegeta.ConstantPacer{Freq: o.Rate, Per: time.Second}
 	for res := range attacker.Attack(targeter, pacer, o.Duration, "") {
@@ -190,7 +204,7 @@ func Run(ctx context.Context, o Options) (*result.Run, error) {
 				lost = o.Upstream(res.Seq, local)
 			}
 		}
-		t.add(res.Timestamp.Sub(log.Start()), res.Latency, class, pod, lost)
+		add(res.Timestamp.Sub(log.Start()), res.Latency, class, pod, lost)
 		if _, seen := samples[class]; class != "" && !seen {
 			samples[class] = res.Error
 		}
@@ -208,7 +222,7 @@ func Run(ctx context.Context, o Options) (*result.Run, error) {
 	close(progressDone)
 	<-progressEnded
 
-	t.fill(run)
+	fill(run)
 	if len(samples) > 0 {
 		run.Samples = samples
 	}

@@ -313,3 +313,43 @@ func TestUpstreamNamesTheLostPods(t *testing.T) {
 		t.Errorf("slots add up to %v, the run says %v", slots, run.Lost)
 	}
 }
+
+// watcher looks at the run it is given every 20 ms until done.
+type watcher struct {
+	mid   atomic.Int64 // the most requests a look saw before the end
+	final atomic.Pointer[result.Run]
+}
+
+func (w *watcher) Watch(see func() *result.Run) func(*result.Run) {
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			r := see()
+			w.mid.Store(max(w.mid.Load(), int64(r.Requests)))
+			_ = len(r.Timeline) + len(r.Events)
+		}
+	}()
+	return func(r *result.Run) {
+		close(stop)
+		w.final.Store(r)
+	}
+}
+
+// A watcher sees the run grow while it goes on, and gets the finished run at its end.
+func TestWatchSeesTheRunAsItGoes(t *testing.T) {
+	t.Parallel()
+	srv := podServer(t)
+	var w watcher
+	run := mustRun(t, Options{Target: srv.URL, Rate: 100, Duration: time.Second, Interval: 100 * time.Millisecond, Watch: &w})
+	if mid := w.mid.Load(); mid <= 0 || mid > int64(run.Requests) {
+		t.Errorf("a look during the run saw %d requests, want some of the %d", mid, run.Requests)
+	}
+	if w.final.Load() != run {
+		t.Error("done was not given the finished run")
+	}
+}

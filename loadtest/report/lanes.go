@@ -132,10 +132,29 @@ func buildLanes(r *result.Run, t0, t1 time.Duration) []lane {
 			get(pod, max(iv.Start, t0))
 		}
 	}
+	// Every line some pod's events change: a pod there from the start that none of them
+	// changes was routed by it all along.
+	keys := map[string]bool{}
+	for _, es := range evs {
+		for k := range lines(es, t0, t1) {
+			keys[k] = true
+		}
+	}
 	var out []lane
 	for pod, l := range byPod {
-		l.states = states(evs[pod], listening, t0, t1)
+		l.states = states(evs[pod], listening, len(evs) > 0, t0, t1)
 		l.lines = lines(evs[pod], t0, t1)
+		if es := evs[pod]; len(evs) > 0 && (len(es) == 0 || es[0].Step != result.StepCreated) {
+			end := t1
+			if i := slices.IndexFunc(es, func(e result.Event) bool { return e.Step == result.StepGone }); i >= 0 {
+				end = es[i].At
+			}
+			for k := range keys {
+				if !changes(es, k) {
+					l.lines[k] = []span{{t0, end, k}}
+				}
+			}
+		}
 		for _, e := range evs[pod] {
 			if slices.Contains(markSteps, e.Step) && e.At >= t0 && e.At <= t1 {
 				l.marks = append(l.marks, e)
@@ -150,11 +169,29 @@ func buildLanes(r *result.Run, t0, t1 time.Duration) []lane {
 	return out
 }
 
+// changes says whether any of a pod's events changes the line key.
+func changes(evs []result.Event, key string) bool {
+	return slices.ContainsFunc(evs, func(e result.Event) bool {
+		switch e.Step {
+		case result.StepEndpointReady, result.StepEndpointNotReady, result.StepEndpointTerminating, result.StepEndpointRemoved:
+			return key == lineEndpoint
+		case result.StepRouted, result.StepUnrouted:
+			return key == e.Via
+		}
+		return false
+	})
+}
+
 // states follows one pod's events (in time order) into stretches of its states: its
 // container's life (pending, running, terminating, exited), and while it runs whether it
-// is ready and, where the run records it, whether its port accepts (listening).
-func states(evs []result.Event, listening bool, t0, t1 time.Duration) []span {
+// is ready and, where the run records it, whether its port accepts (listening). A pod with
+// no event at all is ready throughout when the run follows pods (settled: the scenario
+// began settled and nothing happened to it), else just running.
+func states(evs []result.Event, listening, settled bool, t0, t1 time.Duration) []span {
 	if len(evs) == 0 {
+		if settled {
+			return []span{{t0, t1, stateReady}}
+		}
 		return []span{{t0, t1, stateRunning}}
 	}
 	// A pod there before the run's events is taken as settled: running, ready, listening.
@@ -306,10 +343,13 @@ func (g laneGeometry) height(lines int) float64 {
 }
 
 func geometryFor(n int) laneGeometry {
-	if n > 10 {
+	switch {
+	case n > 10:
 		return laneGeometry{traffic: 9, bar: 6, line: 2.5, gap: 4}
+	case n > 6:
+		return laneGeometry{traffic: 14, bar: 9, line: 3, gap: 7}
 	}
-	return laneGeometry{traffic: 14, bar: 9, line: 3, gap: 7}
+	return laneGeometry{traffic: 20, bar: 12, line: 3.5, gap: 9}
 }
 
 // drawLanes draws the lanes from y0 on and returns where they end.

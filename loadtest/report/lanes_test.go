@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -119,6 +120,18 @@ func TestLanes(t *testing.T) {
 			if !strings.Contains(svg, want) {
 				t.Errorf("%d pods: the svg lacks %q", n, want)
 			}
+		}
+		// A pod nothing happened to, answering all along, was ready and routed all along.
+		r.Timeline[0].Pods["hello-keep"] = 1
+		p = newPlot(r)
+		i := slices.IndexFunc(p.lanes, func(l lane) bool { return l.pod == "hello-keep" })
+		if i < 0 {
+			t.Fatal("no lane for a pod that only answered")
+		}
+		keep := p.lanes[i]
+		if keep.pod != "hello-keep" || len(keep.states) != 1 || keep.states[0] != (span{p.t0, p.t1, stateReady}) ||
+			len(keep.lines[result.ViaIngress]) != 1 || keep.lines[result.ViaIngress][0] != (span{p.t0, p.t1, result.ViaIngress}) {
+			t.Errorf("an untouched pod's lane: %+v", keep)
 		}
 		// The pods' transitions are on their lanes, not dashed across the panels.
 		if strings.Contains(svg, "<title>4.000s pod hello-aaaa-00000 SIGTERM</title><line") {

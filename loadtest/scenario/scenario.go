@@ -84,6 +84,8 @@ type Options struct {
 	Settle    time.Duration // how long the platform may take to settle
 	Interval  time.Duration // timeline slot
 	Progress  io.Writer     // live progress of the attack; nil: none
+
+	Watch attack.Watcher // the live page (package live); nil: none
 }
 
 // Run deploys cfg on p, runs the scenario under load and returns the measured run. The
@@ -144,7 +146,7 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 	go func() {
 		r, err := attack.Run(ctx, attack.Options{
 			Target: target, Header: o.Header, Rate: o.Rate, KeepAlive: o.KeepAlive, Timeout: timeout,
-			Interval: o.Interval, Log: log, Stop: stop, Progress: o.Progress, Upstream: upstream,
+			Interval: o.Interval, Log: log, Stop: stop, Progress: o.Progress, Upstream: upstream, Watch: o.Watch,
 			Meta: map[string]string{"platform": p.Name(), "config": cfg.Name, "scenario": sc.Name, "via": o.Via},
 		})
 		done <- outcome{r, err}
