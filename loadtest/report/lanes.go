@@ -360,8 +360,8 @@ func (p *plot) drawLanes(b *strings.Builder, y0 float64, via string) float64 {
 	g := geometryFor(len(p.lanes))
 	keys := p.lineKeys()
 	b.WriteString(deafPattern)
-	fmt.Fprintf(b, `<text x="%g" y="%g" fill="#333">pods: requests answered and lost per %s · state · routed by: %s</text>`+"\n",
-		left, y0-6, p.step, esc(strings.Join(keys, ", ")))
+	fmt.Fprintf(b, `<text x="%g" y="%g" fill="#333">pods: requests answered and lost per %s · state · routes to it</text>`+"\n",
+		left, y0-6, p.step)
 	labels := laneLabels(p.lanes, 17)
 	// The traffic of every lane shares one scale, so that a pod's share reads across lanes.
 	most := 1
@@ -483,4 +483,61 @@ func (p *plot) laneTraffic(b *strings.Builder, pod string, y0, h float64, most i
 type podBucket struct {
 	answered map[string]int
 	lost     result.PodCounts
+}
+
+// legendItem is one entry of the lanes' legend: a box (a state), a line (a route) or a
+// tick (a mark), in its colour, and its words.
+type legendItem struct{ kind, color, label string }
+
+// laneLegend lists what the lanes draw: the states, route lines and marks present.
+func (p *plot) laneLegend() []legendItem {
+	var items []legendItem
+	states, marks := map[string]bool{}, map[string]bool{}
+	for _, l := range p.lanes {
+		for _, st := range l.states {
+			states[st.what] = true
+		}
+		for _, m := range l.marks {
+			marks[m.Step] = true
+		}
+	}
+	for _, st := range allStates {
+		if states[st] {
+			items = append(items, legendItem{"box", stateColor(st), st})
+		}
+	}
+	for _, k := range p.lineKeys() {
+		label := "routed by " + k
+		if k == lineEndpoint {
+			label = "endpoint ready"
+		}
+		items = append(items, legendItem{"line", lineColor(k), label})
+	}
+	for _, m := range markSteps {
+		if marks[m] {
+			items = append(items, legendItem{"tick", markColor(m), m})
+		}
+	}
+	return items
+}
+
+// legendPos is where an item of a legend goes: its row and its x from the left edge.
+type legendPos struct {
+	row int
+	x   float64
+}
+
+// layoutLegend puts items in rows no wider than width, and says how many rows it took.
+func layoutLegend(items []legendItem, width float64) ([]legendPos, int) {
+	pos := make([]legendPos, len(items))
+	row, x := 0, 0.0
+	for i, it := range items {
+		w := 24 + 6*float64(len([]rune(it.label)))
+		if x > 0 && x+w > width {
+			row, x = row+1, 0
+		}
+		pos[i] = legendPos{row, x}
+		x += w
+	}
+	return pos, row + 1
 }

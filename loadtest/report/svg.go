@@ -51,7 +51,8 @@ const (
 	errTop            = latTop + latH + gapH
 	axisY             = errTop + errH
 	lanesTop          = axisY + 48 // below the axis's labels and the lanes' title
-	legendH           = 26.0       // a row of the legend
+	legendH           = 26.0       // the row of the legend of the panels
+	legendRowH        = 18.0       // a row of the lanes' legend
 	plotW             = svgW - left - right
 	minBar            = 3.0 // narrowest bar; more intervals than fit are merged
 )
@@ -76,7 +77,8 @@ func writeSVG(b *strings.Builder, r *result.Run) {
 	end := p.drawLanes(&lanes, lanesTop, r.Meta["via"])
 	height := max(end, axisY+24) + legendH
 	if len(p.lanes) > 0 {
-		height += legendH
+		_, rows := layoutLegend(p.laneLegend(), svgW-16)
+		height += 8 + float64(rows)*legendRowH
 	}
 	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %g %.0f" width="%g" height="%.0f" font-family="sans-serif" font-size="11">`+"\n",
 		svgW, height, svgW, height)
@@ -280,7 +282,8 @@ func (p *plot) events(b *strings.Builder, events []result.Event, bottom float64)
 func (p *plot) legend(b *strings.Builder, height float64) {
 	x, y := left, height-12
 	if len(p.lanes) > 0 {
-		y -= legendH
+		_, rows := layoutLegend(p.laneLegend(), svgW-16)
+		y -= 8 + float64(rows)*legendRowH
 	}
 	item := func(color, label string) {
 		fmt.Fprintf(b, `<rect x="%g" y="%g" width="10" height="10" fill="%s"/><text x="%g" y="%g">%s</text>`+"\n",
@@ -294,36 +297,19 @@ func (p *plot) legend(b *strings.Builder, height float64) {
 	if len(p.lanes) == 0 {
 		return
 	}
-	x, y = 8, height-12
-	present := map[string]bool{}
-	for _, l := range p.lanes {
-		for _, st := range l.states {
-			present[st.what] = true
+	items := p.laneLegend()
+	pos, rows := layoutLegend(items, svgW-16)
+	for k, it := range items {
+		x, y := 8+pos[k].x, height-12-float64(rows-1-pos[k].row)*legendRowH
+		switch it.kind {
+		case "box":
+			fmt.Fprintf(b, `<rect x="%g" y="%g" width="10" height="10" fill="%s"/>`, x, y-9, it.color)
+		case "line":
+			fmt.Fprintf(b, `<line x1="%g" y1="%g" x2="%g" y2="%g" stroke="%s" stroke-width="3"/>`, x, y-4, x+10, y-4, it.color)
+		case "tick":
+			fmt.Fprintf(b, `<line x1="%g" y1="%g" x2="%g" y2="%g" stroke="%s" stroke-width="2"/>`, x+5, y-10, x+5, y+1, it.color)
 		}
-	}
-	for _, st := range allStates {
-		if present[st] {
-			item(stateColor(st), st)
-		}
-	}
-	for _, k := range p.lineKeys() {
-		fmt.Fprintf(b, `<line x1="%g" y1="%g" x2="%g" y2="%g" stroke="%s" stroke-width="3"/><text x="%g" y="%g">%s</text>`+"\n",
-			x, y-4, x+12, y-4, lineColor(k), x+16, y, esc(k))
-		x += 24 + 5.8*float64(len(k))
-	}
-	marked := map[string]bool{}
-	for _, l := range p.lanes {
-		for _, m := range l.marks {
-			marked[m.Step] = true
-		}
-	}
-	for _, m := range markSteps {
-		if !marked[m] {
-			continue
-		}
-		fmt.Fprintf(b, `<line x1="%g" y1="%g" x2="%g" y2="%g" stroke="%s" stroke-width="2"/><text x="%g" y="%g">%s</text>`+"\n",
-			x+4, y-10, x+4, y+1, markColor(m), x+10, y, esc(m))
-		x += 22 + 5.8*float64(len(m))
+		fmt.Fprintf(b, `<text x="%g" y="%g">%s</text>`+"\n", x+14, y, esc(it.label))
 	}
 }
 
