@@ -76,7 +76,9 @@ func (f *attackFlags) options() (attack.Options, error) {
 func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := newCmdline("attack", attackHelp, stdout, stderr)
 	var f attackFlags
+	var lv liveFlag
 	f.register(c.FlagSet)
+	lv.register(c.FlagSet)
 	if code, done := c.parse(args); done {
 		return code
 	}
@@ -90,6 +92,12 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if !f.noProgress {
 		o.Progress = stderr
 	}
+	watch, stopLive, err := lv.start(stderr)
+	if err != nil {
+		return c.usage(err)
+	}
+	defer stopLive()
+	o.Watch = watch
 	r, err := attack.Run(ctx, o)
 	if err != nil {
 		return c.usage(err)

@@ -37,8 +37,10 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	c := newCmdline("matrix", matrixHelp, stdout, stderr)
 	var pf platformFlags
 	var lf loadFlags
+	var lv liveFlag
 	pf.register(c.FlagSet)
 	lf.register(c.FlagSet, result.ViaService, result.ViaIngress)
+	lv.register(c.FlagSet)
 	set := c.String("set", "fast", "the configurations: every overlay of this set, a name under k8s/ (fast, overlays, reliability) or a directory")
 	c.StringVar(set, "root", "fast", "the old name of --set")
 	_ = c.MarkDeprecated("root", "use --set")
@@ -84,6 +86,12 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	fmt.Fprintf(stdout, "matrix: %d configurations × %d scenarios × %d paths × %d trials on %s, %d requests/s, %d lanes at once; runs in %s\n",
 		len(rs.cfgs), len(scenario.Columns(rs.cfgs, scs)), len(vias), lf.trials, pf.name, lf.Rate, n, dir)
+	watch, stopLive, err := lv.start(stdout)
+	if err != nil {
+		return c.fail(2, err)
+	}
+	defer stopLive()
+	lf.Watch = watch
 	m, err := scenario.RunMatrix(ctx, newPlatform, scenario.MatrixOptions{
 		Options: lf.Options, Configs: rs.cfgs, Scenarios: scs, Vias: vias,
 		Lanes: n, Trials: lf.trials, Gates: gates,

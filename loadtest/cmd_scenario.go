@@ -49,8 +49,10 @@ func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	c := newCmdline("scenario", scenarioHelp(), stdout, stderr)
 	var pf platformFlags
 	var lf loadFlags
+	var lv liveFlag
 	pf.register(c.FlagSet)
 	lf.register(c.FlagSet, result.ViaService)
+	lv.register(c.FlagSet)
 	config := c.String("config", "graceful", "the configuration: a name in --set, or an overlay directory")
 	set := c.String("set", "overlays", "where --config is looked up: a name under k8s/ (overlays: the tutorial's timings; fast: short ones) or a directory")
 	c.StringVar(set, "root", "overlays", "the old name of --set")
@@ -84,6 +86,12 @@ func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	o := lf.Options
 	o.Progress = stderr
+	watch, stopLive, err := lv.start(stdout)
+	if err != nil {
+		return c.fail(2, err)
+	}
+	defer stopLive()
+	o.Watch = watch
 	fmt.Fprintf(stdout, "== %s: %s on %s via %s, %d requests/s, %d trial(s)\n", sc.Name, cfg.Name, pf.name, strings.Join(vias, ", "), o.Rate, lf.trials)
 	m, err := scenario.RunMatrix(ctx, rs.newPlatform, scenario.MatrixOptions{
 		Options: o, Configs: rs.cfgs, Scenarios: []scenario.Scenario{sc}, Vias: vias,

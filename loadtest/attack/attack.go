@@ -43,6 +43,16 @@ type Options struct {
 	// on before it is killed: 10s.
 	CommandGrace time.Duration
 
+	// Upstream, when set, names the pod a request went to where its answer does not say
+	// (no X-Pod: a proxy's own error, a broken connection, a timeout), from the proxy's
+	// own record: by the request's X-Vegeta-Seq (seq) for an L7 proxy, by the local
+	// address of its connection (local, "" when it had none) for an L4 one. "" when
+	// unknown. It is asked about every failed request, once, after the request ended.
+	Upstream func(seq uint64, local string) string
+
+	// Watch, when set, is told of the attack as it starts and may see it while it goes on.
+	Watch Watcher
+
 	Log      *result.Log     // events go here; its Start() is t0 (NewLog(time.Now()) when nil)
 	Stop     <-chan struct{} // closing it ends the attack normally
 	Progress io.Writer       // live progress; nil: none
@@ -113,7 +123,7 @@ func client(o *Options) (*http.Client, *tracer) {
 		DialContext:         dialer.DialContext,
 		MaxIdleConnsPerHost: vegeta.DefaultConnections,
 		DisableKeepAlives:   !o.KeepAlive,
-	}, o.Timeout)
+	}, o.Timeout, o.Upstream != nil)
 	return &http.Client{
 		Transport:     tr,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -178,10 +188,28 @@ func Run(ctx context.Context, o Options) (*result.Run, error) {
 	}()
 
 	t := newTally(o.Interval, began.Sub(log.Start()))
+	add, fill := t.add, t.fill
+	if o.Watch != nil {
+		w := &watched{t: t, log: log, run: *run, started: began}
+		add, fill = w.add, func(r *result.Run) { // fill sorts what a look copies
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			t.fill(r)
+		}
+		done := o.Watch.Watch(w.see)
+		defer func() { done(run) }()
+	}
 	samples := map[result.Class]string{}
 	for res := range attacker.Attack(targeter, pacer, o.Duration, "") {
-		class := failure(res, tr)
-		t.add(res.Timestamp.Sub(log.Start()), res.Latency, class, res.Headers.Get("X-Pod"))
+		class, local := failure(res, tr)
+		pod, lost := res.Headers.Get("X-Pod"), ""
+		if class != "" {
+			lost = pod
+			if lost == "" && o.Upstream != nil {
+				lost = o.Upstream(res.Seq, local)
+			}
+		}
+		add(res.Timestamp.Sub(log.Start()), res.Latency, class, pod, lost)
 		if _, seen := samples[class]; class != "" && !seen {
 			samples[class] = res.Error
 		}
@@ -205,7 +233,7 @@ func Run(ctx context.Context, o Options) (*result.Run, error) {
 	close(progressDone)
 	<-progressEnded
 
-	t.fill(run)
+	fill(run)
 	if len(samples) > 0 {
 		run.Samples = samples
 	}
@@ -213,16 +241,18 @@ func Run(ctx context.Context, o Options) (*result.Run, error) {
 	return run, nil
 }
 
-// failure is the class of a failed result, "" for a success. A result with a status
-// code is classified by it; one without failed in the transport or while its body
-// was read, and the tracer filed the typed class under its sequence number.
-func failure(res *vegeta.Result, tr *tracer) result.Class {
+// failure is the class of a failed result, "" for a success, and the local address of
+// its connection when the tracer noted one. A result with a status code is classified by
+// it; one without failed in the transport or while its body was read, and the tracer
+// filed the typed class under its sequence number.
+func failure(res *vegeta.Result, tr *tracer) (result.Class, string) {
 	if res.Error == "" {
-		return ""
+		return "", ""
 	}
 	if res.Code != 0 {
 		c, _ := ClassifyStatus(int(res.Code))
-		return c
+		return c, ""
 	}
-	return tr.take(res.Seq)
+	f := tr.take(res.Seq)
+	return f.class, f.local
 }

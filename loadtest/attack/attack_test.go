@@ -262,3 +262,94 @@ func TestJudge(t *testing.T) {
 		}
 	}
 }
+
+// Failed requests carry no X-Pod; Options.Upstream names their pod, asked with the local
+// address of the connection for those that broke in the transport, and the run counts
+// them by that pod, in total and per slot.
+func TestUpstreamNamesTheLostPods(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch n.Add(1) % 3 {
+		case 0:
+			w.Header().Set("X-Pod", "pod-ok")
+		case 1:
+			w.WriteHeader(http.StatusBadGateway)
+		case 2:
+			c, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				c.Close() // no answer: EOF
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	var asked atomic.Int64
+	run := mustRun(t, Options{Target: srv.URL, Rate: 100, Duration: time.Second, Interval: 100 * time.Millisecond,
+		Upstream: func(seq uint64, local string) string {
+			asked.Add(1)
+			return fmt.Sprintf("conn-%t", strings.HasPrefix(local, "127.0.0.1:"))
+		}})
+	if run.Errors[result.HTTP502] == 0 || run.Errors[result.EOF] == 0 {
+		t.Fatalf("errors %v: want 502s and EOFs", run.Errors)
+	}
+	if got := run.Lost["conn-false"][result.HTTP502]; got != run.Errors[result.HTTP502] {
+		t.Errorf("lost 502s %v, want all %d named without a connection", run.Lost, run.Errors[result.HTTP502])
+	}
+	if got := run.Lost["conn-true"][result.EOF]; got != run.Errors[result.EOF] {
+		t.Errorf("lost EOFs %v, want all %d named by their connection", run.Lost, run.Errors[result.EOF])
+	}
+	if int(asked.Load()) != run.Failed() || run.Lost["pod-ok"] != nil {
+		t.Errorf("asked %d times for %d failures; lost %v", asked.Load(), run.Failed(), run.Lost)
+	}
+	slots := result.PodCounts{}
+	for _, iv := range run.Timeline {
+		for pod, c := range iv.Lost {
+			for class, k := range c {
+				slots.Add(pod, class, k)
+			}
+		}
+	}
+	if fmt.Sprint(slots) != fmt.Sprint(run.Lost) {
+		t.Errorf("slots add up to %v, the run says %v", slots, run.Lost)
+	}
+}
+
+// watcher looks at the run it is given every 20 ms until done.
+type watcher struct {
+	mid   atomic.Int64 // the most requests a look saw before the end
+	final atomic.Pointer[result.Run]
+}
+
+func (w *watcher) Watch(see func() *result.Run) func(*result.Run) {
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			r := see()
+			w.mid.Store(max(w.mid.Load(), int64(r.Requests)))
+			_ = len(r.Timeline) + len(r.Events)
+		}
+	}()
+	return func(r *result.Run) {
+		close(stop)
+		w.final.Store(r)
+	}
+}
+
+// A watcher sees the run grow while it goes on, and gets the finished run at its end.
+func TestWatchSeesTheRunAsItGoes(t *testing.T) {
+	t.Parallel()
+	srv := podServer(t)
+	var w watcher
+	run := mustRun(t, Options{Target: srv.URL, Rate: 100, Duration: time.Second, Interval: 100 * time.Millisecond, Watch: &w})
+	if mid := w.mid.Load(); mid <= 0 || mid > int64(run.Requests) {
+		t.Errorf("a look during the run saw %d requests, want some of the %d", mid, run.Requests)
+	}
+	if w.final.Load() != run {
+		t.Error("done was not given the finished run")
+	}
+}

@@ -6,9 +6,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -86,16 +88,26 @@ const seqHeader = "X-Vegeta-Seq"
 //
 // tracer also applies the request timeout itself (instead of http.Client.Timeout), so
 // a timeout is known from the request's own context rather than from a message.
+//
+// With conns set, it also notes the local address of the connection each failed request
+// went on, so that an L4 proxy that knows its clients by address can name the pod behind.
 type tracer struct {
 	next    http.RoundTripper
 	timeout time.Duration
+	conns   bool
 
 	mu      sync.Mutex
-	classes map[uint64]result.Class
+	classes map[uint64]filed
 }
 
-func newTracer(next http.RoundTripper, timeout time.Duration) *tracer {
-	return &tracer{next: next, timeout: timeout, classes: make(map[uint64]result.Class)}
+// filed is what the tracer knows of a failed request.
+type filed struct {
+	class result.Class
+	local string // the local address of its connection; "" when none or not asked
+}
+
+func newTracer(next http.RoundTripper, timeout time.Duration, conns bool) *tracer {
+	return &tracer{next: next, timeout: timeout, conns: conns, classes: make(map[uint64]filed)}
 }
 
 func (t *tracer) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -108,42 +120,58 @@ func (t *tracer) RoundTrip(req *http.Request) (*http.Response, error) {
 	} else {
 		ctx, cancel = context.WithCancel(req.Context())
 	}
+	var local *atomic.Pointer[string]
+	if t.conns {
+		local = new(atomic.Pointer[string])
+		ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+			GotConn: func(ci httptrace.GotConnInfo) {
+				a := ci.Conn.LocalAddr().String()
+				local.Store(&a)
+			},
+		})
+	}
 	res, err := t.next.RoundTrip(req.WithContext(ctx))
 	if err != nil {
-		t.fail(req, ctx, err)
+		t.fail(req, ctx, local, err)
 		cancel()
 		return nil, err
 	}
-	res.Body = &tracedBody{ReadCloser: res.Body, t: t, req: req, ctx: ctx, cancel: cancel}
+	res.Body = &tracedBody{ReadCloser: res.Body, t: t, req: req, ctx: ctx, cancel: cancel, local: local}
 	return res, nil
 }
 
-// fail files the class of err for req. A request whose own deadline passed is a
-// timeout whatever error the transport saw when it tore the connection down.
-func (t *tracer) fail(req *http.Request, ctx context.Context, err error) {
+// fail files the class of err for req, and the address of its connection when asked. A
+// request whose own deadline passed is a timeout whatever error the transport saw when
+// it tore the connection down.
+func (t *tracer) fail(req *http.Request, ctx context.Context, local *atomic.Pointer[string], err error) {
 	seq, perr := strconv.ParseUint(req.Header.Get(seqHeader), 10, 64)
 	if perr != nil {
 		return // not a vegeta request: nobody will ask for its class
 	}
-	c := ClassifyError(err)
+	f := filed{class: ClassifyError(err)}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		c = result.Timeout
+		f.class = result.Timeout
+	}
+	if local != nil {
+		if a := local.Load(); a != nil {
+			f.local = *a
+		}
 	}
 	t.mu.Lock()
-	t.classes[seq] = c
+	t.classes[seq] = f
 	t.mu.Unlock()
 }
 
-// take returns and forgets the class filed for seq; Other when none was.
-func (t *tracer) take(seq uint64) result.Class {
+// take returns and forgets what was filed for seq; class Other when nothing was.
+func (t *tracer) take(seq uint64) filed {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	c, ok := t.classes[seq]
+	f, ok := t.classes[seq]
 	if !ok {
-		return result.Other
+		return filed{class: result.Other}
 	}
 	delete(t.classes, seq)
-	return c
+	return f
 }
 
 // tracedBody classifies an error met while reading the answer and ends the request's
@@ -154,6 +182,7 @@ type tracedBody struct {
 	req    *http.Request
 	ctx    context.Context
 	cancel context.CancelFunc
+	local  *atomic.Pointer[string]
 	failed bool
 }
 
@@ -161,7 +190,7 @@ func (b *tracedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err != nil && err != io.EOF && !b.failed {
 		b.failed = true
-		b.t.fail(b.req, b.ctx, err)
+		b.t.fail(b.req, b.ctx, b.local, err)
 	}
 	return n, err
 }

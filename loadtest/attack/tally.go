@@ -19,6 +19,7 @@ type tally struct {
 	requests, ok int
 	errors       result.Counts
 	pods         map[string]int
+	lost         result.PodCounts
 	sum, max     time.Duration
 	earliest     time.Duration // send offsets of the first and last request
 	latest       time.Duration
@@ -29,6 +30,7 @@ type slot struct {
 	errors    result.Counts
 	latencies []time.Duration
 	pods      map[string]int
+	lost      result.PodCounts
 }
 
 func newTally(interval, began time.Duration) *tally {
@@ -37,13 +39,15 @@ func newTally(interval, began time.Duration) *tally {
 		first:    int(began / interval),
 		errors:   result.Counts{},
 		pods:     map[string]int{},
+		lost:     result.PodCounts{},
 		earliest: -1,
 	}
 }
 
 // add counts one request sent at offset that took latency; class is empty when it
-// succeeded, pod is the X-Pod of the answer ("" for none).
-func (t *tally) add(offset, latency time.Duration, class result.Class, pod string) {
+// succeeded, pod is the X-Pod of the answer ("" for none), lost the pod a failed one went
+// to ("" when unknown).
+func (t *tally) add(offset, latency time.Duration, class result.Class, pod, lost string) {
 	i := int(offset/t.interval) - t.first
 	if i < 0 {
 		i = 0
@@ -62,6 +66,13 @@ func (t *tally) add(offset, latency time.Duration, class result.Class, pod strin
 			s.errors = result.Counts{}
 		}
 		s.errors[class]++
+		if lost != "" {
+			t.lost.Add(lost, class, 1)
+			if s.lost == nil {
+				s.lost = result.PodCounts{}
+			}
+			s.lost.Add(lost, class, 1)
+		}
 	}
 	if pod != "" {
 		t.pods[pod]++
@@ -98,6 +109,9 @@ func (t *tally) fill(r *result.Run) {
 	if len(t.pods) > 0 {
 		r.Pods = t.pods
 	}
+	if len(t.lost) > 0 {
+		r.Lost = t.lost
+	}
 	r.Interval = t.interval
 	r.Timeline = make([]result.Interval, len(t.slots))
 	all := make([]time.Duration, 0, t.requests)
@@ -111,6 +125,7 @@ func (t *tally) fill(r *result.Run) {
 			P50:    quantile(s.latencies, 0.50),
 			P99:    quantile(s.latencies, 0.99),
 			Pods:   s.pods,
+			Lost:   s.lost,
 		}
 		all = append(all, s.latencies...)
 	}

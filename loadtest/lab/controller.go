@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"scalelab/loadtest/result"
 )
 
 // replicaSet is one generation of the pod template, as a Deployment's ReplicaSet is.
@@ -232,7 +234,7 @@ func (l *Lab) newPodLocked(rs *replicaSet) {
 		}
 	}
 	rs.pods = append(rs.pods, p)
-	l.event(kindPod, p.name+" created", p.addr)
+	l.podEvent(p.name, result.StepCreated, kindPod, "created", p.addr)
 	// The kubelet starts the probe workers when it admits the pod, before the container runs.
 	for _, w := range p.probers {
 		l.wg.Go(func() { w.loop(p.ctx, p.admission) })

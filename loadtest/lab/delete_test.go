@@ -112,7 +112,7 @@ func TestDeletePodPreStopAndGracePeriod(t *testing.T) {
 			deleting, _ := at("deleting")
 			term, okTerm := at("SIGTERM")
 			kill, okKill := at("SIGKILL")
-			removed, okRemoved := at("endpoint removed (ingress)")
+			removed, okRemoved := at("unrouted (ingress)")
 			if _, ok := at("killed"); !ok || !okTerm || !okKill || !okRemoved {
 				dumpEvents(t, log)
 				t.Fatal("want SIGTERM, SIGKILL, killed and the endpoint removed on the timeline")

@@ -94,7 +94,7 @@ func dropDelay(ctx context.Context, log *result.Log, pod string) (time.Duration,
 	if err != nil {
 		return 0, err
 	}
-	drop, err := awaitEvent(ctx, log, pod+" endpoint removed ("+result.ViaIngress+")")
+	drop, err := awaitEvent(ctx, log, pod+" unrouted ("+result.ViaIngress+")")
 	return drop.At - term.At, err
 }
 

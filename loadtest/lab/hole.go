@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"scalelab/loadtest/result"
 )
 
 // sandboxTeardown is how long after a deleted pod's last container has ended the pod is
@@ -161,7 +163,7 @@ func (l *Lab) vanishLocked(p *pod) {
 		return
 	}
 	l.holes[p.addr] = h
-	l.event(kindEndpoint, p.name+" address unanswered", fmt.Sprintf("%s, still routed by the %s: no answer there until the routes drop it", p.addr, strings.Join(paths, " and ")))
+	l.podEvent(p.name, result.StepUnanswered, kindEndpoint, "address unanswered", fmt.Sprintf("%s, still routed by the %s: no answer there until the routes drop it", p.addr, strings.Join(paths, " and ")))
 }
 
 // routingLocked lists the paths whose proxy routes to addr now.

@@ -27,6 +27,8 @@ type ingress struct {
 	ln    net.Listener
 	srv   *http.Server
 	tr    *http.Transport
+
+	ledger *ledger // which pod each request went to
 }
 
 // backendTimeout bounds the connect to a pod and the wait for its answer's headers, as
@@ -47,7 +49,7 @@ func newIngress(table *routeTable, log *slog.Logger) (*ingress, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ingress: listen: %w", err)
 	}
-	in := &ingress{table: table, ln: ln}
+	in := &ingress{table: table, ln: ln, ledger: newLedger()}
 	in.tr = &http.Transport{
 		DialContext:           (&net.Dialer{Timeout: backendTimeout, KeepAlive: 30 * time.Second}).DialContext,
 		ResponseHeaderTimeout: backendTimeout,
@@ -75,6 +77,10 @@ func newIngress(table *routeTable, log *slog.Logger) (*ingress, error) {
 			if !ok {
 				http.Error(w, "no endpoint", http.StatusBadGateway)
 				return
+			}
+			if k := seqKey(r.Header); k != "" {
+				in.ledger.put(k, ep.Pod)
+				defer in.ledger.end(k)
 			}
 			u := &url.URL{Scheme: "http", Host: ep.Addr}
 			rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), upstreamKey{}, u)))

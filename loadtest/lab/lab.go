@@ -23,6 +23,7 @@ const (
 	kindPod      = result.EventPod
 	kindEndpoint = result.EventEndpoint
 	kindAction   = result.EventAction
+	kindRoute    = result.EventRoute
 )
 
 // DefaultPropagationDelay is how long an endpoint change takes to reach the proxies when
@@ -229,7 +230,7 @@ func (l *Lab) DeletePod(context.Context) (string, error) {
 	if pick == nil {
 		return "", errors.New("lab: delete pod: no running pod")
 	}
-	l.event(kindAction, "delete pod "+pick.name, "kubectl delete pod "+pick.name)
+	l.record(result.Event{Kind: kindAction, Name: "delete pod " + pick.name, Detail: "kubectl delete pod " + pick.name, Pod: pick.name})
 	pick.deleteLocked()
 	return pick.name, nil
 }
@@ -355,14 +356,24 @@ func (l *Lab) control() {
 }
 
 // event puts one transition on the timeline (when observed) and in the log.
-func (l *Lab) event(kind, name, detail string) { l.markedEvent("", kind, name, detail) }
+func (l *Lab) event(kind, name, detail string) {
+	l.record(result.Event{Kind: kind, Name: name, Detail: detail})
+}
 
-// markedEvent is an event the matrix counts by its mark (result.MarkRestart, MarkKill).
-func (l *Lab) markedEvent(mark, kind, name, detail string) {
+// podEvent is an event about one pod, named "<pod> <words>": step says what happened to
+// it in the words every platform shares (result.Step*; "" for none of them).
+func (l *Lab) podEvent(pod, step, kind, words, detail string) {
+	l.record(result.Event{Kind: kind, Name: pod + " " + words, Detail: detail, Pod: pod, Step: step})
+}
+
+// record puts e, stamped now, on the timeline (when observed) and in the log; a mark
+// (result.MarkRestart, MarkKill) is what the matrix counts it by.
+func (l *Lab) record(e result.Event) {
 	if log := l.events.Load(); log != nil {
-		log.Mark(mark, kind, name, detail)
+		e.At = time.Since(log.Start())
+		log.Put(e)
 	}
-	l.logger().Info(name, "kind", kind, "detail", detail, "mark", mark)
+	l.logger().Info(e.Name, "kind", e.Kind, "detail", e.Detail, "mark", e.Mark, "pod", e.Pod, "via", e.Via)
 }
 
 func (l *Lab) logger() *slog.Logger { return l.opts.Logger }

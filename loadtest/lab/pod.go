@@ -94,7 +94,7 @@ func (p *pod) deleteLocked() {
 	p.terminating = true
 	// The event first: closing deleted wakes the pod's goroutine, whose SIGTERM must not
 	// reach the timeline before the deletion that caused it.
-	p.lab.event(kindPod, p.name+" deleting", "grace period "+p.spec.grace.String())
+	p.lab.podEvent(p.name, result.StepDeleting, kindPod, "deleting", "grace period "+p.spec.grace.String())
 	close(p.deleted)
 	p.lab.changedLocked()
 }
@@ -110,6 +110,7 @@ func (p *pod) run() {
 	if !p.pending() {
 		return // deleted, or killed with the lab, before its container ran
 	}
+	watch := &listenWatch{p: p, out: out}
 	var backoff time.Duration
 	for id := 1; p.ctx.Err() == nil; id++ {
 		select {
@@ -117,9 +118,9 @@ func (p *pod) run() {
 			return // deleted while its container was being restarted
 		default:
 		}
-		c, err := p.startContainer(id, out)
+		c, err := p.startContainer(id, watch)
 		if err != nil {
-			p.lab.event(kindPod, p.name+" failed to start", err.Error())
+			p.lab.podEvent(p.name, "", kindPod, "failed to start", err.Error())
 		} else {
 			why := p.wait(c)
 			if why == "" {
@@ -131,7 +132,7 @@ func (p *pod) run() {
 		}
 		// The first restart is immediate; then the kubelet backs off 10 s, doubling to 5 min.
 		if backoff > 0 {
-			p.lab.event(kindPod, p.name+" back-off "+backoff.String(), "CrashLoopBackOff")
+			p.lab.podEvent(p.name, "", kindPod, "back-off "+backoff.String(), "CrashLoopBackOff")
 			select {
 			case <-time.After(backoff):
 			case <-p.deleted:
@@ -178,7 +179,7 @@ func (p *pod) wait(c *container) string {
 			if probe.grace > 0 {
 				grace = probe.grace
 			}
-			p.lab.event(kindPod, p.name+" "+r.kind+" failed: restarting", r.why)
+			p.lab.podEvent(p.name, "", kindPod, r.kind+" failed: restarting", r.why)
 			p.stop(c, grace)
 			return r.kind
 		case <-p.deleted:
@@ -213,7 +214,7 @@ func (p *pod) startContainer(id int, out io.Writer) (*container, error) {
 		detail += fmt.Sprintf(", restart %d", p.restarts)
 		mark = result.MarkRestart
 	}
-	l.markedEvent(mark, kindPod, p.name+" started", detail)
+	l.record(result.Event{Kind: kindPod, Name: p.name + " started", Detail: detail, Mark: mark, Pod: p.name, Step: result.StepStarted})
 	p.kickProbes()
 	l.changedLocked()
 	return c, nil
@@ -229,7 +230,7 @@ func (p *pod) exited(c *container) {
 	if c.proc.code < 0 {
 		code = "killed"
 	}
-	l.event(kindPod, p.name+" "+code, "")
+	l.podEvent(p.name, result.StepExited, kindPod, code, "")
 	l.changedLocked()
 }
 
@@ -246,14 +247,14 @@ func (p *pod) stop(c *container, grace time.Duration) {
 	select {
 	case <-c.proc.exited:
 	default:
-		p.lab.event(kindPod, p.name+" SIGTERM", fmt.Sprintf("pid %d, SIGKILL in %s", c.proc.pid(), grace))
+		p.lab.podEvent(p.name, result.StepSIGTERM, kindPod, "SIGTERM", fmt.Sprintf("pid %d, SIGKILL in %s", c.proc.pid(), grace))
 		c.proc.signal(syscall.SIGTERM)
 		t := time.NewTimer(grace)
 		defer t.Stop()
 		select {
 		case <-c.proc.exited:
 		case <-t.C:
-			p.lab.markedEvent(result.MarkKill, kindPod, p.name+" SIGKILL", "grace period over")
+			p.lab.record(result.Event{Kind: kindPod, Name: p.name + " SIGKILL", Detail: "grace period over", Mark: result.MarkKill, Pod: p.name, Step: result.StepSIGKILL})
 		case <-p.ctx.Done():
 		}
 	}
@@ -270,7 +271,7 @@ func (p *pod) preStop(c *container, grace time.Duration) {
 	done := make(chan string, 1)
 	switch h.Kind {
 	case manifest.PreStopSleep:
-		p.lab.event(kindPod, p.name+" preStop sleep "+h.Sleep.String(), "sleep action")
+		p.lab.podEvent(p.name, "", kindPod, "preStop sleep "+h.Sleep.String(), "sleep action")
 		go func() {
 			select {
 			case <-time.After(h.Sleep):
@@ -279,7 +280,7 @@ func (p *pod) preStop(c *container, grace time.Duration) {
 			}
 		}()
 	case manifest.PreStopExecSleep:
-		p.lab.event(kindPod, p.name+" preStop exec sleep "+h.Sleep.String(), "hello sleep "+h.Sleep.String())
+		p.lab.podEvent(p.name, "", kindPod, "preStop exec sleep "+h.Sleep.String(), "hello sleep "+h.Sleep.String())
 		proc, err := p.lab.spawner.start(ctx, p.lab.opts.Hello, []string{"sleep", h.Sleep.String()}, nil, nil, c.proc.pgid)
 		if err != nil {
 			done <- err.Error()
@@ -295,7 +296,7 @@ func (p *pod) preStop(c *container, grace time.Duration) {
 		}()
 	case manifest.PreStopHTTPGet:
 		g := h.HTTPGet
-		p.lab.event(kindPod, p.name+" preStop httpGet "+g.Path, "")
+		p.lab.podEvent(p.name, "", kindPod, "preStop httpGet "+g.Path, "")
 		go func() {
 			if p.spec.preStopPort != p.spec.listenPort {
 				done <- fmt.Sprintf("port %d: connection refused (hello listens on %d)", p.spec.preStopPort, p.spec.listenPort)
@@ -308,10 +309,10 @@ func (p *pod) preStop(c *container, grace time.Duration) {
 	select {
 	case why := <-done:
 		if why != "" {
-			p.lab.event(kindPod, p.name+" preStop failed", why)
+			p.lab.podEvent(p.name, "", kindPod, "preStop failed", why)
 		}
 	case <-ctx.Done():
-		p.lab.event(kindPod, p.name+" preStop timed out", "after "+grace.String())
+		p.lab.podEvent(p.name, "", kindPod, "preStop timed out", "after "+grace.String())
 	}
 }
 
@@ -346,7 +347,7 @@ func (p *pod) finish() {
 	p.gone = true
 	p.cancel()
 	p.rs.remove(p)
-	l.event(kindPod, p.name+" deleted", "")
+	l.podEvent(p.name, result.StepGone, kindPod, "deleted", "")
 	l.vanishLocked(p)
 	l.changedLocked()
 }

@@ -168,7 +168,7 @@ func (w *prober) setLocked(c *container, ok bool) {
 	case "startup":
 		changed, c.started = c.started != ok, ok
 		if changed && ok {
-			p.lab.event(kindPod, p.name+" startup probe succeeded", "")
+			p.lab.podEvent(p.name, "", kindPod, "startup probe succeeded", "")
 		}
 	case "readiness":
 		changed, c.ready = c.ready != ok, ok

@@ -1,13 +1,14 @@
 package lab
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"scalelab/loadtest/result"
 )
 
 // endpoint is one pod's address as a proxy routes to it.
@@ -108,12 +109,12 @@ func (l *Lab) changedLocked() {
 			p.shownReady = ready
 			if ready {
 				p.readySince = time.Now()
-				l.event(kindPod, p.name+" ready", "")
+				l.podEvent(p.name, result.StepReady, kindPod, "ready", "")
 				if d := p.spec.minReady; d > 0 {
 					time.AfterFunc(d, l.poke)
 				}
 			} else {
-				l.event(kindPod, p.name+" not ready", "")
+				l.podEvent(p.name, result.StepNotReady, kindPod, "not ready", "")
 			}
 		}
 		if ready && !p.terminating {
@@ -123,10 +124,10 @@ func (l *Lab) changedLocked() {
 	slices.SortFunc(eps, func(a, b endpoint) int { return strings.Compare(a.Pod, b.Pod) })
 	if !slices.Equal(eps, l.published) {
 		for _, e := range missing(eps, l.published) {
-			l.event(kindEndpoint, e.Pod+" endpoint ready", e.Addr)
+			l.podEvent(e.Pod, result.StepEndpointReady, kindEndpoint, "endpoint ready", e.Addr)
 		}
 		for _, e := range missing(l.published, eps) {
-			l.event(kindEndpoint, e.Pod+" endpoint not ready", e.Addr)
+			l.podEvent(e.Pod, result.StepEndpointNotReady, kindEndpoint, "endpoint not ready", e.Addr)
 		}
 		l.published = eps
 		l.seq++
@@ -160,10 +161,10 @@ func (l *Lab) propagate(t *routeTable, seq uint64, eps []endpoint) {
 		return
 	}
 	for _, e := range added {
-		l.event(kindEndpoint, fmt.Sprintf("%s endpoint added (%s)", e.Pod, t.path), e.Addr)
+		l.record(result.Event{Kind: kindRoute, Name: e.Pod + " routed (" + t.path + ")", Detail: e.Addr, Pod: e.Pod, Step: result.StepRouted, Via: t.path})
 	}
 	for _, e := range removed {
-		l.event(kindEndpoint, fmt.Sprintf("%s endpoint removed (%s)", e.Pod, t.path), e.Addr)
+		l.record(result.Event{Kind: kindRoute, Name: e.Pod + " unrouted (" + t.path + ")", Detail: e.Addr, Pod: e.Pod, Step: result.StepUnrouted, Via: t.path})
 		l.releaseHole(e.Addr)
 	}
 	l.poke()

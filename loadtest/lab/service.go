@@ -29,6 +29,8 @@ type service struct {
 	ln    net.Listener
 	log   *slog.Logger
 
+	ledger *ledger // which pod each client connection went to, by the client's address
+
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
 	closed bool
@@ -47,7 +49,7 @@ func newService(table *routeTable, log *slog.Logger) (*service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("service: listen: %w", err)
 	}
-	s := &service{table: table, ln: ln, log: log, conns: map[net.Conn]struct{}{}}
+	s := &service{table: table, ln: ln, log: log, conns: map[net.Conn]struct{}{}, ledger: newLedger()}
 	s.wg.Add(1)
 	go s.accept()
 	return s, nil
@@ -120,6 +122,9 @@ func (s *service) forward(client net.Conn) {
 		refuse(client)
 		return
 	}
+	key := client.RemoteAddr().String()
+	s.ledger.put(key, ep.Pod)
+	defer s.ledger.end(key)
 	up, err := net.DialTimeout("tcp", ep.Addr, dialTimeout)
 	if err != nil {
 		refuse(client)

@@ -99,7 +99,7 @@ func TestVanishedPodTimesOutThroughTheIngress(t *testing.T) {
 	exited := eventPrefix(t, log, name+" exited")
 	gone := event(t, log, name+" deleted")
 	unanswered := event(t, log, name+" address unanswered")
-	removed := event(t, log, name+" endpoint removed (ingress)")
+	removed := event(t, log, name+" unrouted (ingress)")
 	addr := event(t, log, name+" created").Detail
 	if !strings.Contains(unanswered.Detail, "ingress") {
 		t.Errorf("address unanswered: %q, want it to name the ingress that still routes there", unanswered.Detail)

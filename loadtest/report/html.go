@@ -35,8 +35,8 @@ td.n { text-align: right; }
 {{if .Run.Events}}<table><tr><th>at</th><th>kind</th><th>event</th><th>exit</th><th>detail</th></tr>
 {{range .Run.Events}}<tr><td class="n">{{off .At}}</td><td>{{.Kind}}</td><td><code>{{.Name}}</code></td><td>{{if .Exit}}{{.Exit}}{{end}}</td><td><pre>{{.Detail}}</pre></td></tr>
 {{end}}</table>{{end}}
-{{if .Windows}}<table><tr><th>errors from</th><th>to</th><th>failed</th><th>classes</th><th>after</th></tr>
-{{range .Windows}}<tr><td class="n">{{off .From}}</td><td class="n">{{off .To}}</td><td class="n">{{.Errors.Total}}</td><td>{{counts .Errors}}</td><td>{{.Cause}}</td></tr>
+{{if .Windows}}<table><tr><th>errors from</th><th>to</th><th>failed</th><th>classes</th><th>after</th><th>which pod, and why</th></tr>
+{{range .Windows}}<tr><td class="n">{{off .From}}</td><td class="n">{{off .To}}</td><td class="n">{{.Errors.Total}}</td><td>{{counts .Errors}}</td><td>{{.Cause}}</td><td>{{range .Blame}}<div><code>{{or .Pod "?"}}</code>: {{.Text}}</div>{{end}}</td></tr>
 {{end}}</table>{{end}}
 </body></html>
 `

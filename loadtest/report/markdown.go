@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"maps"
@@ -77,6 +78,19 @@ func Markdown(r *result.Run) Reporter {
 					w.Errors.Total(), FormatCounts(w.Errors), mdText(w.Cause()))
 			}
 			b.WriteString("\n")
+			blamed := false
+			for _, w := range ws {
+				for _, bl := range w.Blame {
+					if !blamed {
+						b.WriteString("Which pod each failure went to, and the two moments whose order lost it:\n\n")
+						blamed = true
+					}
+					fmt.Fprintf(&b, "- %s–%s `%s`: %s\n", Offset(w.From), Offset(w.To), mdCell(cmp.Or(bl.Pod, "?")), mdText(bl.Text))
+				}
+			}
+			if blamed {
+				b.WriteString("\n")
+			}
 		}
 		_, err := io.WriteString(out, b.String())
 		return err

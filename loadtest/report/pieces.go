@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -80,73 +81,15 @@ func Pods(p map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// Window is a burst of failures on a run's timeline: consecutive failing intervals,
-// with gaps shorter than windowGap merged, and the last event before it began.
-type Window struct {
-	From, To time.Duration
-	Errors   result.Counts
-	After    *result.Event // the last event at or before the window's first failure
-}
+// Window is a burst of failures on a run's timeline and what explains it: the last event
+// before it and, where the path could tell, the pods its failures went to (result.Window).
+type Window = result.Window
 
-// windowGap is the quiet time that separates two windows.
-const windowGap = time.Second
+// Windows finds the error windows of r and attributes each (result.FindWindows).
+func Windows(r *result.Run) []Window { return result.FindWindows(r) }
 
-// Windows finds the error windows of r.
-func Windows(r *result.Run) []Window {
-	var out []Window
-	for _, iv := range r.Timeline {
-		if iv.Errors.Total() == 0 {
-			continue
-		}
-		end := iv.Start + r.Interval
-		if n := len(out); n > 0 && iv.Start-out[n-1].To < windowGap {
-			out[n-1].To = end
-			out[n-1].Errors.Add(iv.Errors)
-			continue
-		}
-		w := Window{From: iv.Start, To: end, Errors: result.Counts{}}
-		w.Errors.Add(iv.Errors)
-		out = append(out, w)
-	}
-	for i := range out {
-		out[i].After = cause(r, out[i])
-	}
-	return out
-}
-
-// cause is the last event before w's first failure: a command, an action or a pod or
-// endpoint transition; a phase of the run only when there is none of those.
-func cause(r *result.Run, w Window) *result.Event {
-	var last, lastPhase *result.Event
-	for j := range r.Events {
-		e := &r.Events[j]
-		switch {
-		case e.At >= w.To || e.At > w.From+r.Interval:
-		case e.Kind == result.EventPhase:
-			lastPhase = later(lastPhase, e)
-		default:
-			last = later(last, e)
-		}
-	}
-	if last == nil {
-		return lastPhase
-	}
-	return last
-}
-
-func later(a, b *result.Event) *result.Event {
-	if a == nil || b.At >= a.At {
-		return b
-	}
-	return a
-}
-
-// Cause says which event a window followed and how long after: `0.250s after command
-// "kubectl rollout restart deploy/hello"`; "" when none did.
-func (w Window) Cause() string {
-	if w.After == nil {
-		return ""
-	}
-	lag := max(w.From-w.After.At, 0)
-	return fmt.Sprintf("%s after %s %q", Offset(lag), w.After.Kind, result.Short(w.After.Name, 60))
+// BlameLine is one attribution of a window in a line: "2.000s–2.250s hello-a: SIGTERM
+// at ...: 9 × 502".
+func BlameLine(w Window, b result.Blame) string {
+	return fmt.Sprintf("%s–%s %s: %s", Offset(w.From), Offset(w.To), cmp.Or(b.Pod, "?"), b.Text)
 }

@@ -41,45 +41,61 @@ func classColor(c result.Class) string {
 
 const okColor = "#16a34a"
 
-// The geometry of the timeline, in SVG units.
+// The geometry of the timeline, in SVG units. Below the aggregate panels come the pods'
+// lanes (lanes.go), as many as there are pods, so the height is the plot's.
 const (
-	svgW, left, right = 960.0, 64.0, 20.0
+	svgW, left, right = 960.0, 112.0, 20.0
 	top, okH, gapH    = 70.0, 150.0, 34.0
 	latH, errH        = 60.0, 100.0
 	latTop            = top + okH + gapH
 	errTop            = latTop + latH + gapH
 	axisY             = errTop + errH
-	bottom            = 44.0
-	svgH              = axisY + bottom
+	lanesTop          = axisY + 48 // below the axis's labels and the lanes' title
+	legendH           = 26.0       // the row of the legend of the panels
+	legendRowH        = 18.0       // a row of the lanes' legend
 	plotW             = svgW - left - right
 	minBar            = 3.0 // narrowest bar; more intervals than fit are merged
 )
 
 // SVG renders r's timeline (timeline.svg): requests answered OK per interval on top,
-// failed requests below on their own scale, stacked by class, and every event as a
-// vertical marker through both.
+// failed requests below on their own scale, stacked by class, every command, action and
+// phase as a vertical marker through them; then a lane per pod (lanes.go): the requests
+// it answered and lost, its states, the routes to it and its SIGTERM, exit and end.
 func SVG(r *result.Run) Reporter {
 	return func(out io.Writer) error {
-		p := newPlot(r)
 		var b strings.Builder
-		fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %g %g" width="%g" height="%g" font-family="sans-serif" font-size="11">`+"\n",
-			svgW, svgH, svgW, svgH)
-		fmt.Fprintf(&b, `<rect width="%g" height="%g" fill="#fff"/>`+"\n", svgW, svgH)
-		fmt.Fprintf(&b, `<text x="%g" y="16" font-size="13" font-weight="bold">%s</text>`+"\n", left, esc(Verdict(r)))
-		p.panel(&b, top, okH, p.okMax, fmt.Sprintf("answered OK per %s", p.step), count)
-		p.panel(&b, latTop, latH, float64(p.latMax), "p99 latency", func(v float64) string {
-			return Latency(time.Duration(v))
-		})
-		p.panel(&b, errTop, errH, p.errMax, fmt.Sprintf("failed per %s", p.step), count)
-		p.bars(&b)
-		p.latency(&b)
-		p.xAxis(&b)
-		p.events(&b, r.Events)
-		p.legend(&b)
-		b.WriteString("</svg>\n")
+		writeSVG(&b, r)
 		_, err := io.WriteString(out, b.String())
 		return err
 	}
+}
+
+func writeSVG(b *strings.Builder, r *result.Run) {
+	p := newPlot(r)
+	// Drawn first into their own builder, so the height is known for the header.
+	var lanes strings.Builder
+	end := p.drawLanes(&lanes, lanesTop, r.Meta["via"])
+	height := max(end, axisY+24) + legendH
+	if len(p.lanes) > 0 {
+		_, rows := layoutLegend(p.laneLegend(), svgW-16)
+		height += 8 + float64(rows)*legendRowH
+	}
+	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %g %.0f" width="%g" height="%.0f" font-family="sans-serif" font-size="11">`+"\n",
+		svgW, height, svgW, height)
+	fmt.Fprintf(b, `<rect width="%g" height="%.0f" fill="#fff"/>`+"\n", svgW, height)
+	fmt.Fprintf(b, `<text x="%g" y="16" font-size="13" font-weight="bold">%s</text>`+"\n", left, esc(Verdict(r)))
+	p.panel(b, top, okH, p.okMax, fmt.Sprintf("answered OK per %s", p.step), count)
+	p.panel(b, latTop, latH, float64(p.latMax), "p99 latency", func(v float64) string {
+		return Latency(time.Duration(v))
+	})
+	p.panel(b, errTop, errH, p.errMax, fmt.Sprintf("failed per %s", p.step), count)
+	p.bars(b)
+	p.latency(b)
+	p.xAxis(b)
+	b.WriteString(lanes.String())
+	p.events(b, r.Events, max(end, axisY))
+	p.legend(b, height)
+	b.WriteString("</svg>\n")
 }
 
 // plot is r's timeline merged into buckets that fit the width.
@@ -91,11 +107,14 @@ type plot struct {
 	p99           []time.Duration // per bucket: the highest p99 of its intervals
 	latMax        time.Duration
 	classes       []result.Class
+	width         float64
+	lanes         []lane
+	podBuckets    []podBucket // per bucket: its answers and failures by pod
 }
 
 func newPlot(r *result.Run) *plot {
 	iv := max(r.Interval, time.Millisecond)
-	p := &plot{step: iv}
+	p := &plot{step: iv, width: svgW}
 	if n := len(r.Timeline); n > 0 {
 		p.t0 = r.Timeline[0].Start
 		p.t1 = r.Timeline[n-1].Start + iv
@@ -111,9 +130,21 @@ func newPlot(r *result.Run) *plot {
 			p.buckets = append(p.buckets, result.Interval{Start: in.Start, Errors: result.Counts{}})
 			p.p99 = append(p.p99, 0)
 		}
+		if i%k == 0 {
+			p.podBuckets = append(p.podBuckets, podBucket{answered: map[string]int{}, lost: result.PodCounts{}})
+		}
 		bk := &p.buckets[len(p.buckets)-1]
 		bk.OK += in.OK
 		bk.Errors.Add(in.Errors)
+		pb := &p.podBuckets[len(p.podBuckets)-1]
+		for pod, n := range in.Pods {
+			pb.answered[pod] += n
+		}
+		for pod, c := range in.Lost {
+			for class, n := range c {
+				pb.lost.Add(pod, class, n)
+			}
+		}
 		p.p99[len(p.p99)-1] = max(p.p99[len(p.p99)-1], in.P99)
 		p.latMax = max(p.latMax, in.P99)
 	}
@@ -125,6 +156,7 @@ func newPlot(r *result.Run) *plot {
 	}
 	p.okMax, p.errMax = niceCeil(max(p.okMax, 1)), niceCeil(max(p.errMax, 1))
 	p.classes = Present(errs...)
+	p.lanes = buildLanes(r, p.t0, p.t1)
 	return p
 }
 
@@ -197,19 +229,21 @@ func (p *plot) xAxis(b *strings.Builder) {
 	}
 }
 
-// events draws each event inside the plotted span as a dashed line with a short
-// label; labels take turns on three rows so that close events stay readable. Pod and
-// endpoint transitions, many in a rollout, are labelled only when few; each line has
-// the whole event as its tooltip.
-func (p *plot) events(b *strings.Builder, events []result.Event) {
+// events draws each event inside the plotted span as a dashed line down to bottom, with
+// a short label; labels take turns on three rows so that close events stay readable.
+// A pod's own transitions are drawn on its lane instead, when there are lanes; else they
+// are labelled only when few. Each line has the whole event as its tooltip.
+func (p *plot) events(b *strings.Builder, events []result.Event, bottom float64) {
 	var shown []result.Event
 	transitions := 0
 	for _, e := range events {
-		if e.At >= p.t0 && e.At <= p.t1 {
-			shown = append(shown, e)
-			if e.Kind == result.EventPod || e.Kind == result.EventEndpoint {
-				transitions++
-			}
+		isTransition := e.Kind == result.EventPod || e.Kind == result.EventEndpoint || e.Kind == result.EventRoute
+		if e.At < p.t0 || e.At > p.t1 || isTransition && e.Pod != "" && len(p.lanes) > 0 {
+			continue
+		}
+		shown = append(shown, e)
+		if isTransition {
+			transitions++
 		}
 	}
 	labelTransitions := transitions <= 9
@@ -218,7 +252,7 @@ func (p *plot) events(b *strings.Builder, events []result.Event) {
 		x := p.x(e.At)
 		color, label := "#1e3a8a", true
 		switch e.Kind {
-		case result.EventPod, result.EventEndpoint:
+		case result.EventPod, result.EventEndpoint, result.EventRoute:
 			color, label = "#64748b", labelTransitions
 		case result.EventPhase:
 			color = "#94a3b8"
@@ -229,7 +263,7 @@ func (p *plot) events(b *strings.Builder, events []result.Event) {
 			ly = top - 8
 		}
 		fmt.Fprintf(b, `<line x1="%.1f" y1="%g" x2="%.1f" y2="%g" stroke="%s" stroke-dasharray="4 3"/>`,
-			x, ly+2, x, axisY, color)
+			x, ly+2, x, bottom, color)
 		if label {
 			row++
 			anchor := "start"
@@ -243,16 +277,39 @@ func (p *plot) events(b *strings.Builder, events []result.Event) {
 	}
 }
 
-func (p *plot) legend(b *strings.Builder) {
-	x, y := left, svgH-12
+// legend explains the colours at the bottom of a picture height high: the answers and
+// failure classes, then, under lanes, the pods' states, route lines and marks.
+func (p *plot) legend(b *strings.Builder, height float64) {
+	x, y := left, height-12
+	if len(p.lanes) > 0 {
+		_, rows := layoutLegend(p.laneLegend(), svgW-16)
+		y -= 8 + float64(rows)*legendRowH
+	}
 	item := func(color, label string) {
 		fmt.Fprintf(b, `<rect x="%g" y="%g" width="10" height="10" fill="%s"/><text x="%g" y="%g">%s</text>`+"\n",
 			x, y-9, color, x+14, y, esc(label))
-		x += 24 + 7*float64(len(label))
+		x += 22 + 5.8*float64(len([]rune(label)))
 	}
 	item(okColor, "ok")
 	for _, c := range p.classes {
 		item(classColor(c), string(c))
+	}
+	if len(p.lanes) == 0 {
+		return
+	}
+	items := p.laneLegend()
+	pos, rows := layoutLegend(items, svgW-16)
+	for k, it := range items {
+		x, y := 8+pos[k].x, height-12-float64(rows-1-pos[k].row)*legendRowH
+		switch it.kind {
+		case "box":
+			fmt.Fprintf(b, `<rect x="%g" y="%g" width="10" height="10" fill="%s"/>`, x, y-9, it.color)
+		case "line":
+			fmt.Fprintf(b, `<line x1="%g" y1="%g" x2="%g" y2="%g" stroke="%s" stroke-width="3"/>`, x, y-4, x+10, y-4, it.color)
+		case "tick":
+			fmt.Fprintf(b, `<line x1="%g" y1="%g" x2="%g" y2="%g" stroke="%s" stroke-width="2"/>`, x+5, y-10, x+5, y+1, it.color)
+		}
+		fmt.Fprintf(b, `<text x="%g" y="%g">%s</text>`+"\n", x+14, y, esc(it.label))
 	}
 }
 

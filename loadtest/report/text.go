@@ -59,6 +59,11 @@ func Text(r *result.Run) Reporter {
 				fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%s\n", Offset(win.From), Offset(win.To),
 					win.Errors.Total(), FormatCounts(win.Errors), win.Cause())
 			}
+			for _, win := range ws {
+				for _, bl := range win.Blame {
+					fmt.Fprintf(w, "  %s\n", BlameLine(win, bl)) // no tab: one long line, not a column
+				}
+			}
 		}
 		return w.Flush()
 	}

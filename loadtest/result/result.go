@@ -12,8 +12,12 @@ import (
 
 // SchemaVersion is written into every summary.json and matrix.json; bump it on any
 // change that an older reader would misread. Readers take every version up to it:
-// 2 renamed a matrix cell's expected_zero and expect to promised_zero and expects.
-const SchemaVersion = 2
+// 2 renamed a matrix cell's expected_zero and expect to promised_zero and expects; 3
+// gave an event the pod it concerns (pod, step, via), a run and each slot of its
+// timeline the failed requests by the pod they went to (lost), and a run its error
+// windows with what explains them (windows). An older run's events get their pod and
+// step from their names as they are read (pods.go).
+const SchemaVersion = 3
 
 // Class is the kind of a failed request. The order of Classes is the order of every
 // report: the 502 first, because that is the failure the testbed exists to show.
@@ -65,6 +69,12 @@ type Event struct {
 	End    time.Duration `json:"end,omitempty"`    // when a command ended; 0 when not a command
 	Exit   *int          `json:"exit,omitempty"`   // a command's exit status
 	Mark   string        `json:"mark,omitempty"`   // MarkRestart or MarkKill: what the matrix counts
+	// Pod is the pod the event concerns, when it concerns one; Step says what happened to
+	// it in words every platform shares (Step*), "" for what has no word there; Via, for a
+	// StepRouted or StepUnrouted, is the path whose proxy's routes changed.
+	Pod  string `json:"pod,omitempty"`
+	Step string `json:"step,omitempty"`
+	Via  string `json:"via,omitempty"`
 }
 
 // Event kinds.
@@ -73,6 +83,7 @@ const (
 	EventAction   = "action"   // what the scenario did: scale, rollout restart, delete pod
 	EventPod      = "pod"      // a pod's transition: created, ready, SIGTERM, exited, gone
 	EventEndpoint = "endpoint" // an endpoint added to or removed from the routing
+	EventRoute    = "route"    // a proxy's own routes gained or lost a pod (Via says which)
 	EventPhase    = "phase"    // the run's own phases: attack start, settled, tail
 	// EventAutoscaler is a HorizontalPodAutoscaler's reading or decision: its name is the
 	// HPA's, its detail says the measured utilisation, the target, and the current and
@@ -154,6 +165,7 @@ type Interval struct {
 	P50    time.Duration  `json:"p50"`
 	P99    time.Duration  `json:"p99"`
 	Pods   map[string]int `json:"pods,omitempty"` // X-Pod of the answers, counted
+	Lost   PodCounts      `json:"lost,omitempty"` // the failed requests by the pod they went to
 }
 
 // Gate is one pass/fail condition on a run, with what it allowed and what was measured.
@@ -182,6 +194,8 @@ type Run struct {
 	Success      float64           `json:"success"`           // OK / Requests, 0..1
 	Latency      Latency           `json:"latency"`
 	Pods         map[string]int    `json:"pods,omitempty"`
+	Lost         PodCounts         `json:"lost,omitempty"`    // failed requests by the pod they went to, where the path could tell
+	Windows      []Window          `json:"windows,omitempty"` // the bursts of failures and what explains them (FindWindows)
 	Interval     time.Duration     `json:"interval"`
 	Timeline     []Interval        `json:"timeline"`
 	Events       []Event           `json:"events,omitempty"`

@@ -92,6 +92,8 @@ type Options struct {
 	Settle    time.Duration // how long the platform may take to settle
 	Interval  time.Duration // timeline slot
 	Progress  io.Writer     // live progress of the attack; nil: none
+
+	Watch attack.Watcher // the live page (package live); nil: none
 }
 
 // Run deploys cfg on p, runs the scenario under load and returns the measured run. The
@@ -156,6 +158,10 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 		err error
 	}
 	done := make(chan outcome, 1)
+	if u, ok := p.(Upstreamer); ok {
+		ao.Upstream = u.Upstream(o.Via)
+	}
+	ao.Watch = o.Watch
 	go func() {
 		r, err := attack.Run(ctx, ao)
 		done <- outcome{r, err}
@@ -174,6 +180,12 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 		return out.run, actErr
 	}
 	return out.run, nil
+}
+
+// Upstreamer is a Platform whose proxies can name the pod each request through via went
+// to, where its answer does not (lab.Lab): see attack.Options.Upstream.
+type Upstreamer interface {
+	Upstream(via string) func(seq uint64, local string) string
 }
 
 // act is the scenario's part while the load runs: lead, action, settle (or observe), tail.
