@@ -90,11 +90,12 @@ func TestAutoscalerScalesUpAndDown(t *testing.T) {
 	var up, down bool
 	for _, e := range names(log, result.EventAutoscaler, "hello") {
 		up = up || strings.Contains(e.Detail, "1 → 3 replicas") && strings.HasPrefix(e.Detail, "cpu ")
-		down = down || strings.Contains(e.Detail, "3 → 1 replicas")
+		// Down in one step or two: a pod still busy with the last requests may hold one back.
+		down = down || strings.Contains(e.Detail, "3 → 1 replicas") || strings.Contains(e.Detail, "2 → 1 replicas")
 	}
 	if !up || !down {
 		dumpEvents(t, log)
-		t.Fatalf("readings scaled up %t, down %t: want both, 1 → 3 and 3 → 1", up, down)
+		t.Fatalf("readings scaled up %t, down %t: want both, 1 → 3 and back to 1", up, down)
 	}
 	for _, e := range names(log, result.EventAutoscaler, "hello") {
 		t.Logf("%8s %s", e.At.Round(time.Millisecond), e.Detail)
