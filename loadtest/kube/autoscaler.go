@@ -1,11 +1,14 @@
 package kube
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
 
@@ -179,4 +182,21 @@ func measured(t autoscalingv2.MetricTarget, v *autoscalingv2.MetricValueStatus) 
 		return v.AverageValue.String()
 	}
 	return "?"
+}
+
+// Autoscaling reads the status of the running configuration's HorizontalPodAutoscaler as
+// its controller last wrote it: the replicas it found and those it wants (both 0 before
+// its first sync).
+func (c *Cluster) Autoscaling(ctx context.Context) (current, desired int32, err error) {
+	c.mu.Lock()
+	cfg := c.cfg
+	c.mu.Unlock()
+	if cfg == nil || cfg.Autoscaler == nil {
+		return 0, 0, errors.New("the running configuration has no HorizontalPodAutoscaler")
+	}
+	h, err := c.cs.AutoscalingV2().HorizontalPodAutoscalers(c.ns).Get(ctx, cfg.Autoscaler.Name, metav1.GetOptions{})
+	if err != nil {
+		return 0, 0, fmt.Errorf("horizontalpodautoscaler %s in %s: %w", cfg.Autoscaler.Name, c.ns, err)
+	}
+	return h.Status.CurrentReplicas, h.Status.DesiredReplicas, nil
 }
