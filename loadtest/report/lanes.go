@@ -3,6 +3,7 @@ package report
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -421,15 +422,8 @@ func (p *plot) lineKeys() []string {
 	if seen[lineEndpoint] {
 		out = append(out, lineEndpoint)
 	}
-	for _, k := range slices.Sorted(func(yield func(string) bool) {
-		for k := range seen {
-			if k != lineEndpoint && !yield(k) {
-				return
-			}
-		}
-	}) {
-		out = append(out, k)
-	}
+	delete(seen, lineEndpoint)
+	out = append(out, slices.Sorted(maps.Keys(seen))...)
 	return out
 }
 
