@@ -25,19 +25,7 @@ const drawPoll = time.Second
 // newPollingLab is a lab whose ingress polls every drawPoll, its draws seeded by seed.
 func newPollingLab(t *testing.T, seed uint64) (*lab.Lab, *result.Log) {
 	t.Helper()
-	l, err := lab.New(lab.Options{Hello: hello(t), PropagationDelay: 20 * time.Millisecond, IngressPoll: drawPoll,
-		Seed: seed, LogDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := l.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
-	log := result.NewLog(time.Now())
-	l.Observe(log)
-	return l, log
+	return newLabWith(t, lab.Options{PropagationDelay: 20 * time.Millisecond, IngressPoll: drawPoll, Seed: seed})
 }
 
 // procedure drives one lab and returns, for each pod it deleted, how long after the pod's

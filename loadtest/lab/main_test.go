@@ -45,7 +45,15 @@ func hello(t *testing.T) string {
 // events on the returned log.
 func newLab(t *testing.T, delay time.Duration) (*lab.Lab, *result.Log) {
 	t.Helper()
-	l, err := lab.New(lab.Options{Hello: hello(t), PropagationDelay: delay, LogDir: t.TempDir()})
+	return newLabWith(t, lab.Options{PropagationDelay: delay})
+}
+
+// newLabWith is newLab with options of the test's own; hello and the pods' log directory
+// are the test's.
+func newLabWith(t *testing.T, o lab.Options) (*lab.Lab, *result.Log) {
+	t.Helper()
+	o.Hello, o.LogDir = hello(t), t.TempDir()
+	l, err := lab.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
