@@ -50,7 +50,6 @@ func RunMatrix(ctx context.Context, newPlatform func() (Platform, error), o Matr
 		Started:  time.Now(),
 		Vias:     o.Vias,
 		Promises: map[string]result.Promise{},
-		Lanes:    max(o.Lanes, 1),
 	}
 	// Each configuration runs the matrix's scenarios, or those it declares; the columns
 	// are all that run, in the order they first come.
@@ -79,11 +78,13 @@ func RunMatrix(ctx context.Context, newPlatform func() (Platform, error), o Matr
 		}
 	}
 	close(jobs)
+	// No more lanes than runs: each lane's platform costs (a lab, a namespace).
+	m.Lanes = min(max(o.Lanes, 1), len(jobs))
 
 	var wg sync.WaitGroup
 	var mu sync.Mutex // guards m.Platform and laneErr
 	var laneErr error
-	for range min(m.Lanes, max(len(jobs), 1)) {
+	for range m.Lanes {
 		wg.Go(func() {
 			p, err := newPlatform()
 			mu.Lock()
