@@ -163,6 +163,7 @@ main() {
   cat >"$STATE_DIR/env" <<ENV
 KUBECONFIG=$STATE_DIR/admin.kubeconfig
 INGRESS_URL=http://127.0.0.1:$INGRESS_PORT
+INGRESS_ROUTES_URL=http://127.0.0.1:$INGRESS_SUPPORT_PORT/routes
 ${nodeport:+SERVICE_URL=http://127.0.0.1:$nodeport
 }NODE_IP=$NODE_IP
 SERVICE_CIDR=$SERVICE_CIDR

@@ -53,6 +53,10 @@ type Options struct {
 	Container string
 	// Out receives the equivalent kubectl command of every action, for the audience.
 	Out io.Writer
+	// IngressRoutes is the URL of the ingress controller's own routing table, Skipper's
+	// support listener's /routes: while a run is observed, it is polled, and each pod the
+	// table gains or loses is an event (skipper.go). Empty: no such events.
+	IngressRoutes string
 }
 
 // Cluster is a connection to one namespace of one cluster; it implements scenario.Platform.
@@ -72,6 +76,10 @@ type Cluster struct {
 	adopted *adoption     // what Adopt found; nil when configurations are applied
 
 	lane *lane // set when the Cluster is a lane of a matrix (Lane): fixed at creation
+
+	ips      podIPs   // the pods' addresses, as the watch saw them: the proxies' routes name pods by them
+	svcNames []string // the Services selecting the current configuration's pods (under mu)
+	routes   routePollers
 }
 
 // New connects to the cluster named by o and checks that it answers and that this user may
@@ -139,16 +147,26 @@ func (c *Cluster) Local() bool {
 // Namespace is where the configuration runs.
 func (c *Cluster) Namespace() string { return c.ns }
 
-// Observe sends later events to log (nil: nowhere).
-func (c *Cluster) Observe(log *result.Log) { c.log.Store(log) }
+// Observe sends later events to log (nil: nowhere), and polls the proxies' own routes
+// for events while it does (routes.go).
+func (c *Cluster) Observe(log *result.Log) {
+	c.log.Store(log)
+	c.routes.stop()
+	if log != nil {
+		c.routes.start(c)
+	}
+}
 
 // event puts one event on the observed log, if any.
-func (c *Cluster) event(kind, name, detail string) { c.markedEvent("", kind, name, detail) }
+func (c *Cluster) event(kind, name, detail string) {
+	c.put(result.Event{Kind: kind, Name: name, Detail: detail})
+}
 
-// markedEvent is an event the matrix counts by its mark (result.MarkRestart, MarkKill).
-func (c *Cluster) markedEvent(mark, kind, name, detail string) {
+// put puts an event that happens now on the observed log, if any.
+func (c *Cluster) put(e result.Event) {
 	if l := c.log.Load(); l != nil {
-		l.Mark(mark, kind, name, detail)
+		e.At = time.Since(l.Start())
+		l.Put(e)
 	}
 }
 
@@ -201,6 +219,7 @@ func (c *Cluster) nodePortURL() (string, error) {
 // Close stops watching. What was deployed stays, as after `kubectl apply`; an adopted
 // workload gets back the replica count it had; a lane's namespace is deleted.
 func (c *Cluster) Close() error {
+	c.routes.stop()
 	c.mu.Lock()
 	if c.stop != nil {
 		close(c.stop)

@@ -114,7 +114,11 @@ func TestEndpointTransitions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := endpointTransitions(tt.old, tt.new); !slices.Equal(got, tt.want) {
+			var got []string
+			for _, tr := range endpointTransitions(tt.old, tt.new) {
+				got = append(got, tr.name)
+			}
+			if !slices.Equal(got, tt.want) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})

@@ -49,22 +49,25 @@ func (c *Cluster) startWatching(ctx context.Context, cfg *manifest.Config) error
 			o.LabelSelector = discoveryv1.LabelServiceName + " in (" + strings.Join(names, ",") + ")"
 		}))
 
-	podEvents := func(ts []transition) {
+	events := func(kind string, ts []transition) {
 		for _, t := range ts {
-			c.markedEvent(t.mark, result.EventPod, t.name, "")
+			c.put(result.Event{Kind: kind, Name: t.name, Mark: t.mark, Pod: t.pod, Step: t.step})
 		}
 	}
-	sliceEvents := func(lines []string) {
-		for _, l := range lines {
-			c.event(result.EventEndpoint, l, "")
-		}
-	}
+	podEvents := func(ts []transition) { events(result.EventPod, ts) }
+	sliceEvents := func(ts []transition) { events(result.EventEndpoint, ts) }
 	if _, err := pods.Core().V1().Pods().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(o any) { podEvents(podTransitions(container, nil, o.(*corev1.Pod))) },
-		UpdateFunc: func(o, n any) { podEvents(podTransitions(container, o.(*corev1.Pod), n.(*corev1.Pod))) },
+		AddFunc: func(o any) {
+			c.ips.learn(o.(*corev1.Pod))
+			podEvents(podTransitions(container, nil, o.(*corev1.Pod)))
+		},
+		UpdateFunc: func(o, n any) {
+			c.ips.learn(n.(*corev1.Pod))
+			podEvents(podTransitions(container, o.(*corev1.Pod), n.(*corev1.Pod)))
+		},
 		DeleteFunc: func(o any) {
 			if p, ok := o.(*corev1.Pod); ok {
-				podEvents([]transition{{name: p.Name + " gone"}})
+				podEvents([]transition{{name: p.Name + " gone", pod: p.Name, step: result.StepGone}})
 			}
 		},
 	}); err != nil {
@@ -98,13 +101,15 @@ func (c *Cluster) startWatching(ctx context.Context, cfg *manifest.Config) error
 
 	c.mu.Lock()
 	c.stop = stop
+	c.svcNames = names
 	c.mu.Unlock()
 	return nil
 }
 
-// transition is one change of a pod in words, with the mark the matrix counts it by
-// (result.MarkRestart, result.MarkKill; "" for the rest).
-type transition struct{ name, mark string }
+// transition is one change of a pod or of its endpoint in words (name), with the pod it
+// concerns, its step in the words every platform shares (result.Step*; "" for none) and
+// the mark the matrix counts it by (result.MarkRestart, result.MarkKill; "" for the rest).
+type transition struct{ name, mark, pod, step string }
 
 // sigkill is the exit status of a container the kubelet killed: 128 + SIGKILL.
 const sigkill = 137
@@ -114,12 +119,12 @@ const sigkill = 137
 func podTransitions(name string, old, pod *corev1.Pod) []transition {
 	var out []transition
 	mark := ""
-	say := func(format string, args ...any) {
-		out = append(out, transition{pod.Name + " " + fmt.Sprintf(format, args...), mark})
+	say := func(step, format string, args ...any) {
+		out = append(out, transition{name: pod.Name + " " + fmt.Sprintf(format, args...), mark: mark, pod: pod.Name, step: step})
 		mark = ""
 	}
 	if old == nil {
-		say("created")
+		say(result.StepCreated, "created")
 		old = &corev1.Pod{}
 	}
 	if old.DeletionTimestamp == nil && pod.DeletionTimestamp != nil {
@@ -127,27 +132,27 @@ func podTransitions(name string, old, pod *corev1.Pod) []transition {
 		if pod.DeletionGracePeriodSeconds != nil {
 			grace = *pod.DeletionGracePeriodSeconds
 		}
-		say("deletion requested (grace %ds): preStop, then SIGTERM", grace)
+		say(result.StepDeleting, "deletion requested (grace %ds): preStop, then SIGTERM", grace)
 	}
 	oc, nc := container(name, old), container(name, pod)
 	if nc.RestartCount > oc.RestartCount {
 		mark = result.MarkRestart
-		say("container restarted (%d restarts)", nc.RestartCount)
+		say(result.StepStarted, "container restarted (%d restarts)", nc.RestartCount)
 	} else if oc.State.Running == nil && nc.State.Running != nil {
-		say("container started")
+		say(result.StepStarted, "container started")
 	}
 	if oc.State.Terminated == nil && nc.State.Terminated != nil {
 		t := nc.State.Terminated
 		if t.ExitCode == sigkill {
 			mark = result.MarkKill
 		}
-		say("container exited %d (%s)", t.ExitCode, t.Reason)
+		say(result.StepExited, "container exited %d (%s)", t.ExitCode, t.Reason)
 	}
 	if or, nr := isReady(old), isReady(pod); or != nr {
 		if nr {
-			say("ready")
+			say(result.StepReady, "ready")
 		} else {
-			say("not ready")
+			say(result.StepNotReady, "not ready")
 		}
 	}
 	return out
@@ -176,56 +181,63 @@ func isReady(p *corev1.Pod) bool {
 }
 
 // endpointTransitions names what changed for each endpoint between two versions of an
-// EndpointSlice (old nil: it is new; slice nil: it is gone).
-func endpointTransitions(old, slice *discoveryv1.EndpointSlice) []string {
+// EndpointSlice (old nil: it is new; slice nil: it is gone), ordered by name.
+func endpointTransitions(old, slice *discoveryv1.EndpointSlice) []transition {
 	before, after := endpointStates(old), endpointStates(slice)
-	var out []string
+	var out []transition
 	for name, st := range after {
 		switch prev, ok := before[name]; {
 		case !ok:
-			out = append(out, fmt.Sprintf("%s endpoint added (%s)", name, st))
+			out = append(out, transition{name: fmt.Sprintf("%s endpoint added (%s)", name, st.words), pod: st.pod, step: st.step})
 		case prev != st:
-			out = append(out, fmt.Sprintf("%s endpoint %s", name, st))
+			out = append(out, transition{name: fmt.Sprintf("%s endpoint %s", name, st.words), pod: st.pod, step: st.step})
 		}
 	}
-	for name := range before {
+	for name, st := range before {
 		if _, ok := after[name]; !ok {
-			out = append(out, name+" endpoint removed")
+			out = append(out, transition{name: name + " endpoint removed", pod: st.pod, step: result.StepEndpointRemoved})
 		}
 	}
-	sort.Strings(out)
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
 	return out
 }
 
-// endpointStates maps each endpoint (by pod name, else address) to its conditions in words.
-func endpointStates(s *discoveryv1.EndpointSlice) map[string]string {
-	m := map[string]string{}
+// endpointState is an endpoint's conditions in words ("not ready, serving, terminating")
+// and as a step, with the pod it points to ("" when the slice does not say).
+type endpointState struct{ words, step, pod string }
+
+// endpointStates maps each endpoint (by pod name, else address) to its state.
+func endpointStates(s *discoveryv1.EndpointSlice) map[string]endpointState {
+	m := map[string]endpointState{}
 	if s == nil {
 		return m
 	}
 	for _, e := range s.Endpoints {
-		name := strings.Join(e.Addresses, ",")
+		name, pod := strings.Join(e.Addresses, ","), ""
 		if e.TargetRef != nil {
-			name = e.TargetRef.Name
+			name, pod = e.TargetRef.Name, e.TargetRef.Name
 		}
-		m[name] = conditions(e.Conditions)
+		words, step := conditions(e.Conditions)
+		m[name] = endpointState{words: words, step: step, pod: pod}
 	}
 	return m
 }
 
-func conditions(c discoveryv1.EndpointConditions) string {
+// conditions are an endpoint's conditions in words and as a step.
+func conditions(c discoveryv1.EndpointConditions) (words, step string) {
 	is := func(b *bool) bool { return b != nil && *b }
-	var words []string
+	var w []string
+	step = result.StepEndpointNotReady
 	if is(c.Ready) {
-		words = append(words, "ready")
+		w, step = append(w, "ready"), result.StepEndpointReady
 	} else {
-		words = append(words, "not ready")
+		w = append(w, "not ready")
 	}
 	if is(c.Serving) && !is(c.Ready) {
-		words = append(words, "serving")
+		w = append(w, "serving")
 	}
 	if is(c.Terminating) {
-		words = append(words, "terminating")
+		w, step = append(w, "terminating"), result.StepEndpointTerminating
 	}
-	return strings.Join(words, ", ")
+	return strings.Join(w, ", "), step
 }
