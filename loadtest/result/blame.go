@@ -19,6 +19,9 @@ type Blame struct {
 	First  *Event `json:"first,omitempty"` // the earlier of the two moments
 	Then   *Event `json:"then,omitempty"`  // the later one: nil when it did not come in the run
 	Text   string `json:"text"`            // "SIGTERM at 3.340s, the ingress still routed to the pod until 5.900s: 96 × 502"
+	// Inferred says the failures were put on the pod by its path's route events, not
+	// counted per request (infer.go): Pod may then name several, joined by ", ".
+	Inferred bool `json:"inferred,omitempty"`
 }
 
 // stopsServing are the steps after which a pod answers nothing: its requests fail.

@@ -44,8 +44,23 @@ func FindWindows(r *Run) []Window {
 	for i := range out {
 		out[i].After = cause(r, out[i])
 		out[i].Blame = blame(r, out[i], lost[i])
+		if !named(lost[i]) {
+			if b := infer(r, out[i]); b != nil {
+				out[i].Blame = b
+			}
+		}
 	}
 	return out
+}
+
+// named says whether some failures were counted to a pod by name.
+func named(lost PodCounts) bool {
+	for pod, c := range lost {
+		if pod != "" && c.Total() > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func addLost(to, from PodCounts) {
