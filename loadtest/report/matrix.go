@@ -21,11 +21,13 @@ const (
 	MatrixMarkdownFile = "matrix.md"
 )
 
-// WriteMatrix writes matrix.json and matrix.md into dir, creating it.
+// WriteMatrix writes matrix.json and matrix.md into dir, creating it. Each losing cell
+// whose run is saved in dir gets its attribution first (Cell.Blame).
 func WriteMatrix(dir string, m *result.Matrix) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	attribute(dir, m)
 	if err := WriteFile(filepath.Join(dir, MatrixJSONFile), JSON(m)); err != nil {
 		return fmt.Errorf("write matrix %s: %w", dir, err)
 	}
@@ -50,6 +52,43 @@ func ReadMatrix(dir string) (*result.Matrix, error) {
 		return nil, fmt.Errorf("%s: schema %d, this loadtest reads 1 to %d", path, m.Schema, result.SchemaVersion)
 	}
 	return &m, nil
+}
+
+// attribute sets the Blame of each cell that lost requests and has none yet from its
+// run's summary.json under dir; a run that cannot be read leaves it "".
+func attribute(dir string, m *result.Matrix) {
+	for i := range m.Cells {
+		c := &m.Cells[i]
+		if c.Blame != "" || c.Errors.Total() == 0 || c.Dir == "" {
+			continue
+		}
+		if r, err := ReadRun(filepath.Join(dir, c.Dir)); err == nil {
+			c.Blame = Attribution(r)
+		}
+	}
+}
+
+// Attribution is a run's largest attribution in one line, as BlameLine says it, with how
+// many more its report names: "0.250s–3.500s hello-a: SIGTERM at ...: 96 × 502 (+1 more
+// in the report)"; "" when no window names a pod.
+func Attribution(r *result.Run) string {
+	var best, n int
+	var line string
+	for _, w := range result.FindWindows(r) {
+		for _, b := range w.Blame {
+			if b.Pod == "" {
+				continue
+			}
+			n++
+			if t := b.Errors.Total(); t > best {
+				best, line = t, BlameLine(w, b)
+			}
+		}
+	}
+	if n > 1 {
+		line += fmt.Sprintf(" (+%d more in the report)", n-1)
+	}
+	return line
 }
 
 // MatrixVerdict is the matrix's headline.
@@ -160,6 +199,14 @@ func MatrixMarkdown(m *result.Matrix) Reporter {
 				c.Overhead.Round(100*time.Millisecond), c.Verdict, filepath.ToSlash(filepath.Join(c.Dir, SVGFile)))
 		}
 		p("\n*overhead*: the wall time of the load beyond the lead, the tail and the delays the configuration itself asks for.\n")
+		if slices.ContainsFunc(m.Cells, func(c result.Cell) bool { return c.Blame != "" }) {
+			p("\n## Which came first\n\nFor each cell that lost requests, its largest attribution (its worst trial's): the pod(s) the failures went to and the two moments whose order lost them.\n\n")
+			for _, c := range m.Cells {
+				if c.Blame != "" {
+					p("- %s %s via %s: %s\n", c.Config, c.Scenario, c.Via, c.Blame)
+				}
+			}
+		}
 		p("\n## Provenance\n\n- platform: %s\n- started: %s, took %s\n", m.Platform, m.Started.UTC().Format(time.RFC3339), m.Wall.Round(time.Second))
 		if m.Lanes > 0 {
 			p("- lanes: %d (runs side by side, each on a platform of its own)\n", m.Lanes)
