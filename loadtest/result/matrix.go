@@ -60,11 +60,11 @@ type Cell struct {
 	Restarts     int           `json:"restarts"`          // MarkRestart events on the run's timeline
 	Kills        int           `json:"kills"`             // MarkKill events on the run's timeline
 	Verdict      Verdict       `json:"verdict"`           //
+	Error        string        `json:"error,omitempty"`   // the cell could not run
 	// Blame is, for a cell that lost requests, the largest attribution of its run (of its
 	// worst trial) in one line: the window, the pod(s) and the two moments whose order
 	// lost them (Window.Blame); "" when none could be made.
 	Blame string `json:"blame,omitempty"`
-	Error        string        `json:"error,omitempty"`   // the cell could not run
 	// Gates, when the matrix was given budgets, are those of the first trial that broke
 	// one, else of the worst trial; they replace the promise of zero where there is one.
 	Gates []Gate `json:"gates,omitempty"`
