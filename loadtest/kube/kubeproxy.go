@@ -21,8 +21,9 @@ import (
 // jumps to it any more: it is not routed.
 
 // KubeProxyPoll is how often kube-proxy's rules are read while a run is observed, on a
-// cluster that runs on this machine. One `iptables-save -t nat` on the bare cluster takes
-// a few milliseconds (see the report of the commit that added this).
+// cluster that runs on this machine. One `iptables-save -t nat` of the bare cluster's 55
+// nat rules took 4–5 ms, 3.8 ms of it CPU (50 in a loop; TestRoutesOnRealCluster logs it
+// too): about 1.5 % of a core at this rate, per lane.
 const KubeProxyPoll = 250 * time.Millisecond
 
 // kubeProxyTable is kube-proxy's rules as a routeTable, when the cluster runs here and

@@ -27,8 +27,8 @@ import (
 // ingress starts or stops sending requests to a pod.
 
 // SkipperPoll is how often Skipper's routing table is read while a run is observed. One
-// reading costs Skipper a JSON encoding of its table; on the bare cluster one takes about
-// 1.5 ms.
+// reading costs Skipper a JSON encoding of its table; of the bare cluster's few routes
+// one took 0.45 ms (mean of 20, TestRoutesOnRealCluster).
 const SkipperPoll = 100 * time.Millisecond
 
 // skipperPages bounds the pages read in one reading of a table (1024 routes each).
