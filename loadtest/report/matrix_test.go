@@ -87,7 +87,7 @@ func TestMatrixNamesWhichCameFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "- naive scale-down via ingress: 0.250s–3.500s hello-5845cb964b-8gvdw, hello-5845cb964b-pvb25: " +
-		"hello-5845cb964b-8gvdw: routed by the ingress at 0.413s, not listening yet"
+		"hello-5845cb964b-8gvdw: routed by the ingress at 0.413s, no answer from it in the run"
 	if !strings.Contains(string(md), "## Which came first") || !strings.Contains(string(md), want) ||
 		!strings.Contains(string(md), "84 × 502") || !strings.Contains(string(md), "(+1 more in the report)") {
 		t.Errorf("matrix.md lacks the line %q…:\n%s", want, md)

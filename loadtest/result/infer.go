@@ -61,6 +61,9 @@ func infer(r *Run, w Window) []Blame {
 			y, ok := whys[[2]string{pod, how}]
 			if !ok {
 				y.first, y.then, y.text = explain(byPod[pod], iv.Start, r.Interval, via)
+				if how == "unanswered" && !slices.ContainsFunc(byPod[pod], func(e Event) bool { return e.Step == StepListening }) {
+					y.first, y.then, y.text = unanswered(byPod[pod], answered, pod, iv.Start, r.Interval, via)
+				}
 				whys[[2]string{pod, how}] = y
 			}
 			if g.first == nil {
@@ -104,6 +107,22 @@ func infer(r *Run, w Window) []Blame {
 		out = append(out, Blame{Errors: rest, Text: "to no pod the " + pathWords(via) + " routed to while it was broken: " + CountsText(rest)})
 	}
 	return out
+}
+
+// unanswered explains the failures of a pod routed before it answered, where the run did
+// not record when it listened (a real cluster's pods): when via's proxy routed to it, and
+// the slot of its first answer, if it gave one.
+func unanswered(evs []Event, answered map[string]time.Duration, pod string, at, slot time.Duration, via string) (first, then *Event, text string) {
+	what := "routed by the " + pathWords(via) + " when the run began"
+	for i := range evs {
+		if e := &evs[i]; e.At < at+slot && e.Kind == EventRoute && e.Via == via && e.Step == StepRouted {
+			first, what = e, fmt.Sprintf("%s at %s", startWords(e), at3(e.At))
+		}
+	}
+	if t, ok := answered[pod]; ok {
+		return first, nil, fmt.Sprintf("%s, its first answer only in the slot at %s", what, at3(t))
+	}
+	return first, nil, what + ", no answer from it in the run"
 }
 
 // firstAnswers is when each pod first answered a request: the start of its first slot.

@@ -42,7 +42,7 @@ func TestInferSkipperScaleDown(t *testing.T) {
 		errors Counts
 		says   []string
 	}{
-		{pods, Counts{"502": 84}, []string{"routed by the ingress at 0.413s, not listening yet"}},
+		{pods, Counts{"502": 84}, []string{"routed by the ingress at 0.413s, no answer from it in the run"}},
 		{pods, Counts{"502": 31, "timeout": 48}, []string{"deletion requested at 2.108s, the ingress still routed to the pod until 3.412s",
 			"deletion requested at 2.114s, the ingress still routed to the pod until 3.412s"}},
 	}
@@ -121,5 +121,29 @@ func TestRoutedIn(t *testing.T) {
 		if got := routedIn(tt.evs, time.Duration(tt.at)*ms, 250*ms, ViaIngress); got != tt.want {
 			t.Errorf("%s: routed at %dms: %v, want %v", tt.name, tt.at, got, tt.want)
 		}
+	}
+}
+
+// A new pod routed before it answered, on a path that names no pod per request and a
+// platform that records no listening: its failures are put on it until its first answer,
+// not on the pod that answered throughout.
+func TestInferRoutedBeforeFirstAnswer(t *testing.T) {
+	t.Parallel()
+	r := run([]Event{ev(500*ms, "new", StepCreated, ""), ev(1000*ms, "new", StepRouted, ViaIngress)},
+		map[int]PodCounts{4: {"": {"502": 5}}, 5: {"": {"502": 6}}, 6: {"": {"502": 4}}})
+	for i := range r.Timeline {
+		r.Timeline[i].Pods = map[string]int{"old": 25}
+		if i >= 7 {
+			r.Timeline[i].Pods["new"] = 12
+		}
+	}
+	ws := FindWindows(r)
+	if len(ws) != 1 || len(ws[0].Blame) != 1 {
+		t.Fatalf("want one window with one blame: %+v", ws)
+	}
+	b := ws[0].Blame[0]
+	want := "routed by the ingress at 1.000s, its first answer only in the slot at 1.750s: 15 × 502"
+	if b.Pod != "new" || !strings.HasPrefix(b.Text, want) || b.First == nil || b.First.Step != StepRouted {
+		t.Errorf("blame %q: %q, want new: %q…", b.Pod, b.Text, want)
 	}
 }
