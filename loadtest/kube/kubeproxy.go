@@ -36,15 +36,19 @@ func (c *Cluster) kubeProxyTable() (routeTable, bool) {
 	if err != nil {
 		return routeTable{}, false
 	}
-	read := func(ctx context.Context) (map[string]bool, error) {
+	src := sharedSource(bin+" -t nat", KubeProxyPoll/2, func(ctx context.Context) (string, error) {
+		out, err := exec.CommandContext(ctx, bin, "-t", "nat").Output()
+		return string(out), err
+	})
+	read := func(ctx context.Context) (reading, error) {
+		rules, sent, got, err := src.read(ctx)
+		if err != nil {
+			return reading{}, err
+		}
 		c.mu.Lock()
 		svcs := c.svcNames
 		c.mu.Unlock()
-		out, err := exec.CommandContext(ctx, bin, "-t", "nat").Output()
-		if err != nil {
-			return nil, err
-		}
-		return kubeProxyEndpoints(string(out), c.ns, svcs), nil
+		return reading{addrs: kubeProxyEndpoints(rules, c.ns, svcs), sent: sent, got: got}, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

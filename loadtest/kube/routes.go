@@ -26,7 +26,62 @@ import (
 type routeTable struct {
 	via   string        // the path whose proxy it is: result.ViaIngress, ViaService
 	every time.Duration // how often it is read
-	read  func(ctx context.Context) (map[string]bool, error)
+	read  func(ctx context.Context) (reading, error)
+}
+
+// reading is one reading of a proxy's routes: the addresses, and when the reading was
+// asked for and when it came.
+type reading struct {
+	addrs     map[string]bool
+	sent, got time.Time
+}
+
+// source is one proxy's whole table, read at most once per maxAge however many Clusters
+// (a matrix's lanes) poll it at once: one reads it, the others take that reading.
+type source[T any] struct {
+	mu        sync.Mutex
+	maxAge    time.Duration
+	fetch     func(ctx context.Context) (T, error)
+	last      T
+	sent, got time.Time
+}
+
+// sources are the tables read in this process, by what reads them.
+var sources struct {
+	mu sync.Mutex
+	m  map[string]any
+}
+
+// sharedSource is the source of key, made with fetch and maxAge the first time.
+func sharedSource[T any](key string, maxAge time.Duration, fetch func(ctx context.Context) (T, error)) *source[T] {
+	sources.mu.Lock()
+	defer sources.mu.Unlock()
+	if s, ok := sources.m[key].(*source[T]); ok {
+		return s
+	}
+	if sources.m == nil {
+		sources.m = map[string]any{}
+	}
+	s := &source[T]{maxAge: maxAge, fetch: fetch}
+	sources.m[key] = s
+	return s
+}
+
+// read is the last reading when it came less than maxAge ago, else a new one.
+func (s *source[T]) read(ctx context.Context) (T, time.Time, time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.got.IsZero() && time.Since(s.got) < s.maxAge {
+		return s.last, s.sent, s.got, nil
+	}
+	sent := time.Now()
+	v, err := s.fetch(ctx)
+	if err != nil {
+		var zero T
+		return zero, sent, time.Now(), err
+	}
+	s.last, s.sent, s.got = v, sent, time.Now()
+	return s.last, s.sent, s.got, nil
 }
 
 // routePollers are the pollers of a Cluster's proxies while a run is observed.
@@ -78,24 +133,21 @@ func (r *routePollers) stop() {
 func (c *Cluster) pollRoutes(ctx context.Context, t routeTable) {
 	tick := time.NewTicker(t.every)
 	defer tick.Stop()
-	var before map[string]bool
-	var seen time.Time // when before was read
+	var before *reading
 	for {
-		sent := time.Now()
 		after, err := t.read(ctx)
-		got := time.Now()
 		if err == nil && before != nil {
-			mid := sent.Add(got.Sub(sent) / 2)
-			added, removed := diffRoutes(before, after)
+			mid := after.sent.Add(after.got.Sub(after.sent) / 2)
+			added, removed := diffRoutes(before.addrs, after.addrs)
 			for _, a := range added {
-				c.routeEvent(t.via, result.StepRouted, a, seen, mid)
+				c.routeEvent(t.via, result.StepRouted, a, before.got, mid)
 			}
 			for _, a := range removed {
-				c.routeEvent(t.via, result.StepUnrouted, a, seen, mid)
+				c.routeEvent(t.via, result.StepUnrouted, a, before.got, mid)
 			}
 		}
 		if err == nil {
-			before, seen = after, got
+			before = &after
 		}
 		select {
 		case <-ctx.Done():

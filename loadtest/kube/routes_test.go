@@ -145,13 +145,13 @@ func TestPollRoutesEvents(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		c.pollRoutes(ctx, routeTable{via: result.ViaService, every: time.Millisecond, read: func(context.Context) (map[string]bool, error) {
+		c.pollRoutes(ctx, routeTable{via: result.ViaService, every: time.Millisecond, read: func(context.Context) (reading, error) {
 			if n == len(readings) {
 				cancel()
-				return nil, ctx.Err()
+				return reading{}, ctx.Err()
 			}
 			n++
-			return readings[n-1], nil
+			return reading{addrs: readings[n-1], sent: time.Now(), got: time.Now()}, nil
 		}})
 	}()
 	<-done
@@ -245,4 +245,25 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// Lanes polling the same proxy share its readings: one fetch per maxAge, whoever asks.
+func TestSharedSource(t *testing.T) {
+	t.Parallel()
+	fetches := 0
+	fetch := func(context.Context) (int, error) { fetches++; return fetches, nil }
+	a := sharedSource(t.Name(), 50*time.Millisecond, fetch)
+	if b := sharedSource(t.Name(), time.Hour, fetch); b != a {
+		t.Fatal("a second source for the same key")
+	}
+	ctx := context.Background()
+	v1, _, got1, _ := a.read(ctx)
+	v2, _, got2, _ := a.read(ctx)
+	if v1 != 1 || v2 != 1 || got1 != got2 {
+		t.Errorf("two reads at once: %d and %d, want the same reading", v1, v2)
+	}
+	time.Sleep(60 * time.Millisecond)
+	if v3, _, _, _ := a.read(ctx); v3 != 2 {
+		t.Errorf("a read after maxAge took reading %d, want a new one", v3)
+	}
 }

@@ -50,13 +50,17 @@ func (c *Cluster) skipperTable() (routeTable, bool) {
 		return routeTable{}, false
 	}
 	client := &http.Client{Timeout: 2 * time.Second}
+	src := sharedSource(c.opts.IngressRoutes, SkipperPoll/2, func(ctx context.Context) ([]skipperRoute, error) {
+		return readSkipperRoutes(ctx, client, c.opts.IngressRoutes)
+	})
 	prefix := skipperPrefix(c.ns)
-	return routeTable{via: result.ViaIngress, every: SkipperPoll, read: func(ctx context.Context) (map[string]bool, error) {
-		routes, err := readSkipperRoutes(ctx, client, c.opts.IngressRoutes)
+	return routeTable{via: result.ViaIngress, every: SkipperPoll, read: func(ctx context.Context) (reading, error) {
+		routes, sent, got, err := src.read(ctx)
 		if err != nil {
-			return nil, err
+			return reading{}, err
 		}
-		return skipperEndpoints(routes, prefix, func(addr string) bool { return c.ips.pod(addr) != "" }), nil
+		keep := func(addr string) bool { return c.ips.pod(addr) != "" }
+		return reading{addrs: skipperEndpoints(routes, prefix, keep), sent: sent, got: got}, nil
 	}}, true
 }
 
