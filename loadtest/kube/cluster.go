@@ -1,7 +1,9 @@
 // Package kube is the Platform "kube": a configuration run on a real Kubernetes cluster
 // through client-go — the rendered overlay applied server-side, scaled through the scale
 // subresource, restarted through the restartedAt annotation as kubectl does — with the
-// cluster's own pod and EndpointSlice transitions put on the run's timeline. It works
+// cluster's own pod and EndpointSlice transitions put on the run's timeline, and, where
+// they can be read, the proxies' own routes: Skipper's table and kube-proxy's rules
+// (routes.go). It works
 // against any kubeconfig context: kind, minikube, the bare cluster of k8s/bare.
 //
 // With Options.Workload it acts on a Deployment or StatefulSet that is already running

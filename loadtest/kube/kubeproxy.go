@@ -17,8 +17,8 @@ import (
 // (KUBE-SEP-<hash>) that DNATs to the pod's address. A rule of a KUBE-SVC chain is
 // commented "<namespace>/<service>:<port> -> <pod IP>:<port>": the endpoints a new
 // connection may go to are the KUBE-SEP chains the Service's KUBE-SVC (or KUBE-SVL)
-// chains jump to. A terminating endpoint's KUBE-SEP chain may stay while no KUBE-SVC rule
-// jumps to it any more: it is not routed.
+// chains jump to; a KUBE-SEP chain no such rule jumps to routes nothing, and is not
+// counted.
 
 // KubeProxyPoll is how often kube-proxy's rules are read while a run is observed, on a
 // cluster that runs on this machine. One `iptables-save -t nat` of the bare cluster's 55
