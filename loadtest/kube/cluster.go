@@ -3,8 +3,8 @@
 // subresource, restarted through the restartedAt annotation as kubectl does — with the
 // cluster's own pod and EndpointSlice transitions put on the run's timeline, and, where
 // they can be read, the proxies' own routes: Skipper's table and kube-proxy's rules
-// (routes.go). It works
-// against any kubeconfig context: kind, minikube, the bare cluster of k8s/bare.
+// (routes.go). It works against any kubeconfig context: kind, minikube, the bare cluster
+// of k8s/bare.
 //
 // With Options.Workload it acts on a Deployment or StatefulSet that is already running
 // instead (Adopt): nothing is applied or pruned, the scenarios change what runs, and the
