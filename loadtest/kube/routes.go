@@ -15,7 +15,8 @@ import (
 
 // The proxies' own view: while a run is observed, each proxy's routing table is read
 // from the proxy itself, by polling, and every pod address it gains or loses is a
-// result.EventRoute with the pod, result.StepRouted or StepUnrouted and the path — the
+// result.EventRoute with the pod (by the address, when no pod the watch saw had it),
+// result.StepRouted or StepUnrouted and the path — the
 // same events the lab's proxies record. Skipper's table comes from its support listener
 // (skipper.go), kube-proxy's from the iptables rules it wrote (kubeproxy.go). A change is
 // seen up to one polling interval late; an event's detail says between which two polls
@@ -165,12 +166,11 @@ func (c *Cluster) routeEvent(via, step, addr string, prev, at time.Time) {
 		return
 	}
 	pod := c.ips.pod(addr)
-	who := pod
-	if who == "" {
-		who = addr
+	if pod == "" { // no pod the watch saw had it: the address is all there is to name
+		pod = addr
 	}
 	l.Put(result.Event{
-		At: at.Sub(l.Start()), Kind: result.EventRoute, Name: fmt.Sprintf("%s %s (%s)", who, step, via),
+		At: at.Sub(l.Start()), Kind: result.EventRoute, Name: fmt.Sprintf("%s %s (%s)", pod, step, via),
 		Detail: fmt.Sprintf("%s; %s the %s's routes between %.3fs and %.3fs",
 			addr, map[string]string{result.StepRouted: "in", result.StepUnrouted: "out of"}[step], via,
 			prev.Sub(l.Start()).Seconds(), at.Sub(l.Start()).Seconds()),

@@ -163,7 +163,7 @@ func TestPollRoutesEvents(t *testing.T) {
 		got = append(got, e.Pod+"|"+e.Name)
 	}
 	slices.Sort(got)
-	want := []string{"hello-1|hello-1 unrouted (service)", "|10.244.0.6:8080 unrouted (service)"}
+	want := []string{"10.244.0.6:8080|10.244.0.6:8080 unrouted (service)", "hello-1|hello-1 unrouted (service)"}
 	if !slices.Equal(got, want) {
 		t.Errorf("events %q, want %q", got, want)
 	}

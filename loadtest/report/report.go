@@ -71,7 +71,7 @@ func WriteFile(path string, rep Reporter) (err error) {
 // so that summary.json carries the windows and their attribution as the reports say them,
 // in the current schema (a run read from an older one has been read into it).
 func WriteRun(dir string, r *result.Run) error {
-	result.ReadSteps(r.Events) // a platform that names no pod yet (kube's watch) still gets its lanes
+	result.ReadSteps(r.Events) // events that name no pod (a platform's own words) still get their lanes
 	r.Schema, r.Windows = result.SchemaVersion, result.FindWindows(r)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
