@@ -146,6 +146,31 @@ func IsOverlay(dir string) bool {
 	return false
 }
 
+// WithReplicas is a copy of c whose Deployment asks for n replicas: what a scenario that
+// starts at another size deploys, so that a platform starts that many pods and not first
+// the configuration's own number, only to stop the extra ones before the load. A Config
+// without objects (an adopted workload) has nothing to render: it is returned as it is,
+// and the scenario scales it.
+func (c *Config) WithReplicas(n int32) (*Config, error) {
+	if c.Deployment == nil || len(c.Objects) == 0 || c.Replicas() == n {
+		return c, nil
+	}
+	cp := &Config{Name: c.Name, Dir: c.Dir}
+	for _, u := range c.Objects {
+		u = u.DeepCopy()
+		if u.GroupVersionKind().GroupKind().String() == "Deployment.apps" && u.GetName() == c.Deployment.Name {
+			if err := unstructured.SetNestedField(u.Object, int64(n), "spec", "replicas"); err != nil {
+				return nil, fmt.Errorf("%s: replicas: %w", c.Name, err)
+			}
+		}
+		cp.Objects = append(cp.Objects, u)
+	}
+	if err := cp.decode(); err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Name, err)
+	}
+	return cp, nil
+}
+
 // decode fills the typed fields from Objects. Unknown fields are an error: a manifest the
 // lab reads wrongly is worse than one it refuses.
 func (c *Config) decode() error {

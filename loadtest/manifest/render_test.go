@@ -8,6 +8,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"scalelab/loadtest/result"
 )
@@ -176,5 +177,33 @@ func TestRenderedObjectsDeepCopy(t *testing.T) {
 		if cp := o.DeepCopy(); cp.GetName() != o.GetName() {
 			t.Errorf("%s %s: deep copy lost its name", o.GetKind(), o.GetName())
 		}
+	}
+}
+
+func TestWithReplicasCopies(t *testing.T) {
+	t.Parallel()
+	c, err := Render("../../k8s/overlays/graceful")
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := c.WithReplicas(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.Replicas() != 1 || c.Replicas() != 3 {
+		t.Errorf("replicas %d (copy) and %d (original), want 1 and 3", one.Replicas(), c.Replicas())
+	}
+	for _, u := range one.Objects {
+		if u.GetKind() == KindDeployment {
+			if n, _, _ := unstructured.NestedInt64(u.Object, "spec", "replicas"); n != 1 {
+				t.Errorf("the object applied asks for %d replicas", n)
+			}
+		}
+	}
+	if one.Name != c.Name || one.Dir != c.Dir || one.Promise != c.Promise || (one.PDB == nil) != (c.PDB == nil) || one.Service.Name != c.Service.Name {
+		t.Errorf("the copy is another configuration: %+v", one)
+	}
+	if same, _ := c.WithReplicas(3); same != c {
+		t.Error("WithReplicas of the configuration's own count made a copy")
 	}
 }

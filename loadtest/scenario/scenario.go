@@ -35,6 +35,10 @@ type Scenario struct {
 	Replicas func(cfg *manifest.Config) int32
 	// Start is the configuration deployed before the action; nil: cfg itself.
 	Start func(cfg *manifest.Config) (*manifest.Config, error)
+	// Leaves is how many replicas the action leaves running; nil: as many as it started
+	// with, 0: nothing the next run could start from (a template of its own). The matrix
+	// runs next, where it can, a trial that starts where this one ended (queue.go).
+	Leaves func(cfg *manifest.Config) int32
 	// Act is what happens under load.
 	Act func(ctx context.Context, p Platform, cfg *manifest.Config) error
 	// Pace, when set, shapes the load instead of the constant rate: the attack runs on the
@@ -109,12 +113,20 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 			return nil, fmt.Errorf("%s: %w", sc.Name, err)
 		}
 	}
-	if err := p.Deploy(ctx, start); err != nil {
-		return nil, fmt.Errorf("deploy %s: %w", start.Name, err)
-	}
 	replicas := start.Replicas()
 	if sc.Replicas != nil {
 		replicas = sc.Replicas(cfg)
+		var err error
+		if start, err = start.WithReplicas(replicas); err != nil {
+			return nil, fmt.Errorf("%s: %w", sc.Name, err)
+		}
+	}
+	if err := p.Deploy(ctx, start); err != nil {
+		return nil, fmt.Errorf("deploy %s: %w", start.Name, err)
+	}
+	if sc.Replicas != nil {
+		// A no-op where Deploy started that many; an adopted workload comes back at its
+		// own size.
 		if err := p.Scale(ctx, replicas); err != nil {
 			return nil, err
 		}

@@ -1,0 +1,79 @@
+package scenario
+
+import (
+	"slices"
+	"testing"
+
+	"scalelab/loadtest/manifest"
+)
+
+// A lane takes the trial that starts where its last one ended, so that the fast matrix's
+// scenarios chain (scale-up leaves 3, scale-down starts at 3 and leaves 1, scale-up starts
+// at 1) instead of stopping or starting pods between them; where none does, the first.
+func TestQueueChainsStands(t *testing.T) {
+	t.Parallel()
+	cfg, err := manifest.Render("../../k8s/fast/graceful")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := manifest.Render("../../k8s/fast/naive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := &queue{}
+	var names []string
+	for i, c := range []struct {
+		cfg *manifest.Config
+		sc  string
+	}{{cfg, "scale-up"}, {cfg, "scale-up"}, {cfg, "scale-down"}, {cfg, "rollout-restart"}, {other, "scale-up"}} {
+		sc, err := Lookup(c.sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		starts, leaves := standsOf(c.cfg, sc)
+		q.jobs = append(q.jobs, job{cell: i, starts: starts, leaves: leaves})
+		names = append(names, c.cfg.Name+" "+c.sc)
+	}
+	var order []string
+	var at stand
+	for {
+		j, ok := q.next(at)
+		if !ok {
+			break
+		}
+		order = append(order, names[j.cell])
+		at = j.leaves
+	}
+	want := []string{
+		"graceful scale-up",        // the first: nothing runs yet
+		"graceful scale-down",      // starts at the 3 scale-up left
+		"graceful scale-up",        // starts at the 1 scale-down left
+		"graceful rollout-restart", // starts at the 3 scale-up left
+		"naive scale-up",           // nothing starts at graceful's 3 any more: the first
+	}
+	if !slices.Equal(order, want) {
+		t.Errorf("order %q, want %q", order, want)
+	}
+}
+
+func TestStandsOf(t *testing.T) {
+	t.Parallel()
+	cfg, err := manifest.Render("../../k8s/fast/graceful")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		sc             string
+		starts, leaves int32
+	}{{"scale-up", 1, 3}, {"scale-down", 3, 1}, {"rollout-restart", 3, 3}, {"delete-pod", 3, 3}} {
+		sc, _ := Lookup(tc.sc)
+		s, l := standsOf(cfg, sc)
+		if s != (stand{cfg, tc.starts}) || l != (stand{cfg, tc.leaves}) {
+			t.Errorf("%s: starts %d, leaves %d; want %d, %d", tc.sc, s.replicas, l.replicas, tc.starts, tc.leaves)
+		}
+	}
+	stuck, _ := Lookup("stuck-rollout")
+	if s, l := standsOf(cfg, stuck); s != (stand{}) || l != (stand{}) {
+		t.Errorf("stuck-rollout starts from another configuration, leaves a template of its own: got %v, %v", s, l)
+	}
+}
