@@ -30,8 +30,10 @@ var prunable = []schema.GroupVersionResource{
 }
 
 // Deploy applies cfg server-side, prunes what an earlier configuration left, and returns
-// once the rollout is complete. For an adopted workload (Adopt) it applies nothing: it puts
-// back the replica count found, and waits for the same.
+// once the rollout is complete. A Deployment of another pod template is replaced, not
+// rolled (fresh.go). For an
+// adopted workload (Adopt) it applies nothing: it puts back the replica count found, and
+// waits for the same.
 func (c *Cluster) Deploy(ctx context.Context, cfg *manifest.Config) error {
 	c.mu.Lock()
 	if c.stop != nil {
@@ -45,8 +47,13 @@ func (c *Cluster) Deploy(ctx context.Context, cfg *manifest.Config) error {
 		if err := c.restore(); err != nil {
 			return err
 		}
-	} else if err := c.apply(ctx, cfg); err != nil {
-		return err
+	} else {
+		if err := c.replaceChanged(ctx, cfg); err != nil {
+			return err
+		}
+		if err := c.apply(ctx, cfg); err != nil {
+			return err
+		}
 	}
 	if err := c.startWatching(ctx, cfg); err != nil {
 		return err
@@ -95,6 +102,9 @@ func (c *Cluster) apply(ctx context.Context, cfg *manifest.Config) error {
 		}
 		labels[managedBy] = FieldManager
 		obj.SetLabels(labels)
+		if err := markTemplate(obj); err != nil {
+			return fmt.Errorf("apply %s %s: %w", gvk.Kind, obj.GetName(), err)
+		}
 		if err := c.inLane(obj); err != nil {
 			return fmt.Errorf("apply %s %s in lane: %w", gvk.Kind, obj.GetName(), err)
 		}
