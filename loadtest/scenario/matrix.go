@@ -67,19 +67,19 @@ func RunMatrix(ctx context.Context, newPlatform func() (Platform, error), o Matr
 	m.Scenarios = Columns(o.Configs, o.Scenarios)
 
 	n := max(o.Trials, 1)
-	jobs := make(chan job, len(cells)*n)
+	q := &queue{}
 	for i, c := range cells {
 		c.trials = make([]*result.Trial, n)
 		cells[i] = c
 		if c.err == nil {
+			starts, leaves := standsOf(c.cfg, c.sc)
 			for t := range n {
-				jobs <- job{cell: i, trial: t}
+				q.jobs = append(q.jobs, job{cell: i, trial: t, starts: starts, leaves: leaves})
 			}
 		}
 	}
-	close(jobs)
 	// No more lanes than runs: each lane's platform costs (a lab, a namespace).
-	m.Lanes = min(max(o.Lanes, 1), len(jobs))
+	m.Lanes = min(max(o.Lanes, 1), len(q.jobs))
 
 	var wg sync.WaitGroup
 	var mu sync.Mutex // guards m.Platform and laneErr
@@ -98,12 +98,18 @@ func RunMatrix(ctx context.Context, newPlatform func() (Platform, error), o Matr
 				return
 			}
 			defer p.Close()
-			for j := range jobs {
-				if ctx.Err() != nil {
+			var at stand
+			for ctx.Err() == nil {
+				j, ok := q.next(at)
+				if !ok {
 					return
 				}
 				c := cells[j.cell]
-				c.trials[j.trial] = runTrial(ctx, p, c, j.trial, n, o)
+				t := runTrial(ctx, p, c, j.trial, n, o)
+				c.trials[j.trial], at = t, j.leaves
+				if t.Error != "" { // who knows what it left
+					at = stand{}
+				}
 			}
 		})
 	}
@@ -125,9 +131,6 @@ type plannedCell struct {
 	err    error // why it cannot run at all (its configuration's scenarios)
 	trials []*result.Trial
 }
-
-// job is one trial of one cell, for the next free lane.
-type job struct{ cell, trial int }
 
 // dir is where the cell's runs go, relative to the matrix's.
 func (c plannedCell) dir() string { return filepath.Join(c.cfg.Name, c.sc.Name+"-"+c.via) }

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"slices"
 	"sync"
 
 	"scalelab/loadtest/manifest"
@@ -10,8 +11,10 @@ import (
 // matrix's order, that starts where the lane's platform stands: the configuration its last
 // trial ran, at the number of replicas that trial left. What the last run left is then what
 // the next one deploys, and no pod starts or stops between them: on a cluster each such
-// start or stop took 5–7 s in the fast set, where a trial's load lasts 9–35 s. Where no
-// trial starts there, the lane takes the first one.
+// start or stop took 5–7 s in the fast set, where a trial's load lasts 9–35 s. Of those,
+// one that leaves the stand as it found it goes first (a rollout restart before a scale
+// down), so that the stand serves as many as it can; where no trial starts there, the lane
+// takes the first one.
 type queue struct {
 	mu   sync.Mutex // guards jobs
 	jobs []job
@@ -50,23 +53,23 @@ func standsOf(cfg *manifest.Config, sc Scenario) (starts, leaves stand) {
 	return starts, leaves
 }
 
-// next takes the first job that starts at at, else the first job; false when none is left.
+// next takes the first job that starts at at and leaves it so, else the first that starts
+// there, else the first job; false when none is left.
 func (q *queue) next(at stand) (job, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if len(q.jobs) == 0 {
 		return job{}, false
 	}
-	i := 0
+	i := -1
 	if at != (stand{}) {
-		for k, j := range q.jobs {
-			if j.starts == at {
-				i = k
-				break
-			}
+		i = slices.IndexFunc(q.jobs, func(j job) bool { return j.starts == at && j.leaves == at })
+		if i < 0 {
+			i = slices.IndexFunc(q.jobs, func(j job) bool { return j.starts == at })
 		}
 	}
+	i = max(i, 0)
 	j := q.jobs[i]
-	q.jobs = append(q.jobs[:i], q.jobs[i+1:]...)
+	q.jobs = slices.Delete(q.jobs, i, i+1)
 	return j, true
 }

@@ -8,8 +8,9 @@ import (
 )
 
 // A lane takes the trial that starts where its last one ended, so that the fast matrix's
-// scenarios chain (scale-up leaves 3, scale-down starts at 3 and leaves 1, scale-up starts
-// at 1) instead of stopping or starting pods between them; where none does, the first.
+// scenarios chain (scale-up leaves 3, a rollout restart keeps them, scale-down starts at 3
+// and leaves 1, scale-up starts at 1) instead of stopping or starting pods between them;
+// where none does, the first.
 func TestQueueChainsStands(t *testing.T) {
 	t.Parallel()
 	cfg, err := manifest.Render("../../k8s/fast/graceful")
@@ -46,9 +47,9 @@ func TestQueueChainsStands(t *testing.T) {
 	}
 	want := []string{
 		"graceful scale-up",        // the first: nothing runs yet
-		"graceful scale-down",      // starts at the 3 scale-up left
+		"graceful rollout-restart", // starts at the 3 scale-up left, and leaves them
+		"graceful scale-down",      // starts at 3
 		"graceful scale-up",        // starts at the 1 scale-down left
-		"graceful rollout-restart", // starts at the 3 scale-up left
 		"naive scale-up",           // nothing starts at graceful's 3 any more: the first
 	}
 	if !slices.Equal(order, want) {

@@ -19,15 +19,17 @@ func Scenarios() []Scenario {
 			Doc:      "1 replica, then scaled up: do new pods get traffic before they can answer?",
 			Tests:    []result.Promise{result.PromiseZero, result.PromiseScaleUp},
 			Replicas: func(*manifest.Config) int32 { return 1 },
+			Leaves:   func(cfg *manifest.Config) int32 { return max(cfg.Replicas(), 2) },
 			Act: func(ctx context.Context, p Platform, cfg *manifest.Config) error {
 				return p.Scale(ctx, max(cfg.Replicas(), 2))
 			},
 			Takes: func(cfg *manifest.Config) time.Duration { return cfg.Startup() },
 		},
 		{
-			Name:  "scale-down",
-			Doc:   "scaled down to 1 replica: do the removed pods stop before the proxies stop sending?",
-			Tests: []result.Promise{result.PromiseZero},
+			Name:   "scale-down",
+			Doc:    "scaled down to 1 replica: do the removed pods stop before the proxies stop sending?",
+			Tests:  []result.Promise{result.PromiseZero},
+			Leaves: func(*manifest.Config) int32 { return 1 },
 			Act: func(ctx context.Context, p Platform, cfg *manifest.Config) error {
 				if n := cfg.Replicas(); n < 2 {
 					return fmt.Errorf("%s runs %d replica: nothing to scale down from", cfg.Name, n)
