@@ -87,8 +87,9 @@ func (c *Cluster) DeletePod(ctx context.Context) (string, error) {
 	return name, nil
 }
 
-// Settle returns once the rollout is complete, as `kubectl rollout status` judges it, and
-// no pod of the workload is terminating.
+// Settle returns once the rollout is complete, as `kubectl rollout status` judges it, no
+// pod of the workload is terminating, and the proxies that can be read route to exactly
+// the ready pods (caughtup.go).
 func (c *Cluster) Settle(ctx context.Context) error {
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
@@ -126,7 +127,7 @@ func (c *Cluster) unsettled(ctx context.Context) (string, error) {
 			return "pod " + p.Name + " terminating", nil
 		}
 	}
-	return "", nil
+	return c.uncaught(ctx, pods)
 }
 
 // rolloutPending says what the workload's rollout still waits for, as `kubectl rollout

@@ -82,6 +82,7 @@ type Cluster struct {
 	ips      podIPs   // the pods' addresses, as the watch saw them: the proxies' routes name pods by them
 	svcNames []string // the Services selecting the current configuration's pods (under mu)
 	routes   routePollers
+	settling settleTables // the proxies' tables Settle waits for (caughtup.go)
 }
 
 // New connects to the cluster named by o and checks that it answers and that this user may
