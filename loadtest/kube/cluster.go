@@ -83,6 +83,7 @@ type Cluster struct {
 	svcNames []string // the Services selecting the current configuration's pods (under mu)
 	routes   routePollers
 	settling settleTables // the proxies' tables Settle waits for (caughtup.go)
+	sources  *sourceSet   // the proxies' tables as read, shared with the lanes (routes.go)
 }
 
 // New connects to the cluster named by o and checks that it answers and that this user may
@@ -116,7 +117,7 @@ func New(ctx context.Context, o Options) (*Cluster, error) {
 	if o.Out == nil {
 		o.Out = io.Discard
 	}
-	c := &Cluster{opts: o, ns: ns, cs: cs, dyn: dyn, host: rc.Host}
+	c := &Cluster{opts: o, ns: ns, cs: cs, dyn: dyn, host: rc.Host, sources: &sourceSet{}}
 
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

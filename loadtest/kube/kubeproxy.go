@@ -36,7 +36,7 @@ func (c *Cluster) kubeProxyTable() (routeTable, bool) {
 	if err != nil {
 		return routeTable{}, false
 	}
-	src := sharedSource(bin+" -t nat", KubeProxyPoll/2, func(ctx context.Context) (string, error) {
+	src := sharedSource(c.sources, bin+" -t nat", KubeProxyPoll/2, func(ctx context.Context) (string, error) {
 		out, err := exec.CommandContext(ctx, bin, "-t", "nat").Output()
 		return string(out), err
 	})

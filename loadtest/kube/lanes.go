@@ -58,7 +58,7 @@ func (c *Cluster) Lane(ctx context.Context, index int) (*Cluster, error) {
 		return nil, fmt.Errorf("lane %d: create its namespace: %w", index, err)
 	}
 	fmt.Fprintf(c.opts.Out, "$ kubectl create namespace %s\n", ns.Name)
-	return &Cluster{opts: c.opts, ns: ns.Name, version: c.version, host: c.host, cs: c.cs, dyn: c.dyn,
+	return &Cluster{opts: c.opts, ns: ns.Name, version: c.version, host: c.host, cs: c.cs, dyn: c.dyn, sources: c.sources,
 		lane: &lane{index: index, host: ns.Name + laneHostSuffix}}, nil
 }
 

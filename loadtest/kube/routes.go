@@ -47,24 +47,28 @@ type source[T any] struct {
 	sent, got time.Time
 }
 
-// sources are the tables read in this process, by what reads them.
-var sources struct {
-	mu sync.Mutex
+// sourceSet holds the sources a Cluster and its lanes read, by what reads them.
+type sourceSet struct {
+	mu sync.Mutex // guards m
 	m  map[string]any
 }
 
-// sharedSource is the source of key, made with fetch and maxAge the first time.
-func sharedSource[T any](key string, maxAge time.Duration, fetch func(ctx context.Context) (T, error)) *source[T] {
-	sources.mu.Lock()
-	defer sources.mu.Unlock()
-	if s, ok := sources.m[key].(*source[T]); ok {
+// sharedSource is set's source of key, made with fetch and maxAge the first time (a nil
+// set shares nothing: a source of its own).
+func sharedSource[T any](set *sourceSet, key string, maxAge time.Duration, fetch func(ctx context.Context) (T, error)) *source[T] {
+	if set == nil {
+		return &source[T]{maxAge: maxAge, fetch: fetch}
+	}
+	set.mu.Lock()
+	defer set.mu.Unlock()
+	if s, ok := set.m[key].(*source[T]); ok {
 		return s
 	}
-	if sources.m == nil {
-		sources.m = map[string]any{}
+	if set.m == nil {
+		set.m = map[string]any{}
 	}
 	s := &source[T]{maxAge: maxAge, fetch: fetch}
-	sources.m[key] = s
+	set.m[key] = s
 	return s
 }
 

@@ -252,8 +252,9 @@ func TestSharedSource(t *testing.T) {
 	t.Parallel()
 	fetches := 0
 	fetch := func(context.Context) (int, error) { fetches++; return fetches, nil }
-	a := sharedSource(t.Name(), 50*time.Millisecond, fetch)
-	if b := sharedSource(t.Name(), time.Hour, fetch); b != a {
+	set := &sourceSet{}
+	a := sharedSource(set, t.Name(), 50*time.Millisecond, fetch)
+	if b := sharedSource(set, t.Name(), time.Hour, fetch); b != a {
 		t.Fatal("a second source for the same key")
 	}
 	ctx := context.Background()

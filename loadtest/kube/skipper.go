@@ -50,7 +50,7 @@ func (c *Cluster) skipperTable() (routeTable, bool) {
 		return routeTable{}, false
 	}
 	client := &http.Client{Timeout: 2 * time.Second}
-	src := sharedSource(c.opts.IngressRoutes, SkipperPoll/2, func(ctx context.Context) ([]skipperRoute, error) {
+	src := sharedSource(c.sources, c.opts.IngressRoutes, SkipperPoll/2, func(ctx context.Context) ([]skipperRoute, error) {
 		return readSkipperRoutes(ctx, client, c.opts.IngressRoutes)
 	})
 	prefix := skipperPrefix(c.ns)
