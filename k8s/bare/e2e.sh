@@ -22,6 +22,8 @@ SCALELAB_SKIPPER="$SKIPPER_BIN/skipper" go test -count=1 -run TestIngressMatches
 . "$STATE_DIR/env"
 # KUBE_FLAGS is spliced into make's recipe, so the shell reads the quotes inside it.
 kube_flags="--kubeconfig $KUBECONFIG --service-url $SERVICE_URL/ --ingress-url $INGRESS_URL/"
+# Skipper's own routes: when it routed and stopped routing each pod, and the settles wait for it.
+kube_flags+=" --ingress-routes $INGRESS_ROUTES_URL"
 kube_flags+=" --meta ingress='skipper $SKIPPER_VERSION (on the host, behind kubectl proxy)'"
 kube_flags+=" --meta machine='$(uname -sr), $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)'"
 status=0
