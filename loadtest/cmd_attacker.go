@@ -23,7 +23,7 @@ class of each failure that has no status code in its X-Scalelab-Class header. Wh
 writes its own counts as JSON to --summary (the pod's termination message), which the side
 that merges the streams checks against what it received.`,
 	examples: []string{
-		"loadtest attacker --target http://10.96.0.10/ --rate 300 --attackers 3 --index 0 --duration 30s | vegeta report",
+		"loadtest attacker --target http://10.96.0.10/ --rate 300 --attackers 3 --index 0 --duration 30s > attacker-0.csv   # vegeta report attacker-0.csv",
 	},
 	exit: [3]string{"the attack ran to its end or to SIGTERM", "the results could not be written", "bad usage"},
 }
