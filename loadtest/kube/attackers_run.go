@@ -42,7 +42,8 @@ func (c *Cluster) Attack(ctx context.Context, o attack.Options, a Attackers) (wa
 		o.Log = result.NewLog(time.Now())
 	}
 	r := &attackRun{c: c, a: a, o: o, log: o.Log, pods: map[string]*corev1.Pod{}, final: map[string]*corev1.Pod{},
-		streaming: map[string]bool{}, first: map[string]bool{}, allFirst: make(chan struct{}), failedCh: make(chan struct{})}
+		streaming: map[string]bool{}, first: map[string]bool{}, allFirst: make(chan struct{}), failedCh: make(chan struct{}),
+		completed: map[string]bool{}, finished: make(chan struct{})}
 	r.bg, r.cancel = context.WithCancel(context.Background())
 	job := a.job(c.ns, o, o.Timeout, c.owner(ctx))
 	r.job, err = c.cs.BatchV1().Jobs(c.ns).Create(ctx, job, metav1.CreateOptions{FieldManager: FieldManager})
@@ -99,6 +100,8 @@ type attackRun struct {
 	failed    []error                // attackers that ended before that
 	failedCh  chan struct{}          // closed at the first of them
 	notes     int                    // lines of the logs that were no result, put on the timeline
+	completed map[string]bool        // attackers whose pods ended well at the attack's own duration
+	finished  chan struct{}          // closed when all have
 	streams   sync.WaitGroup
 }
 
@@ -193,6 +196,13 @@ func (r *attackRun) see(p *corev1.Pod, deleted bool) {
 		return
 	}
 	switch {
+	case over && p.Status.Phase == corev1.PodSucceeded && r.o.Duration > 0: // its duration done
+		if !r.completed[name] {
+			r.completed[name] = true
+			if len(r.completed) == r.a.N {
+				close(r.finished)
+			}
+		}
 	case over && p.Status.Phase == corev1.PodSucceeded:
 		r.fail(fmt.Errorf("%s: pod %s ended before the load was to stop: %s (its bound is %s)", name, p.Name, why, r.a.Bound))
 	case over:
@@ -303,6 +313,7 @@ func (r *attackRun) wait(ctx context.Context) (*result.Run, error) {
 	case <-r.o.Stop:
 	case <-ctx.Done():
 	case <-r.failedCh:
+	case <-r.finished:
 	}
 	interrupted := ctx.Err() != nil
 	r.stop()
@@ -325,6 +336,13 @@ func (r *attackRun) wait(ctx context.Context) (*result.Run, error) {
 	}
 	run.Meta["from"] = "cluster"
 	run.Meta["attackers"] = fmt.Sprint(r.a.N)
+	// Each attacker's own count, as it arrived (and, when errs is nil, as it said it sent):
+	// the merged Requests is their sum.
+	var each []string
+	for i := range r.a.N {
+		each = append(each, fmt.Sprint(r.col.Received(fmt.Sprintf("attacker-%d", i)).Requests))
+	}
+	run.Meta["attacker_requests"] = strings.Join(each, "+")
 	r.cleanup()
 	return run, errs
 }
