@@ -222,6 +222,20 @@ func ended(p *corev1.Pod) (bool, string) {
 	return false, ""
 }
 
+// exitedWell says whether the pod's attacker ended by itself with exit status 0: the
+// container's end reaches the pod's status before its phase turns Succeeded.
+func exitedWell(p *corev1.Pod) bool {
+	if p.Status.Phase == corev1.PodSucceeded {
+		return true
+	}
+	for _, st := range p.Status.ContainerStatuses {
+		if t := st.State.Terminated; st.Name == attackerContainer && t != nil && t.ExitCode == 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // attackerName is the attacker a pod of the Job runs, by its completion index: the name
 // its results carry.
 func attackerName(p *corev1.Pod) (string, bool) {

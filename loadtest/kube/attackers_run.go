@@ -196,14 +196,14 @@ func (r *attackRun) see(p *corev1.Pod, deleted bool) {
 		return
 	}
 	switch {
-	case over && p.Status.Phase == corev1.PodSucceeded && r.o.Duration > 0: // its duration done
+	case over && exitedWell(p) && r.o.Duration > 0: // its duration done
 		if !r.completed[name] {
 			r.completed[name] = true
 			if len(r.completed) == r.a.N {
 				close(r.finished)
 			}
 		}
-	case over && p.Status.Phase == corev1.PodSucceeded:
+	case over && exitedWell(p):
 		r.fail(fmt.Errorf("%s: pod %s ended before the load was to stop: %s (its bound is %s)", name, p.Name, why, r.a.Bound))
 	case over:
 		r.fail(fmt.Errorf("%s: pod %s failed while it attacked: %s", name, p.Name, why))

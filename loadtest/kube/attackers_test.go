@@ -76,6 +76,9 @@ func TestAttackerEnds(t *testing.T) {
 	if err != nil || s.Requests != 10 || s.OK != 8 || s.Errors["refused"] != 2 {
 		t.Errorf("summary %+v, %v", s, err)
 	}
+	if !exitedWell(term(0, "Completed", "")) || exitedWell(term(1, "Error", "")) {
+		t.Error("exit 0 is an attacker that ended well, exit 1 is not")
+	}
 	if _, err := summaryOf(term(137, "Error", "")); err == nil || !strings.Contains(err.Error(), "137") {
 		t.Errorf("a killed attacker: %v", err)
 	}
