@@ -36,6 +36,7 @@ type attackFlags struct {
 	body, out  string
 	meta       map[string]string
 	noProgress bool
+	cluster    attackFromFlags // cmd_attack_from.go
 }
 
 func (f *attackFlags) register(fs *pflag.FlagSet) {
@@ -57,6 +58,7 @@ func (f *attackFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.out, "out", "", "directory to write summary.json, report.md, report.txt, timeline.svg/html")
 	fs.StringToStringVar(&f.meta, "meta", nil, "key=value recorded with the run (repeatable)")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no live progress on stderr")
+	f.cluster.register(fs)
 }
 
 // options checks what the Options cannot check themselves and fills in the rest.
@@ -98,10 +100,11 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	defer stopLive()
 	o.Watch = watch
-	r, err := attack.Run(ctx, o)
-	if err != nil {
+	r, err := f.cluster.run(ctx, o, stderr)
+	if err != nil && r == nil {
 		return c.usage(err)
 	}
+	attackErr := err          // from the attacker pods: part of the load failed; the report says what was measured
 	gates, _ := f.gates.get() // checked by options
 	if gates == nil {
 		gates = &attack.Gates{MaxErrors: -1}
@@ -122,6 +125,10 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "loadtest attack: interrupted; the report of what was measured is in %s\n", f.out)
 	}
 	code := 0
+	if attackErr != nil {
+		fmt.Fprintf(stderr, "loadtest attack: %v\n", attackErr)
+		code = 1
+	}
 	for _, g := range r.Gates {
 		if !g.OK {
 			fmt.Fprintf(stderr, "loadtest attack: gate %s failed: %s, limit %s\n", g.Name, g.Actual, g.Limit)

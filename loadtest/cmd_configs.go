@@ -137,6 +137,9 @@ func (lf *loadFlags) judged(pf *platformFlags, viaSet bool) ([]string, *attack.G
 	if lf.trials == 0 {
 		lf.trials = trialsOn(pf.name)
 	}
+	if err := lf.from.apply(pf, lf, viaSet); err != nil { // cmd_from.go
+		return nil, nil, err
+	}
 	gates, err := lf.gates.get()
 	if err != nil {
 		return nil, nil, err

@@ -136,16 +136,18 @@ type loadFlags struct {
 	trials int
 	gates  gateFlags
 	junit  string
+	from   fromFlags // cmd_from.go
 }
 
 func (f *loadFlags) register(fs *pflag.FlagSet, defaultVias ...string) {
 	f.via.paths = defaultVias
-	fs.Var(&f.via, "via", "the paths into the pods, comma-separated: service (kube-proxy: loss shows as refused/reset), ingress (an L7 proxy: loss shows as 502), or a --target's name")
+	fs.Var(&f.via, "via", "the paths into the pods, comma-separated: service (kube-proxy: loss shows as refused/reset), ingress (an L7 proxy: loss shows as 502), cluster-ip (the Service's ClusterIP, kube; the default --from cluster), or a --target's name")
 	f.Header = http.Header{}
 	fs.Var(headerFlag{f.Header}, "header", "a header sent with every request, as `\"NAME: VALUE\"` (repeatable; Host picks the virtual host)")
 	fs.IntVar(&f.trials, "trials", 0, "run each scenario this many times: every lesson is a race, one run is one draw; the worst trial counts (default: 1 on the lab, 3 on kube)")
 	f.gates.register(fs, -1)
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report here: a test case per scenario and path")
+	f.from.register(fs)
 	fs.IntVar(&f.Rate, "rate", 100, "requests per second")
 	fs.BoolVar(&f.KeepAlive, "keepalive", true, "reuse connections, as most clients do")
 	fs.DurationVar(&f.Lead, "lead", 2*time.Second, "load before the action")

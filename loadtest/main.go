@@ -28,6 +28,7 @@ func commands() []command {
 		{"matrix", "every configuration × scenario × path, with a verdict", runMatrix},
 		{"compare", "two saved matrices side by side: the lab against a cluster", runCompare},
 		{"check", "lint an overlay against the zero-downtime rules: loadtest check OVERLAY", runCheck},
+		{"attacker", "one attacker of --from cluster: its share of the load, every result to stdout", runAttacker},
 	}
 }
 

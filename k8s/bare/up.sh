@@ -29,16 +29,20 @@ debs_up() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# images_up builds the static hello and pause binaries and writes their images.
+# images_up builds the static hello, pause and loadtest binaries and writes their images
+# (loadtest's is what the attacker pods of `--from cluster` run: `loadtest attacker`).
 images_up() {
   local bin=$REPO_DIR/bin
   mkdir -p "$bin"
   (cd "$REPO_DIR" && CGO_ENABLED=0 go build -trimpath -o "$bin/hello" . &&
     CGO_ENABLED=0 go build -trimpath -o "$bin/pause" ./cmd/pause &&
+    CGO_ENABLED=0 go build -trimpath -o "$bin/loadtest" ./loadtest &&
     go build -o "$bin/image" ./cmd/image)
   "$bin/image" -binary "$bin/pause" -tag scalelab/pause:dev -entrypoint pause -o "$bin/pause-image.tar" >&2
   "$bin/image" -binary "$bin/hello" -tag scalelab/hello:dev -entrypoint hello -user 65532:65532 \
     -expose 8080/tcp -o "$bin/hello-image.tar" >&2
+  "$bin/image" -binary "$bin/loadtest" -tag scalelab/loadtest:dev -entrypoint loadtest -user 65532:65532 \
+    -o "$bin/loadtest-image.tar" >&2
 }
 
 node_ip() {
@@ -101,7 +105,7 @@ node_up() {
     start containerd /usr/bin/containerd --config "$s/containerd/config.toml"
   wait_for "containerd serving" 30 containerd ctr version
   local tar
-  for tar in pause hello; do
+  for tar in pause hello loadtest; do
     ctr images import "$REPO_DIR/bin/$tar-image.tar" >&2
   done
   start kubelet "$KUBE_BIN/kubelet" --config "$s/kubelet/config.yaml" --kubeconfig "$s/kubelet.kubeconfig" \

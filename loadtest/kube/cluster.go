@@ -196,8 +196,12 @@ func (c *Cluster) Target(via string) (string, error) {
 			return c.opts.ServiceURL, nil
 		}
 		return c.nodePortURL()
+	case result.ViaClusterIP: // attackers.go
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return c.ClusterIPURL(ctx)
 	}
-	return "", fmt.Errorf("unknown path %q: want service, ingress or a --target's name", via)
+	return "", fmt.Errorf("unknown path %q: want service, ingress, cluster-ip or a --target's name", via)
 }
 
 // nodePortURL is the Service's NodePort on loopback, where kind maps it (k8s/kind.yaml).

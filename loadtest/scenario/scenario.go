@@ -98,6 +98,11 @@ type Options struct {
 	Progress  io.Writer     // live progress of the attack; nil: none
 
 	Watch attack.Watcher // the live page (package live); nil: none
+
+	// Attack, when set, starts the attack instead of attack.Run — from attacker pods in the
+	// cluster (kube.Cluster.Attack) — and returns once the load flows; wait returns the run
+	// once the attack's Stop is closed, and with it an error when part of the load failed.
+	Attack func(ctx context.Context, p Platform, o attack.Options) (wait func() (*result.Run, error), err error)
 }
 
 // Run deploys cfg on p, runs the scenario under load and returns the measured run. The
@@ -174,16 +179,24 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 		ao.Upstream = u.Upstream(o.Via)
 	}
 	ao.Watch = o.Watch
-	go func() {
-		r, err := attack.Run(ctx, ao)
-		done <- outcome{r, err}
-	}()
+	if o.Attack != nil {
+		wait, err := o.Attack(ctx, p, ao)
+		if err != nil {
+			return nil, fmt.Errorf("attack: %w", err)
+		}
+		go func() { r, err := wait(); done <- outcome{r, err} }()
+	} else {
+		go func() {
+			r, err := attack.Run(ctx, ao)
+			done <- outcome{r, err}
+		}()
+	}
 
 	actErr := act(actCtx, p, cfg, sc, o, log)
 	close(stop)
 	out := <-done
-	if out.err != nil {
-		return nil, fmt.Errorf("attack: %w", out.err)
+	if out.err != nil { // a run with the error: what part of the load measured
+		return out.run, fmt.Errorf("attack: %w", out.err)
 	}
 	if sc.Pace != nil {
 		markEdges(out.run)
