@@ -153,7 +153,7 @@ bench: tools ## hello's middleware vs a bare handler; the harness vs the vegeta 
 	$(BIN)/benchstat -col /handler $(BIN)/bench-serve.txt
 	$(GO) test -run '^$$' -bench AgainstVegeta -benchtime 1x ./loadtest
 
-image: build ## the hello image: docker build where an engine runs, else see image-tar
-	docker build -t scalelab/hello:dev .
+image: build ## the hello image from the Dockerfile: docker where it runs, else podman (FROM images made here), else see image-tar
+	k8s/kind/image.sh scalelab/hello:dev
 
 include k8s/bare/bare.mk
