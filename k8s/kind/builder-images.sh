@@ -31,6 +31,7 @@ ensure_base() {
     echo "builder-images: $BASE cached" >&2
     return
   fi
+  [[ $(id -u) == 0 ]] || { echo "builder-images: making $BASE needs root (debootstrap)" >&2; exit 2; }
   command -v debootstrap >/dev/null || { echo "builder-images: needs debootstrap (apt-get install debootstrap)" >&2; exit 2; }
   local root=$work/rootfs
   (set -o xtrace; debootstrap --variant=minbase --include=ca-certificates bookworm "$root" "$MIRROR")

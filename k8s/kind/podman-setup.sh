@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # podman-setup.sh — make rootful podman run on this kind of machine, idempotently: Debian's
-# podman (buildah inside, for `podman build`) with runc, and the two containers.conf settings
-# this host needs (../shared/notes/podman.md):
+# podman (buildah inside, for `podman build`) with runc, debootstrap (for builder-images.sh),
+# and the two containers.conf settings this host needs:
 #   - runtime = "runc": crun refuses a cgroup v1 ("hybrid") host;
 #   - default_ulimits = []: raising RLIMIT_NOFILE/NPROC is refused here.
 # A setting already present in /etc/containers/containers.conf is left as it is. Ends by
@@ -32,8 +32,14 @@ ensure_setting() {
 main() {
   trap 'echo "podman-setup: failed at line $LINENO" >&2' ERR
   [[ $(id -u) == 0 ]] || { echo "podman-setup: needs root (apt-get, $conf)" >&2; exit 2; }
-  if ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
-    (set -o xtrace; DEBIAN_FRONTEND=noninteractive apt-get install -y podman runc)
+  # debootstrap: k8s/kind/builder-images.sh makes the Dockerfile's FROM images with it.
+  local -a missing=()
+  local tool
+  for tool in podman runc debootstrap; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+  done
+  if ((${#missing[@]} > 0)); then
+    (set -o xtrace; DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}")
   fi
   mkdir -p "$(dirname "$conf")"
   ensure_setting engine runtime 'runtime = "runc"'
