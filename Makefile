@@ -51,7 +51,7 @@ scenario = $(LOADTEST) scenario $(1) $(PLATFORM_FLAGS) $(if $(TRIALS),--trials $
 
 .PHONY: help demo matrix reliability scale-up scale-down rollout delete-pod load check references references-bare \
 	kind-up kind-down minikube-up image-tar image-load ingress-up deploy \
-	build test lint lint-sh tools run bench image
+	build test lint lint-sh tools run bench image image-check
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^##@ / {printf "\n%s\n", substr($$0, 5)} /^[a-z0-9-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -153,7 +153,10 @@ bench: tools ## hello's middleware vs a bare handler; the harness vs the vegeta 
 	$(BIN)/benchstat -col /handler $(BIN)/bench-serve.txt
 	$(GO) test -run '^$$' -bench AgainstVegeta -benchtime 1x ./loadtest
 
-image: build ## the hello image: docker build where an engine runs, else see image-tar
-	docker build -t scalelab/hello:dev .
+image: build ## the hello image from the Dockerfile: docker where it runs, else podman (FROM images made here), else see image-tar
+	k8s/kind/image.sh scalelab/hello:dev
+
+image-check: image image-tar ## (root, podman) the Dockerfile's image and image-tar's run the same hello
+	k8s/kind/image-check.sh scalelab/hello:dev $(BIN)/hello-image.tar
 
 include k8s/bare/bare.mk
