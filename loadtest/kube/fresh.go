@@ -23,8 +23,8 @@ import (
 // configuration of its own (not an adopted workload: those pods are the user's) deletes a
 // Deployment whose pod template is not the configuration's, with its ReplicaSets and pods,
 // the pods at a grace period of 1 s (what `kubectl delete --grace-period=0` asks), and the
-// new one starts all of its pods at once. The template is compared by a hash that apply
-// writes on the Deployment.
+// new one starts all of its pods at once while the old ones stop. The template is compared
+// by a hash that apply writes on the Deployment.
 //
 // A shorter grace period asked of a pod already terminating does not cut its end (measured
 // on the bare cluster: fast graceful pods stopped by a scale down took 5 s either way), so
@@ -119,8 +119,9 @@ func (c *Cluster) replaceChanged(ctx context.Context, cfg *manifest.Config) erro
 	return c.stopPods(ctx, sel.String())
 }
 
-// stopPods stops every pod selected by selector (grace 1 s, once each) until none is left:
-// the ReplicaSets of a deleted Deployment may start one more before they go.
+// stopPods stops every pod selected by selector (grace 1 s, once each) and returns once a
+// listing shows all of them stopping: the new configuration's pods start meanwhile, and
+// Deploy's settle waits until the old ones are gone.
 func (c *Cluster) stopPods(ctx context.Context, selector string) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
@@ -129,12 +130,15 @@ func (c *Cluster) stopPods(ctx context.Context, selector string) error {
 		if err != nil {
 			return false, err
 		}
+		stopping := 0
 		for _, p := range list.Items {
-			if err := c.stopPod(ctx, p); err != nil {
+			if g := p.DeletionGracePeriodSeconds; g != nil && *g <= stopGrace {
+				stopping++
+			} else if err := c.stopPod(ctx, p); err != nil {
 				return false, err
 			}
 		}
-		return len(list.Items) == 0, nil
+		return stopping == len(list.Items), nil
 	})
 	if err != nil {
 		return fmt.Errorf("stop the previous run's pods (%s): %w", selector, err)
@@ -142,11 +146,8 @@ func (c *Cluster) stopPods(ctx context.Context, selector string) error {
 	return nil
 }
 
-// stopPod deletes p with a grace period of stopGrace, unless it was asked for already.
+// stopPod deletes p with a grace period of stopGrace.
 func (c *Cluster) stopPod(ctx context.Context, p corev1.Pod) error {
-	if g := p.DeletionGracePeriodSeconds; g != nil && *g <= stopGrace {
-		return nil
-	}
 	err := c.cs.CoreV1().Pods(c.ns).Delete(ctx, p.Name, metav1.DeleteOptions{GracePeriodSeconds: &stopGrace})
 	if err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("stop pod %s: %w", p.Name, err)
