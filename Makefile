@@ -24,6 +24,8 @@ RATE ?= 100
 # how many runs go on side by side (empty: as many as fit).
 TRIALS ?=
 LANES ?=
+# How long a request may take before it counts as lost (empty: its delay + 10 s).
+TIMEOUT ?=
 # For PLATFORM=kube: --kubeconfig, --context, --service-url, --ingress-url, ...
 KUBE_FLAGS ?=
 # Load before the scenario's action.
@@ -44,7 +46,7 @@ RUNS ?= runs
 # set_flag names a set of configurations: a directory under k8s/, $(call set_flag,fast).
 set_flag = --set $(1)
 PLATFORM_FLAGS = --platform $(PLATFORM) $(if $(filter kube,$(PLATFORM)),$(KUBE_FLAGS))
-RUN_FLAGS = $(if $(TRIALS),--trials $(TRIALS)) $(if $(LANES),--lanes $(LANES))
+RUN_FLAGS = $(if $(TRIALS),--trials $(TRIALS)) $(if $(LANES),--lanes $(LANES)) $(if $(TIMEOUT),--timeout $(TIMEOUT))
 # scenario runs one scenario ($(1)) on CONFIG of SET: deploy, load, act, settle, report.
 scenario = $(LOADTEST) scenario $(1) $(PLATFORM_FLAGS) $(if $(TRIALS),--trials $(TRIALS)) $(call set_flag,$(SET)) --config $(CONFIG) \
 	--via $(VIA) --rate $(RATE) --lead $(LEAD) --tail $(TAIL) --out $(or $(OUT),$(RUNS)/$(PLATFORM)/$(CONFIG)/$(1))

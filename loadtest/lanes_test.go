@@ -53,10 +53,10 @@ func TestClusterLanes(t *testing.T) {
 	}{
 		// A fast pod requests 50m; 3 replicas and a surging one: 200m a lane.
 		{"the cluster's CPU", 1000, 8, false, 100, 72, 5},
-		// Half of 2 cores, 0.07 a lane: 14; with the cluster here, 0.30 a lane: 3.
-		{"this machine's cores", 100000, 2, false, 100, 72, 14},
-		{"the cluster on this machine", 100000, 2, true, 100, 72, 3},
-		{"a faster load", 100000, 2, false, 500, 72, 2},
+		// Two thirds of 2 cores, 0.07 a lane: 19; with the cluster here, 0.30 a lane: 4.
+		{"this machine's cores", 100000, 2, false, 100, 72, 19},
+		{"the cluster on this machine", 100000, 2, true, 100, 72, 4},
+		{"a faster load", 100000, 2, false, 500, 72, 3},
 		{"the runs there are", 100000, 64, false, 100, 6, 6},
 		{"no room: one", 0, 2, false, 100, 72, 1},
 	}

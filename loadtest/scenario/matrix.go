@@ -74,10 +74,14 @@ func RunMatrix(ctx context.Context, newPlatform func() (Platform, error), o Matr
 		if c.err == nil {
 			starts, leaves := standsOf(c.cfg, c.sc)
 			for t := range n {
-				q.jobs = append(q.jobs, job{cell: i, trial: t, starts: starts, leaves: leaves})
+				q.jobs = append(q.jobs, job{cell: i, trial: t, cfg: c.cfg, starts: starts, leaves: leaves})
 			}
 		}
 	}
+	q.longestFirst(func(j job) time.Duration {
+		c := cells[j.cell]
+		return o.Lead + c.sc.Takes(c.cfg) + o.Tail
+	})
 	// No more lanes than runs: each lane's platform costs (a lab, a namespace).
 	m.Lanes = min(max(o.Lanes, 1), len(q.jobs))
 

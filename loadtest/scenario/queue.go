@@ -1,8 +1,10 @@
 package scenario
 
 import (
+	"cmp"
 	"slices"
 	"sync"
+	"time"
 
 	"scalelab/loadtest/manifest"
 )
@@ -23,8 +25,9 @@ type queue struct {
 // job is one trial of one cell, for the next free lane.
 type job struct {
 	cell, trial int
-	starts      stand // what its run deploys
-	leaves      stand // what its run leaves running
+	cfg         *manifest.Config // the cell's configuration
+	starts      stand            // what its run deploys
+	leaves      stand            // what its run leaves running
 }
 
 // stand is a configuration running at a number of replicas; the zero stand is none a
@@ -72,4 +75,15 @@ func (q *queue) next(at stand) (job, bool) {
 	j := q.jobs[i]
 	q.jobs = slices.Delete(q.jobs, i, i+1)
 	return j, true
+}
+
+// longestFirst orders the jobs by configuration, the one whose trials take longest in all
+// first (took estimates a job), keeping the matrix's order within each: the lanes then
+// end on the short ones, and together.
+func (q *queue) longestFirst(took func(job) time.Duration) {
+	total := map[*manifest.Config]time.Duration{}
+	for _, j := range q.jobs {
+		total[j.cfg] += took(j)
+	}
+	slices.SortStableFunc(q.jobs, func(a, b job) int { return cmp.Compare(total[b.cfg], total[a.cfg]) })
 }

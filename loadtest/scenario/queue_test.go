@@ -3,6 +3,7 @@ package scenario
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"scalelab/loadtest/manifest"
 )
@@ -76,5 +77,38 @@ func TestStandsOf(t *testing.T) {
 	stuck, _ := Lookup("stuck-rollout")
 	if s, l := standsOf(cfg, stuck); s != (stand{}) || l != (stand{}) {
 		t.Errorf("stuck-rollout starts from another configuration, leaves a template of its own: got %v, %v", s, l)
+	}
+}
+
+// The configuration whose trials take longest goes first, so that the lanes end on the
+// short ones; the matrix's order holds within a configuration.
+func TestQueueLongestFirst(t *testing.T) {
+	t.Parallel()
+	naive, err := manifest.Render("../../k8s/fast/naive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	graceful, err := manifest.Render("../../k8s/fast/graceful")
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, _ := Lookup("scale-up")
+	restart, _ := Lookup("rollout-restart")
+	type planned struct {
+		cfg *manifest.Config
+		sc  Scenario
+	}
+	plan := []planned{{naive, up}, {naive, restart}, {graceful, up}, {graceful, restart}}
+	q := &queue{}
+	for i, p := range plan {
+		q.jobs = append(q.jobs, job{cell: i, cfg: p.cfg})
+	}
+	q.longestFirst(func(j job) time.Duration { return plan[j.cell].sc.Takes(plan[j.cell].cfg) })
+	var got []int
+	for _, j := range q.jobs {
+		got = append(got, j.cell)
+	}
+	if want := []int{2, 3, 0, 1}; !slices.Equal(got, want) {
+		t.Errorf("cells in order %v, want %v (graceful's rollout is the longest)", got, want)
 	}
 }
