@@ -116,7 +116,26 @@ func (c *Cluster) replaceChanged(ctx context.Context, cfg *manifest.Config) erro
 			return fmt.Errorf("deploy %s: replace %s: %w", cfg.Name, name, err)
 		}
 	}
-	return c.stopPods(ctx, sel.String())
+	if err := c.stopPods(ctx, sel.String()); err != nil {
+		return err
+	}
+	// An orphaning delete finishes when the garbage collector has let go of the
+	// dependents: until then the old Deployment takes the apply (and then vanishes with
+	// it), and an old ReplicaSet holds the name the new one may want.
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	err = wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		_, err := c.cs.AppsV1().Deployments(c.ns).Get(ctx, name, metav1.GetOptions{})
+		if !apierrors.IsNotFound(err) {
+			return false, nil
+		}
+		list, err := rss.List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
+		return err == nil && len(list.Items) == 0, nil
+	})
+	if err != nil {
+		return fmt.Errorf("deploy %s: the old deployment %s is still there: %w", cfg.Name, name, err)
+	}
+	return nil
 }
 
 // stopPods stops every pod selected by selector (grace 1 s, once each) and returns once a
