@@ -18,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"scalelab/internal/testbin"
 	"scalelab/loadtest/result"
 )
 
@@ -169,27 +170,11 @@ func TestPollRoutesEvents(t *testing.T) {
 	}
 }
 
-// skipperBinary is the real Skipper the project builds (make skipper-build), or "".
-func skipperBinary() string {
-	if p := os.Getenv("SCALELAB_SKIPPER"); p != "" {
-		return p
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		return ""
-	}
-	p := filepath.Join(cache, "scalelab", "skipper", "v0.23.0", "bin", "skipper")
-	if _, err := os.Stat(p); err != nil {
-		return ""
-	}
-	return p
-}
-
 // A real Skipper, routes from a file, serves more routes than one page of /routes holds:
 // readSkipperRoutes reads them all, and the endpoints of one namespace's routes are found
 // among them.
 func TestReadRealSkipperRoutes(t *testing.T) {
-	bin := skipperBinary()
+	bin := testbin.Skipper()
 	if bin == "" {
 		t.Skip("no Skipper binary: make skipper-build, or set SCALELAB_SKIPPER")
 	}

@@ -8,36 +8,20 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"scalelab/loadtest/result"
 	"strings"
 	"testing"
 	"time"
-)
 
-// skipperBinary is the real Skipper the project builds (make skipper-build), or "".
-func skipperBinary() string {
-	if p := os.Getenv("SCALELAB_SKIPPER"); p != "" {
-		return p
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		return ""
-	}
-	p := filepath.Join(cache, "scalelab", "skipper", "v0.23.0", "bin", "skipper")
-	if _, err := os.Stat(p); err != nil {
-		return ""
-	}
-	return p
-}
+	"scalelab/internal/testbin"
+	"scalelab/loadtest/result"
+)
 
 // The lab's ingress must answer each upstream failure exactly as the project's real
 // ingress does. One real Skipper on loopback (-inline-routes, no cluster) routes a path to
 // each failing upstream; the lab's ingress is put in front of the same upstreams.
 func TestIngressMatchesRealSkipper(t *testing.T) {
-	bin := skipperBinary()
+	bin := testbin.Skipper()
 	if bin == "" {
 		t.Skip("no Skipper binary: make skipper-build, or set SCALELAB_SKIPPER (make e2e runs this test)")
 	}
