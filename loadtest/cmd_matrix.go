@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 
 	"scalelab/loadtest/manifest"
@@ -74,6 +75,10 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	dir := *out
 	if dir == "" {
 		dir = filepath.Join("runs", pf.name)
+	}
+	// Before any run: a --out that cannot hold the reports must not cost a measurement.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return c.usage(fmt.Errorf("--out: %w", err))
 	}
 
 	jobs := 0

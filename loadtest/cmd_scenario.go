@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -83,6 +84,10 @@ func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	dir := *out
 	if dir == "" {
 		dir = filepath.Join("runs", pf.name, cfg.Name, sc.Name)
+	}
+	// Before any run: a --out that cannot hold the reports must not cost a measurement.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return c.usage(fmt.Errorf("--out: %w", err))
 	}
 	o := lf.Options
 	o.Progress = stderr

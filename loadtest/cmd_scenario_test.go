@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 )
@@ -10,6 +11,10 @@ import (
 // before anything starts. (The runs themselves are exercised by `make demo` in CI.)
 func TestScenarioAndMatrixUsage(t *testing.T) {
 	t.Parallel()
+	exe, err := os.Executable() // an executable to pass as --hello, for what is checked after it
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		args   []string
@@ -34,6 +39,8 @@ func TestScenarioAndMatrixUsage(t *testing.T) {
 		{"matrix: unknown scenario", []string{"matrix", "--scenarios", "scale-up,nap"}, `unknown scenario "nap"`},
 		{"matrix: unknown configuration", []string{"matrix", "--set", "../k8s/fast", "--configs", "naive,yolo"}, `no configuration "yolo" under ../k8s/fast (known: naive, probes, graceful, prestop-sleep)`},
 		{"matrix: stray argument", []string{"matrix", "now"}, `unexpected argument "now"`},
+		{"an --out that is a file", []string{"scenario", "scale-up", "--config", "../k8s/fast/naive", "--hello", exe, "--out", "cmd_scenario_test.go"}, "--out: mkdir cmd_scenario_test.go: not a directory"},
+		{"matrix: an --out that is a file", []string{"matrix", "--set", "../k8s/fast", "--hello", exe, "--out", "cmd_scenario_test.go"}, "--out: mkdir cmd_scenario_test.go: not a directory"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
