@@ -27,14 +27,7 @@ type settleTables struct {
 
 // get makes the tables the first time, from what c can read.
 func (s *settleTables) get(c *Cluster) []routeTable {
-	s.once.Do(func() {
-		if t, ok := c.skipperTable(); ok {
-			s.tables = append(s.tables, t)
-		}
-		if t, ok := c.kubeProxyTable(); ok {
-			s.tables = append(s.tables, t)
-		}
-	})
+	s.once.Do(func() { s.tables = c.routeTables() })
 	return s.tables
 }
 

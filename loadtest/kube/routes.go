@@ -98,13 +98,7 @@ type routePollers struct {
 
 // start polls every proxy of c that can be read, until stop.
 func (r *routePollers) start(c *Cluster) {
-	var tables []routeTable
-	if t, ok := c.skipperTable(); ok {
-		tables = append(tables, t)
-	}
-	if t, ok := c.kubeProxyTable(); ok {
-		tables = append(tables, t)
-	}
+	tables := c.routeTables()
 	if len(tables) == 0 {
 		return
 	}
@@ -119,6 +113,18 @@ func (r *routePollers) start(c *Cluster) {
 			c.pollRoutes(ctx, t)
 		}()
 	}
+}
+
+// routeTables are the proxies' tables c can read: Skipper's, kube-proxy's, or none.
+func (c *Cluster) routeTables() []routeTable {
+	var tables []routeTable
+	if t, ok := c.skipperTable(); ok {
+		tables = append(tables, t)
+	}
+	if t, ok := c.kubeProxyTable(); ok {
+		tables = append(tables, t)
+	}
+	return tables
 }
 
 // stop ends the polling and waits for the pollers to return.
