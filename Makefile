@@ -30,8 +30,8 @@ TIMEOUT ?=
 KUBE_FLAGS ?=
 # Load before the scenario's action.
 LEAD ?= 2s
-# Load after the platform has settled (longer than the 3 s propagation).
-TAIL ?= 4s
+# Load after the platform has settled (default: 1s where the settle sees the path's proxy, else 4s).
+TAIL ?=
 # make load: where, and for how long.
 TARGET ?= http://127.0.0.1:8080/
 DURATION ?= 60s
@@ -49,7 +49,7 @@ PLATFORM_FLAGS = --platform $(PLATFORM) $(if $(filter kube,$(PLATFORM)),$(KUBE_F
 RUN_FLAGS = $(if $(TRIALS),--trials $(TRIALS)) $(if $(LANES),--lanes $(LANES)) $(if $(TIMEOUT),--timeout $(TIMEOUT))
 # scenario runs one scenario ($(1)) on CONFIG of SET: deploy, load, act, settle, report.
 scenario = $(LOADTEST) scenario $(1) $(PLATFORM_FLAGS) $(if $(TRIALS),--trials $(TRIALS)) $(call set_flag,$(SET)) --config $(CONFIG) \
-	--via $(VIA) --rate $(RATE) --lead $(LEAD) --tail $(TAIL) --out $(or $(OUT),$(RUNS)/$(PLATFORM)/$(CONFIG)/$(1))
+	--via $(VIA) --rate $(RATE) --lead $(LEAD) $(if $(TAIL),--tail $(TAIL)) --out $(or $(OUT),$(RUNS)/$(PLATFORM)/$(CONFIG)/$(1))
 
 .PHONY: help demo matrix reliability scale-up scale-down rollout delete-pod load check references references-bare \
 	kind-up kind-down minikube-up image-tar image-load ingress-up deploy \

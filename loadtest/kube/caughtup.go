@@ -31,6 +31,16 @@ func (s *settleTables) get(c *Cluster) []routeTable {
 	return s.tables
 }
 
+// SettlesRoutes says whether Settle waits for via's proxy: for the ingress where Skipper's
+// routes are read, for the Service (by its NodePort or its ClusterIP, the same rules) where
+// kube-proxy's are.
+func (c *Cluster) SettlesRoutes(via string) bool {
+	if via == result.ViaClusterIP {
+		via = result.ViaService
+	}
+	return slices.ContainsFunc(c.settling.get(c), func(t routeTable) bool { return t.via == via })
+}
+
 // uncaught names a path whose proxy does not route to exactly the ready pods among pods;
 // "" when every readable one does (or none can be read).
 func (c *Cluster) uncaught(ctx context.Context, pods []corev1.Pod) (string, error) {

@@ -258,6 +258,11 @@ func (l *Lab) Settle(ctx context.Context) error {
 	})
 }
 
+// SettlesRoutes says whether Settle waits for via's proxy: it does for both of the lab's.
+func (l *Lab) SettlesRoutes(via string) bool {
+	return slices.ContainsFunc(l.tables, func(t *routeTable) bool { return t.path == via })
+}
+
 // Close kills every pod at once and stops the proxies and the holes.
 func (l *Lab) Close() error {
 	var err error

@@ -44,6 +44,14 @@ type VirtualHoster interface {
 	VirtualHost(via string) string
 }
 
+// RouteSettler is a Platform whose Settle also waits until the proxy of a path routes to
+// exactly the ready pods (lab.Lab; kube.Cluster where it reads Skipper's routes or
+// kube-proxy's rules): once it has settled, the last change has reached that path.
+type RouteSettler interface {
+	// SettlesRoutes says whether Settle waits for via's proxy.
+	SettlesRoutes(via string) bool
+}
+
 // header is h with the platform's virtual host for via, if it has one.
 func header(p Platform, via string, h http.Header) http.Header {
 	vh, ok := p.(VirtualHoster)
