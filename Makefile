@@ -30,7 +30,7 @@ TIMEOUT ?=
 KUBE_FLAGS ?=
 # Load before the scenario's action.
 LEAD ?= 2s
-# Load after the platform has settled (default: 1s where the settle sees the path's proxy, else 4s).
+# Load after the platform has settled (default: 1-4s where the settle sees the path's proxy, else 4s).
 TAIL ?=
 # make load: where, and for how long.
 TARGET ?= http://127.0.0.1:8080/

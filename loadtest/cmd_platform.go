@@ -151,7 +151,7 @@ func (f *loadFlags) register(fs *pflag.FlagSet, defaultVias ...string) {
 	fs.IntVar(&f.Rate, "rate", 100, "requests per second")
 	fs.BoolVar(&f.KeepAlive, "keepalive", true, "reuse connections, as most clients do")
 	fs.DurationVar(&f.Lead, "lead", 2*time.Second, "load before the action")
-	fs.DurationVar(&f.Tail, "tail", 0, "load after the platform has settled (default: 1s where the settle waits for the path's proxy — the lab; Skipper with --ingress-routes, kube-proxy on a cluster on this machine — else 4s, longer than Skipper's 3s poll, or the last change's effect goes unseen)")
+	fs.DurationVar(&f.Tail, "tail", 0, "load after the platform has settled (default: where the settle waits for the path's proxy — the lab, Skipper with --ingress-routes, kube-proxy on a cluster on this machine — 1s, and on while failures come back until 1s passes without one, at most 4s; elsewhere 4s, longer than Skipper's 3s poll)")
 	fs.DurationVar(&f.Timeout, "timeout", 0, "per request (default: the configuration's request delay + 10s)")
 	fs.DurationVar(&f.Settle, "settle", 5*time.Minute, "how long the platform may take to settle")
 	fs.DurationVar(&f.Interval, "interval", 250*time.Millisecond, "timeline slot")

@@ -138,7 +138,7 @@ func TestAutoscaleRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	sc, _ := Lookup("autoscale")
-	r, err := Run(t.Context(), h, cfg, sc, Options{Via: result.ViaService, Rate: 100, KeepAlive: true, Lead: 200 * time.Millisecond,
+	r, err := Run(t.Context(), h, cfg, sc, Options{Via: result.ViaService, Rate: 100, KeepAlive: true, Lead: 200 * time.Millisecond, Tail: 200 * time.Millisecond,
 		Timeout: 2 * time.Second, Interval: 250 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

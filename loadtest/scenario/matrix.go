@@ -80,7 +80,7 @@ func RunMatrix(ctx context.Context, newPlatform func() (Platform, error), o Matr
 	}
 	q.longestFirst(func(j job) time.Duration {
 		c := cells[j.cell]
-		return o.Lead + c.sc.Takes(c.cfg) + o.tail(nil)
+		return o.Lead + c.sc.Takes(c.cfg) + o.tailOn(nil).least
 	})
 	// No more lanes than runs: each lane's platform costs (a lab, a namespace).
 	m.Lanes = min(max(o.Lanes, 1), len(q.jobs))
@@ -207,7 +207,7 @@ func runTrial(ctx context.Context, p Platform, c plannedCell, i, n int, o Matrix
 	t.Wall = time.Since(start)
 	if r != nil {
 		t.Requests, t.Errors, t.P99 = r.Requests, r.Errors, r.Latency.P99
-		t.Overhead = r.Elapsed - so.Lead - so.tail(p) - c.sc.Takes(c.cfg)
+		t.Overhead = r.Elapsed - so.Lead - so.tailOn(p).least - c.sc.Takes(c.cfg)
 		if o.Gates != nil {
 			attack.Judge(r, *o.Gates)
 			t.Gates = r.Gates

@@ -91,7 +91,7 @@ type Options struct {
 	Rate      int           // requests per second
 	KeepAlive bool          // reuse connections, as most clients do
 	Lead      time.Duration // load before the action
-	Tail      time.Duration // load after the platform has settled; 0: the path's default (tail)
+	Tail      time.Duration // load after the platform has settled; 0: as long as the path needs (tail.go)
 	Timeout   time.Duration // per request; 0: the request delay + 10 s
 	Settle    time.Duration // how long the platform may take to settle
 	Interval  time.Duration // timeline slot
@@ -178,7 +178,8 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 	if u, ok := p.(Upstreamer); ok {
 		ao.Upstream = u.Upstream(o.Via)
 	}
-	ao.Watch = o.Watch
+	seen := &failures{next: o.Watch}
+	ao.Watch = seen
 	if o.Attack != nil {
 		wait, err := o.Attack(ctx, p, ao)
 		if err != nil {
@@ -192,7 +193,7 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 		}()
 	}
 
-	actErr := act(actCtx, p, cfg, sc, o, log)
+	actErr := act(actCtx, p, cfg, sc, o, log, seen.count)
 	close(stop)
 	out := <-done
 	if out.err != nil { // a run with the error: what part of the load measured
@@ -214,7 +215,8 @@ type Upstreamer interface {
 }
 
 // act is the scenario's part while the load runs: lead, action, settle (or observe), tail.
-func act(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o Options, log *result.Log) error {
+// failed counts the failures come back so far (nil: not known).
+func act(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o Options, log *result.Log, failed func() int) error {
 	if !sleep(ctx, o.Lead) {
 		return ctx.Err()
 	}
@@ -234,30 +236,8 @@ func act(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 		}
 		log.Add(result.EventPhase, "settled", "")
 	}
-	sleep(ctx, o.tail(p))
+	tail(ctx, o.tailOn(p), failed)
 	return nil
-}
-
-// The tails, load after the platform has settled, when Options.Tail is 0. Where the settle
-// waited for the path's proxy, the last change has reached it, and a second of steady load
-// shows that it held. Where it could not (a path through a proxy nobody reads), the load
-// goes on longer than Skipper's 3 s poll, or that change's effect would go unseen. On the
-// bare cluster the fast matrix (24 cells × 3 trials) with the 1 s tail agreed with the 4 s
-// one on every cell (loadtest compare), in 5 min 21 s instead of 6 min 11 s.
-const (
-	SettledTail = time.Second
-	BlindTail   = 4 * time.Second
-)
-
-// tail is how long the load through o.Via goes on after p has settled.
-func (o Options) tail(p Platform) time.Duration {
-	if o.Tail > 0 {
-		return o.Tail
-	}
-	if rs, ok := p.(RouteSettler); ok && rs.SettlesRoutes(o.Via) {
-		return SettledTail
-	}
-	return BlindTail
 }
 
 func settle(ctx context.Context, p Platform, limit time.Duration) error {
