@@ -35,9 +35,7 @@ func (s *settleTables) get(c *Cluster) []routeTable {
 // routes are read, for the Service (by its NodePort or its ClusterIP, the same rules) where
 // kube-proxy's are.
 func (c *Cluster) SettlesRoutes(via string) bool {
-	if via == result.ViaClusterIP {
-		via = result.ViaService
-	}
+	via = result.ProxyOf(via)
 	return slices.ContainsFunc(c.settling.get(c), func(t routeTable) bool { return t.via == via })
 }
 

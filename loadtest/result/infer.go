@@ -20,7 +20,7 @@ import (
 // infer attributes the failures of w by the route events of the run's path; nil when the
 // run recorded no route of its path or no pod was broken through it during w.
 func infer(r *Run, w Window) []Blame {
-	via := r.Meta["via"]
+	via := ProxyOf(r.Meta["via"])
 	if !slices.ContainsFunc(r.Events, func(e Event) bool { return e.Kind == EventRoute && e.Via == via }) {
 		return nil
 	}

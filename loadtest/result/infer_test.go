@@ -84,6 +84,35 @@ func TestInferKubeProxyScaleDown(t *testing.T) {
 	}
 }
 
+// From attacker pods inside the cluster (--from cluster, via cluster-ip) the connections go
+// through the same kube-proxy rules as the NodePort's: the refused are put on the pods
+// deleted at 4.463 s and 4.464 s while kube-proxy still routed to them (one dropped at
+// 4.671 s, the other only at 5.892 s).
+func TestInferKubeProxyFromTheCluster(t *testing.T) {
+	t.Parallel()
+	r := readRun(t, "kube-naive-scale-down-cluster-ip.json")
+	ws := FindWindows(r)
+	if r.Meta["via"] != ViaClusterIP || len(ws) != 1 || len(ws[0].Blame) == 0 {
+		t.Fatalf("via %s: want one window with blame: %+v", r.Meta["via"], ws)
+	}
+	total, texts := 0, ""
+	for _, b := range ws[0].Blame {
+		if !b.Inferred {
+			t.Errorf("blame %+v: not inferred", b)
+		}
+		total += b.Errors.Total()
+		texts += b.Text + "\n"
+	}
+	for _, want := range []string{"deletion requested at 4.464s, the service path still routed to the pod until 5.892s"} {
+		if !strings.Contains(texts, want) {
+			t.Errorf("the blames do not say %q:\n%s", want, texts)
+		}
+	}
+	if total != r.Failed() {
+		t.Errorf("%d failures put on pods, the run lost %d:\n%s", total, r.Failed(), texts)
+	}
+}
+
 // Without the path's route events nothing is inferred: the window names no pod.
 func TestInferNeedsRoutes(t *testing.T) {
 	t.Parallel()

@@ -8,3 +8,13 @@ const (
 	// path of a service's callers, kube-proxy on their own node; a loss shows as refused/reset.
 	ViaClusterIP = "cluster-ip"
 )
+
+// ProxyOf is the path whose proxy's routes (route events) load through via follows: the
+// ClusterIP's are kube-proxy's rules for the Service, as its NodePort's are (on a cluster of
+// one node, where the attackers' kube-proxy is the one that is read).
+func ProxyOf(via string) string {
+	if via == ViaClusterIP {
+		return ViaService
+	}
+	return via
+}
