@@ -71,3 +71,11 @@ func (f *fromFlags) apply(pf *platformFlags, lf *loadFlags, viaSet bool) error {
 	}
 	return nil
 }
+
+// meta says where the load came from, for a matrix's provenance: nothing from the host.
+func (f *fromFlags) meta() map[string]string {
+	if f.from != fromCluster {
+		return nil
+	}
+	return map[string]string{"from": fmt.Sprintf("cluster: %d attacker pod(s) of %s", f.attackers.N, f.attackers.Image)}
+}

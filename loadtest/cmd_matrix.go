@@ -108,7 +108,7 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	})
 	if ferr := finish(m, dir, lf.junit, rs.meta, map[string]string{
 		"set": *set, "rate": fmt.Sprint(lf.Rate), "keepalive": fmt.Sprint(lf.KeepAlive), "trials": fmt.Sprint(lf.trials),
-	}, *meta); ferr != nil {
+	}, *meta, lf.from.meta()); ferr != nil {
 		return c.fail(2, ferr)
 	}
 	report.MatrixText(m)(stdout)

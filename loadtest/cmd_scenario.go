@@ -115,7 +115,7 @@ func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) i
 				m.Cells[i].Trials[j].Dir = runDir(m.Cells[i].Trials[j].Dir, cfg.Name, sc.Name, m.Cells[i].Via, len(vias))
 			}
 		}
-		if ferr := finish(m, dir, lf.junit, rs.meta); ferr != nil {
+		if ferr := finish(m, dir, lf.junit, rs.meta, lf.from.meta()); ferr != nil {
 			return c.fail(2, ferr)
 		}
 	}
