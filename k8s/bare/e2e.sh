@@ -32,8 +32,8 @@ status=0
 # the run longer.
 make matrix PLATFORM=kube SET="${SET:-fast}" VIA=service,ingress TRIALS=3 TIMEOUT=2s KUBE_FLAGS="$kube_flags" OUT="$out" || status=$?
 # The eviction checks (evict-pdb, evict-no-pdb) run on the lab only for now: on this
-# cluster evict-pdb lost 2 and 7 requests (refused, through the Service) in 2 of 4 trials
-# (results/bare-evict-trials), which the lab does not explain yet; they join once it does.
+# cluster evict-pdb lost 2-9 requests (refused, through the Service) in 5 of 70 trials
+# (results/bare-evict-pdb-service), which the lab does not explain yet; they join once it does.
 make reliability PLATFORM=kube VIA=service,ingress CONFIGS=liveness-trap,short-grace,slow-requests \
   TRIALS=1 LANES=1 KUBE_FLAGS="$kube_flags" OUT="$out-reliability" || status=$?
 # A real HorizontalPodAutoscaler (metrics-server, kube-controller-manager's controller):
