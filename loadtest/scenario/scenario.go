@@ -215,7 +215,7 @@ type Upstreamer interface {
 }
 
 // act is the scenario's part while the load runs: lead, action, settle (or observe), tail.
-// failed counts the failures come back so far (nil: not known).
+// failed counts the failures come back so far.
 func act(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o Options, log *result.Log, failed func() int) error {
 	if !sleep(ctx, o.Lead) {
 		return ctx.Err()
