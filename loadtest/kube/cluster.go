@@ -174,6 +174,14 @@ func (c *Cluster) put(e result.Event) {
 	}
 }
 
+// putAt puts an event that happened at t on the observed log, if any and if t falls in it.
+func (c *Cluster) putAt(t time.Time, e result.Event) {
+	if l := c.log.Load(); l != nil && !t.Before(l.Start()) {
+		e.At = t.Sub(l.Start())
+		l.Put(e)
+	}
+}
+
 // action is an event of the scenario's own doing, with the kubectl command that does the same.
 func (c *Cluster) action(name, kubectl string) {
 	fmt.Fprintf(c.opts.Out, "$ %s\n", kubectl)

@@ -54,20 +54,32 @@ func (c *Cluster) startWatching(ctx context.Context, cfg *manifest.Config) error
 			c.put(result.Event{Kind: kind, Name: t.name, Mark: t.mark, Pod: t.pod, Step: t.step})
 		}
 	}
-	podEvents := func(ts []transition) { events(result.EventPod, ts) }
+	// Each container's log is followed from its start (podlogs.go) until the watch stops.
+	logs, stopLogs := context.WithCancel(context.Background())
+	go func() { <-stop; stopLogs() }()
+	podEvents := func(p *corev1.Pod, ts []transition) {
+		events(result.EventPod, ts)
+		for _, t := range ts {
+			if t.step == result.StepStarted {
+				go c.followLog(logs, p.Name, container)
+			}
+		}
+	}
 	sliceEvents := func(ts []transition) { events(result.EventEndpoint, ts) }
 	if _, err := pods.Core().V1().Pods().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: func(o any) {
-			c.ips.learn(o.(*corev1.Pod))
-			podEvents(podTransitions(container, nil, o.(*corev1.Pod)))
+			p := o.(*corev1.Pod)
+			c.ips.learn(p)
+			podEvents(p, podTransitions(container, nil, p))
 		},
 		UpdateFunc: func(o, n any) {
-			c.ips.learn(n.(*corev1.Pod))
-			podEvents(podTransitions(container, o.(*corev1.Pod), n.(*corev1.Pod)))
+			p := n.(*corev1.Pod)
+			c.ips.learn(p)
+			podEvents(p, podTransitions(container, o.(*corev1.Pod), p))
 		},
 		DeleteFunc: func(o any) {
 			if p, ok := o.(*corev1.Pod); ok {
-				podEvents([]transition{{name: p.Name + " gone", pod: p.Name, step: result.StepGone}})
+				podEvents(p, []transition{{name: p.Name + " gone", pod: p.Name, step: result.StepGone}})
 			}
 		},
 	}); err != nil {
