@@ -111,6 +111,11 @@ func matrixLanes(ctx context.Context, pf *platformFlags, rs *runs, asked, rate, 
 	} else if len(gone) > 0 {
 		fmt.Fprintf(out, "lanes: removed %d left behind by a loadtest that was killed: %s\n", len(gone), strings.Join(gone, ", "))
 	}
+	if held, err := rs.cluster.LanesInUse(ctx); err != nil {
+		return 0, nil, err
+	} else if len(held) > 0 {
+		return 0, nil, fmt.Errorf("lanes: another loadtest's lanes are on this cluster, and theirs would take the same NodePorts: %s; wait for it to end, or delete those namespaces if it no longer runs", strings.Join(held, ", "))
+	}
 	n := asked
 	if n <= 0 {
 		room, err := rs.cluster.Room(ctx)

@@ -175,6 +175,25 @@ func (c *Cluster) RemoveLeftoverLanes(ctx context.Context) ([]string, error) {
 	return gone, errors.Join(errs...)
 }
 
+// LanesInUse names the lane namespaces of other loadtests that are still there and not
+// going: those of a loadtest that still runs here, or of another machine. Their lanes hold
+// the NodePorts a new run's lanes would take (30180, ...), so a second matrix on the same
+// cluster would fail in every cell; it is refused up front instead.
+func (c *Cluster) LanesInUse(ctx context.Context) ([]string, error) {
+	list, err := c.cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: laneLabel})
+	if err != nil {
+		return nil, fmt.Errorf("lanes in use: list namespaces: %w", err)
+	}
+	var out []string
+	for _, ns := range list.Items {
+		h := ns.Annotations[holderAnnotation]
+		if ns.DeletionTimestamp == nil && h != holder() && !leftover(h) {
+			out = append(out, ns.Name+" (held by "+h+")")
+		}
+	}
+	return out, nil
+}
+
 // holder names this process for a lane's namespace: "HOST/PID".
 func holder() string {
 	host, _ := os.Hostname()

@@ -91,6 +91,11 @@ func TestLeftoverLanesAreRemoved(t *testing.T) {
 	if len(left.Items) != 4 {
 		t.Errorf("%d namespaces left, want 4: the killed loadtest's two gone", len(left.Items))
 	}
+	inUse, err := c.LanesInUse(t.Context())
+	want := []string{"elsewhere (held by another-machine/1)", "running (held by " + host + "/" + strconv.Itoa(os.Getppid()) + ")"}
+	if err != nil || !slices.Equal(inUse, want) {
+		t.Errorf("in use %q, %v; want %q: the lanes of a running loadtest and of another machine", inUse, err, want)
+	}
 }
 
 // The room of a cluster is the allocatable CPU of its schedulable, ready nodes less what
