@@ -106,15 +106,12 @@ func matrixLanes(ctx context.Context, pf *platformFlags, rs *runs, asked, rate, 
 		}
 		return 1, rs.newPlatform, nil
 	}
-	if gone, err := rs.cluster.RemoveLeftoverLanes(ctx); err != nil {
-		return 0, nil, err
-	} else if len(gone) > 0 {
+	gone, err := rs.cluster.ClaimLanes(ctx)
+	if len(gone) > 0 {
 		fmt.Fprintf(out, "lanes: removed %d left behind by a loadtest that was killed: %s\n", len(gone), strings.Join(gone, ", "))
 	}
-	if held, err := rs.cluster.LanesInUse(ctx); err != nil {
+	if err != nil {
 		return 0, nil, err
-	} else if len(held) > 0 {
-		return 0, nil, fmt.Errorf("lanes: another loadtest's lanes are on this cluster, and theirs would take the same NodePorts: %s; wait for it to end, or delete those namespaces if it no longer runs", strings.Join(held, ", "))
 	}
 	n := asked
 	if n <= 0 {

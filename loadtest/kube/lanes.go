@@ -147,51 +147,41 @@ func deleteNamespace(ctx context.Context, cs kubernetes.Interface, ns string) er
 	return nil
 }
 
-// RemoveLeftoverLanes deletes the lane namespaces that a loadtest of this machine made and
-// could not delete, because it was killed: those whose holder names this host and a
-// process that no longer runs. It waits until they are gone, and leaves alone the lanes
-// of other machines and of loadtests still running. It returns the names deleted.
-func (c *Cluster) RemoveLeftoverLanes(ctx context.Context) ([]string, error) {
+// ClaimLanes makes the cluster's lane namespaces this run's to take. It deletes those that
+// a loadtest of this machine made and could not delete, because it was killed (their
+// holder names this host and a process that no longer runs), and waits until they are
+// gone; it returns the names deleted. Lanes that another loadtest holds — one still
+// running here, or one of another machine — take the NodePorts this run's lanes would
+// (30180, ...), so that every cell would fail: they are left alone, and the error names them.
+func (c *Cluster) ClaimLanes(ctx context.Context) ([]string, error) {
 	list, err := c.cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: laneLabel})
 	if err != nil {
-		return nil, fmt.Errorf("lanes left behind: list namespaces: %w", err)
+		return nil, fmt.Errorf("lanes: list namespaces: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, laneGone)
 	defer cancel()
-	var gone []string
+	var gone, held []string
 	errs := make([]error, len(list.Items))
 	var wg sync.WaitGroup
 	for i, ns := range list.Items {
-		if !leftover(ns.Annotations[holderAnnotation]) {
+		h := ns.Annotations[holderAnnotation]
+		if !leftover(h) {
+			if ns.DeletionTimestamp == nil && h != holder() {
+				held = append(held, ns.Name+" (held by "+h+")")
+			}
 			continue
 		}
 		if ns.DeletionTimestamp == nil {
-			fmt.Fprintf(c.opts.Out, "$ kubectl delete namespace %s  # left behind by %s\n", ns.Name, ns.Annotations[holderAnnotation])
+			fmt.Fprintf(c.opts.Out, "$ kubectl delete namespace %s  # left behind by %s\n", ns.Name, h)
 			gone = append(gone, ns.Name)
 		}
 		wg.Go(func() { errs[i] = deleteNamespace(ctx, c.cs, ns.Name) })
 	}
 	wg.Wait()
+	if len(held) > 0 {
+		errs = append(errs, fmt.Errorf("lanes: another loadtest's lanes are on this cluster, and theirs would take the same NodePorts: %s; wait for it to end, or delete those namespaces if it no longer runs", strings.Join(held, ", ")))
+	}
 	return gone, errors.Join(errs...)
-}
-
-// LanesInUse names the lane namespaces of other loadtests that are still there and not
-// going: those of a loadtest that still runs here, or of another machine. Their lanes hold
-// the NodePorts a new run's lanes would take (30180, ...), so a second matrix on the same
-// cluster would fail in every cell; it is refused up front instead.
-func (c *Cluster) LanesInUse(ctx context.Context) ([]string, error) {
-	list, err := c.cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: laneLabel})
-	if err != nil {
-		return nil, fmt.Errorf("lanes in use: list namespaces: %w", err)
-	}
-	var out []string
-	for _, ns := range list.Items {
-		h := ns.Annotations[holderAnnotation]
-		if ns.DeletionTimestamp == nil && h != holder() && !leftover(h) {
-			out = append(out, ns.Name+" (held by "+h+")")
-		}
-	}
-	return out, nil
 }
 
 // holder names this process for a lane's namespace: "HOST/PID".
