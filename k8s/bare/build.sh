@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# build.sh kube|skipper|metrics-server — build the pinned binaries of a tools module into the per-version
+# build.sh kube|skipper|metrics-server|etcd|coredns|crictl — build the pinned binaries of a tools module into the per-version
 # cache outside the checkout (see lib.sh), once: a second run finds them and costs seconds.
 # The cache is keyed by the module's go.mod and go.sum and the build flags (a stamp file).
 set -euo pipefail
@@ -45,5 +45,18 @@ case ${1:-} in
     build "$BARE_DIR/metrics-server" "$METRICS_SERVER_BIN" "-s -w -X k8s.io/client-go/pkg/version.gitVersion=$METRICS_SERVER_VERSION \
 -X k8s.io/client-go/pkg/version.gitTreeState=clean" sigs.k8s.io/metrics-server/cmd/metrics-server
     ;;
-  *) echo "usage: $0 kube|skipper|metrics-server" >&2; exit 2 ;;
+  etcd)
+    # The version is in etcd's source (its build script stamps only the commit). go build
+    # names the binary after the module's last element before /v3, "server": etcd's own
+    # build script renames it too.
+    build "$BARE_DIR/etcd" "$ETCD_BIN" "-s -w" go.etcd.io/etcd/server/v3
+    if [[ -e $ETCD_BIN/server ]]; then mv "$ETCD_BIN/server" "$ETCD_BIN/etcd"; fi
+    ;;
+  coredns)
+    build "$BARE_DIR/coredns" "$COREDNS_BIN" "-s -w" github.com/coredns/coredns
+    ;;
+  crictl)
+    build "$BARE_DIR/crictl" "$CRICTL_BIN" "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION" sigs.k8s.io/cri-tools/cmd/crictl
+    ;;
+  *) echo "usage: $0 kube|skipper|metrics-server|etcd|coredns|crictl" >&2; exit 2 ;;
 esac

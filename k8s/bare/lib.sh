@@ -6,18 +6,27 @@
 KUBE_VERSION=${KUBE_VERSION:-v1.34.4}
 SKIPPER_VERSION=${SKIPPER_VERSION:-v0.23.0}
 METRICS_SERVER_VERSION=${METRICS_SERVER_VERSION:-v0.8.0}
+# The etcd and CoreDNS that kubeadm $KUBE_VERSION asks for (`kubeadm config images list`),
+# built for kind's node image (k8s/kind/node-image.sh checks that they still agree).
+ETCD_VERSION=${ETCD_VERSION:-3.6.5}
+COREDNS_VERSION=${COREDNS_VERSION:-1.12.1}
+PAUSE_VERSION=${PAUSE_VERSION:-3.10.1} # the tag only: the image is cmd/pause
+CRICTL_VERSION=${CRICTL_VERSION:-v1.34.0} # crictl, which kind's `load` and `export logs` run in a node
 BARE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$BARE_DIR/../.." && pwd)
 CACHE_ROOT=${XDG_CACHE_HOME:-$HOME/.cache}/scalelab
 KUBE_BIN=$CACHE_ROOT/kubernetes/$KUBE_VERSION/bin
 SKIPPER_BIN=$CACHE_ROOT/skipper/$SKIPPER_VERSION/bin
 METRICS_SERVER_BIN=$CACHE_ROOT/metrics-server/$METRICS_SERVER_VERSION/bin
+ETCD_BIN=$CACHE_ROOT/etcd/$ETCD_VERSION/bin
+COREDNS_BIN=$CACHE_ROOT/coredns/$COREDNS_VERSION/bin
+CRICTL_BIN=$CACHE_ROOT/crictl/$CRICTL_VERSION/bin
 STATE_DIR=${BARE_STATE_DIR:-/var/lib/scalelab-bare}
-# The commands built from k8s.io/kubernetes: the five components and kubectl (for
-# `kubectl proxy` in front of Skipper, and for the user).
-KUBE_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
+# The commands built from k8s.io/kubernetes: the five components, kubectl (for `kubectl
+# proxy` in front of Skipper, and for the user) and kubeadm (for kind's node image).
+KUBE_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl kubeadm)
 
-log() { printf '%s bare: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+log() { printf '%s %s: %s\n' "$(date -u +%H:%M:%S)" "${LOG_PREFIX:-bare}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # The cluster's fixed addresses. Everything is addressed on this machine only: loopback,
