@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
-	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -22,7 +22,7 @@ import (
 type Spec struct {
 	Binary     string   // path of a static executable on this machine
 	Tag        string   // name:tag written into the tarball, as `docker save` would
-	Entrypoint string   // file name in the image's root; default: base name of Binary
+	Entrypoint string   // path in the image, relative to its root; default: base name of Binary
 	User       string   // uid or uid:gid
 	Ports      []string // exposed ports, "8080/tcp"
 }
@@ -34,8 +34,8 @@ func Build(spec Spec) (v1.Image, error) {
 	if entry == "" {
 		entry = filepath.Base(spec.Binary)
 	}
-	if strings.Contains(entry, "/") {
-		return nil, fmt.Errorf("entrypoint %q: want a file name, not a path", entry)
+	if !filepath.IsLocal(entry) || filepath.Clean(entry) != entry {
+		return nil, fmt.Errorf("entrypoint %q: want a clean path inside the image, like usr/local/bin/NAME", entry)
 	}
 	bin, err := os.ReadFile(spec.Binary)
 	if err != nil {
@@ -66,6 +66,9 @@ func Build(spec Spec) (v1.Image, error) {
 	cfg = cfg.DeepCopy()
 	cfg.OS, cfg.Architecture = "linux", arch
 	cfg.Config.Entrypoint = []string{"/" + entry}
+	// The PATH a runtime gives a process when the image names none: a command given by
+	// name, as kubeadm's static pods give theirs, is found in usr/local/bin.
+	cfg.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 	cfg.Config.User = spec.User
 	cfg.Config.StopSignal = "SIGTERM"
 	if len(spec.Ports) > 0 {
@@ -115,10 +118,21 @@ func WriteFile(path string, spec Spec) (v1.Hash, error) {
 	return digest, nil
 }
 
-// singleFileTar returns a tar stream holding one root-owned executable file.
+// singleFileTar returns a tar stream holding one root-owned executable file at file, a
+// slash-separated path, and the directories above it.
 func singleFileTar(file string, content []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
+	var dirs []string
+	for d := path.Dir(file); d != "."; d = path.Dir(d) {
+		dirs = append([]string{d}, dirs...)
+	}
+	for _, d := range dirs {
+		hdr := &tar.Header{Name: d + "/", Mode: 0o755, Typeflag: tar.TypeDir, Format: tar.FormatPAX}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return nil, fmt.Errorf("layer: %w", err)
+		}
+	}
 	hdr := &tar.Header{Name: file, Mode: 0o755, Size: int64(len(content)), Typeflag: tar.TypeReg, Format: tar.FormatPAX}
 	if err := tw.WriteHeader(hdr); err != nil {
 		return nil, fmt.Errorf("layer: %w", err)

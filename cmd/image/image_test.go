@@ -108,6 +108,46 @@ func TestWriteFileReadsBack(t *testing.T) {
 	}
 }
 
+// A command run by name, as kubeadm's static pods run theirs, is found on the image's PATH.
+func TestEntrypointInADirectoryOnThePath(t *testing.T) {
+	img, err := Build(Spec{Binary: staticBinary(t), Tag: "scalelab/etcd:dev", Entrypoint: "usr/local/bin/etcd", User: "0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(cfg.Config.Entrypoint, " "); got != "/usr/local/bin/etcd" {
+		t.Errorf("entrypoint %q, want /usr/local/bin/etcd", got)
+	}
+	if got := strings.Join(cfg.Config.Env, " "); !strings.Contains(got, ":/usr/local/bin:") {
+		t.Errorf("env %q: no PATH with /usr/local/bin", got)
+	}
+	layers, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := layers[0].Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	var names []string
+	for tr := tar.NewReader(rc); ; {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, hdr.Name)
+	}
+	if got, want := strings.Join(names, " "), "usr/ usr/local/ usr/local/bin/ usr/local/bin/etcd"; got != want {
+		t.Errorf("layer entries %q, want %q", got, want)
+	}
+}
+
 func tarEntry(t *testing.T, r io.Reader, file string) []byte {
 	t.Helper()
 	tr := tar.NewReader(r)
@@ -145,7 +185,9 @@ func TestRun(t *testing.T) {
 		{"bad tag", []string{"-binary", bin, "-tag", "UPPER/case:x", "-o", filepath.Join(dir, "z.tar")}, 1, "tag:", ""},
 		{"missing binary", []string{"-binary", filepath.Join(dir, "nope"), "-tag", "a:b", "-o", filepath.Join(dir, "m.tar")}, 1, "read binary", ""},
 		{"not an executable", []string{"-binary", "image.go", "-tag", "a:b", "-o", filepath.Join(dir, "n.tar")}, 1, "not an ELF executable", ""},
-		{"path as entrypoint", []string{"-binary", bin, "-tag", "a:b", "-entrypoint", "usr/bin/x", "-o", filepath.Join(dir, "e.tar")}, 1, "want a file name", ""},
+		{"path as entrypoint", []string{"-binary", bin, "-tag", "a:b", "-entrypoint", "usr/local/bin/x", "-o", filepath.Join(dir, "e.tar")}, 0, "", "e.tar"},
+		{"entrypoint outside the image", []string{"-binary", bin, "-tag", "a:b", "-entrypoint", "../x", "-o", filepath.Join(dir, "o.tar")}, 1, "want a clean path inside the image", ""},
+		{"absolute entrypoint", []string{"-binary", bin, "-tag", "a:b", "-entrypoint", "/usr/bin/x", "-o", filepath.Join(dir, "a.tar")}, 1, "want a clean path inside the image", ""},
 	}
 	if dyn, err := exec.LookPath("sh"); err == nil && isDynamic(dyn) {
 		tests = append(tests, runCase{"dynamic binary", []string{"-binary", dyn, "-tag", "a:b", "-o", filepath.Join(dir, "d.tar")}, 1, "dynamically linked", ""})

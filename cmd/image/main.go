@@ -5,7 +5,8 @@
 //	go run ./cmd/image -binary bin/hello -tag scalelab/hello:dev -entrypoint hello -user 65532 -o bin/hello-image.tar
 //	ctr -n k8s.io images import bin/hello-image.tar    # or: kind load image-archive bin/hello-image.tar
 //
-// The image has a single layer with the binary at /<entrypoint>, mode 0755, and nothing
+// The image has a single layer with the binary at /<entrypoint> (a file name, or a path
+// such as usr/local/bin/etcd for a command that is run by name), mode 0755, and nothing
 // else: no shell, no libc (a dynamically linked binary is refused), like the Dockerfile's
 // scratch stage. Its OS and architecture are read from the binary's ELF header.
 package main
@@ -31,12 +32,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.StringVar(&spec.Binary, "binary", "", "static binary to put in the image (required)")
 	fs.StringVar(&spec.Tag, "tag", "", "image name and tag, e.g. scalelab/hello:dev (required)")
-	fs.StringVar(&spec.Entrypoint, "entrypoint", "", "file name of the binary in the image, run as /NAME (default: the binary's base name)")
+	fs.StringVar(&spec.Entrypoint, "entrypoint", "", "path of the binary in the image, run as /PATH, e.g. usr/local/bin/etcd (default: the binary's base name)")
 	fs.StringVar(&spec.User, "user", "65532", "user (uid or uid:gid) the entrypoint runs as")
 	fs.Var((*listFlag)(&spec.Ports), "expose", "port/proto the image exposes, e.g. 8080/tcp (repeatable)")
 	fs.StringVar(&out, "o", "", "output tarball path (required)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: image -binary FILE -tag NAME:TAG -o FILE.tar [-entrypoint NAME] [-user UID[:GID]] [-expose PORT/PROTO]")
+		fmt.Fprintln(stderr, "usage: image -binary FILE -tag NAME:TAG -o FILE.tar [-entrypoint PATH] [-user UID[:GID]] [-expose PORT/PROTO]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
