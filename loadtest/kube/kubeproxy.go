@@ -26,8 +26,9 @@ import (
 // too): about 1.5 % of a core at this rate, per lane.
 const KubeProxyPoll = 250 * time.Millisecond
 
-// kubeProxyTable is kube-proxy's rules as a routeTable, when the cluster runs here and
-// `iptables-save -t nat` runs (it needs CAP_NET_ADMIN): otherwise none, and no error.
+// kubeProxyTable is kube-proxy's rules as a routeTable, when the cluster's kube-proxy runs
+// in this network namespace and `iptables-save -t nat` runs (it needs CAP_NET_ADMIN):
+// otherwise none, and no error.
 func (c *Cluster) kubeProxyTable() (routeTable, bool) {
 	if !c.Local() {
 		return routeTable{}, false
@@ -52,10 +53,17 @@ func (c *Cluster) kubeProxyTable() (routeTable, bool) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if _, err := read(ctx); err != nil {
+	if rules, _, _, err := src.read(ctx); err != nil || !kubeProxyHere(rules) {
 		return routeTable{}, false
 	}
 	return routeTable{via: result.ViaService, every: KubeProxyPoll, read: read}, true
+}
+
+// kubeProxyHere reports whether rules, this network namespace's nat table, are kube-proxy's.
+// A cluster whose API answers on loopback may still run its kube-proxy elsewhere: kind's
+// runs in the node container's namespace, and the host's table has none of its chains.
+func kubeProxyHere(rules string) bool {
+	return strings.Contains(rules, "\n:KUBE-SERVICES ")
 }
 
 // kubeProxyEndpoints are the pod addresses the KUBE-SVC and KUBE-SVL chains of the named
