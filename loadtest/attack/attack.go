@@ -119,6 +119,9 @@ func client(o *Options) (*http.Client, *tracer) {
 	if !o.KeepAlive {
 		dialer.KeepAlive = -1
 	}
+	if ip := loopbackSource(o.Target); ip != nil { // see source.go
+		dialer.LocalAddr, dialer.Control = &net.TCPAddr{IP: ip}, bindNoPort
+	}
 	tr := newTracer(&http.Transport{
 		DialContext:         dialer.DialContext,
 		MaxIdleConnsPerHost: vegeta.DefaultConnections,
