@@ -50,6 +50,12 @@ type Options struct {
 	// unknown. It is asked about every failed request, once, after the request ended.
 	Upstream func(seq uint64, local string) string
 
+	// OwnSource: connections to a loopback target come from an address of 127.0.0.0/8 of
+	// this attack's own (Linux; source.go says why). Only where whatever answers on the
+	// target takes any such source: kube-proxy's NodePorts do, a container engine's port
+	// mappings (podman's, for kind) masquerade 127.0.0.1 alone.
+	OwnSource bool
+
 	// Watch, when set, is told of the attack as it starts and may see it while it goes on.
 	Watch Watcher
 
@@ -119,7 +125,7 @@ func client(o *Options) (*http.Client, *tracer) {
 	if !o.KeepAlive {
 		dialer.KeepAlive = -1
 	}
-	if ip := loopbackSource(o.Target); ip != nil { // see source.go
+	if ip := loopbackSource(o.Target); o.OwnSource && ip != nil { // see source.go
 		dialer.LocalAddr, dialer.Control = &net.TCPAddr{IP: ip}, bindNoPort
 	}
 	tr := newTracer(&http.Transport{

@@ -44,7 +44,7 @@ func TestAttackFromItsOwnLoopbackAddress(t *testing.T) {
 	t.Cleanup(srv.Close)
 	var hosts []string
 	for range 2 {
-		c, _ := client(&Options{Target: srv.URL, KeepAlive: true})
+		c, _ := client(&Options{Target: srv.URL, KeepAlive: true, OwnSource: true})
 		res, err := c.Get(srv.URL)
 		if err != nil {
 			t.Fatal(err)
@@ -59,5 +59,27 @@ func TestAttackFromItsOwnLoopbackAddress(t *testing.T) {
 	}
 	if hosts[0] == hosts[1] {
 		t.Errorf("two attacks both came from %s, want an address each", hosts[0])
+	}
+}
+
+// Without OwnSource the system picks the source, as for any target: 127.0.0.1.
+func TestAttackFromTheSystemsSourceUnlessAsked(t *testing.T) {
+	t.Parallel()
+	from := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case from <- r.RemoteAddr:
+		default:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c, _ := client(&Options{Target: srv.URL})
+	res, err := c.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if host, _, _ := net.SplitHostPort(<-from); host != "127.0.0.1" {
+		t.Errorf("request came from %s, want 127.0.0.1", host)
 	}
 }

@@ -150,3 +150,11 @@ func ruleFields(line string) []string {
 	}
 	return out
 }
+
+// OwnSource: through the Service each attack comes from a loopback address of its own where
+// kube-proxy's NodePorts answer on the host (the bare cluster), so that no earlier run's
+// conntrack entries hold its connections' tuples (attack/source.go). Not on kind: the
+// container engine's port mapping in front masquerades 127.0.0.1 alone.
+func (c *Cluster) OwnSource(via string) bool {
+	return via == result.ViaService && c.SettlesRoutes(via)
+}

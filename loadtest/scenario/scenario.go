@@ -178,6 +178,9 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 	if u, ok := p.(Upstreamer); ok {
 		ao.Upstream = u.Upstream(o.Via)
 	}
+	if s, ok := p.(OwnSourcer); ok {
+		ao.OwnSource = s.OwnSource(o.Via)
+	}
 	seen := &failures{next: o.Watch}
 	ao.Watch = seen
 	if o.Attack != nil {
@@ -212,6 +215,12 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 // to, where its answer does not (lab.Lab): see attack.Options.Upstream.
 type Upstreamer interface {
 	Upstream(via string) func(seq uint64, local string) string
+}
+
+// OwnSourcer is a Platform on whose path via each attack should come from a loopback address
+// of its own (kube.Cluster where kube-proxy answers on the host): see attack.Options.OwnSource.
+type OwnSourcer interface {
+	OwnSource(via string) bool
 }
 
 // act is the scenario's part while the load runs: lead, action, settle (or observe), tail.
