@@ -5,7 +5,7 @@ GO ?= go
 BIN := bin
 LOADTEST := $(BIN)/loadtest
 # The shell scripts, for make lint-sh.
-SCRIPTS := .ci/run $(wildcard k8s/*.sh k8s/*/*.sh)
+SCRIPTS := .ci/run $(wildcard k8s/*.sh k8s/*/*.sh) k8s/kind/node/iptables-wrapper
 
 # What the load verbs act on; e.g. `make rollout CONFIG=naive SET=fast PLATFORM=kube`.
 # The platform: lab (hello processes, no cluster) or kube (the kubeconfig's cluster).
@@ -37,8 +37,9 @@ TARGET ?= http://127.0.0.1:8080/
 DURATION ?= 60s
 # Where a run writes its reports; empty: under RUNS, named after the run.
 OUT ?=
-# kind: the installed one, else the pinned one from the Go module proxy.
-KIND ?= $(if $(shell command -v kind),kind,$(GO) run sigs.k8s.io/kind@v0.33.0)
+# kind: empty for the installed one, else the pinned one from the Go module proxy (k8s/kind/lib.sh).
+KIND ?=
+KIND_WORKERS ?= 0
 # Where runs go by default: a directory git ignores, so no run dirties the tree. The
 # committed references under results/ change only through `make references` (and -bare).
 RUNS ?= runs
@@ -52,7 +53,7 @@ scenario = $(LOADTEST) scenario $(1) $(PLATFORM_FLAGS) $(if $(TRIALS),--trials $
 	--via $(VIA) --rate $(RATE) --lead $(LEAD) $(if $(TAIL),--tail $(TAIL)) --out $(or $(OUT),$(RUNS)/$(PLATFORM)/$(CONFIG)/$(1))
 
 .PHONY: help demo matrix reliability scale-up scale-down rollout delete-pod load check references references-bare \
-	kind-up kind-down minikube-up image-tar image-load ingress-up deploy \
+	kind-node-image kind-up kind-down minikube-up image-tar image-load ingress-up deploy \
 	build test lint lint-sh tools run bench image image-check
 
 help: ## list the targets
@@ -102,11 +103,14 @@ references-bare: ## the cluster's ones again (Linux, root; ~15 min): results/bar
 
 ##@ A cluster: kind, minikube, or any kubeconfig's
 
-kind-up: ## a kind cluster "scalelab" with k8s/kind.yaml (NodePorts 30080, 30081 on 127.0.0.1)
-	$(KIND) create cluster --name scalelab --config k8s/kind.yaml --wait 120s
+kind-node-image: ## (root, podman) kind's node image made here, offline (k8s/kind/node-image.sh; cold ~55 min of Go builds, then ~1 min)
+	k8s/kind/node-image.sh
 
-kind-down: ## delete the kind cluster
-	$(KIND) delete cluster --name scalelab
+kind-up: ## a kind cluster "scalelab" with k8s/kind.yaml (NodePorts 30080, 30081 on 127.0.0.1); KIND_WORKERS=2 adds workers
+	KIND="$(KIND)" KIND_WORKERS=$(KIND_WORKERS) k8s/kind/up.sh k8s/kind.yaml
+
+kind-down: ## delete the kind cluster (and, on a cgroup v1 host, the cgroup hierarchies its nodes left)
+	KIND="$(KIND)" k8s/kind/down.sh
 
 minikube-up: ## a minikube cluster (then: make image-load, make ingress-up)
 	minikube start

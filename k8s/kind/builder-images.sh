@@ -11,6 +11,8 @@
 #               so that `go mod download` goes where the host's does and trusts what it
 #               trusts. The host's Go must be release X.Y.
 #   scratch     nothing to make: buildah knows it as the empty image.
+#   $BASE       (localhost/scalelab/debian:bookworm-minbase) the rootfs below: kind's node
+#               image (k8s/kind/node/Containerfile) starts from it.
 #
 # Cached in podman's image store: the debootstrap'd rootfs is an image of its own ($BASE), made
 # once; the golang image is remade only when the host's Go version differs from its label.
@@ -85,6 +87,7 @@ main() {
     case $ref in
       scratch) ;;
       golang:*) ensure_golang "$ref" ;;
+      "$BASE") ensure_base ;;
       *) echo "builder-images: $dockerfile names $ref: no recipe to make it here" >&2; exit 1 ;;
     esac
   done < <(awk 'toupper($1) == "FROM" { if (!($2 in stage)) print $2; if (toupper($3) == "AS") stage[$4] = 1 }' "$dockerfile")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # podman-setup.sh — make rootful podman run on this kind of machine, idempotently: Debian's
 # podman (buildah inside, for `podman build`) with runc, debootstrap (for builder-images.sh),
-# and the two containers.conf settings this host needs:
+# an empty /lib/modules where the kernel has none (kind mounts it), and the two
+# containers.conf settings this host needs:
 #   - runtime = "runc": crun refuses a cgroup v1 ("hybrid") host;
 #   - default_ulimits = []: raising RLIMIT_NOFILE/NPROC is refused here.
 # A setting already present in /etc/containers/containers.conf is left as it is. Ends by
@@ -44,6 +45,12 @@ main() {
   mkdir -p "$(dirname "$conf")"
   ensure_setting engine runtime 'runtime = "runc"'
   ensure_setting containers default_ulimits 'default_ulimits = []'
+  # kind's podman provider mounts /lib/modules into every node, and podman refuses a missing
+  # source: a kernel built without modules (this machine's) has no such directory.
+  if [[ ! -e /lib/modules ]]; then
+    mkdir -p /lib/modules
+    echo "podman-setup: made an empty /lib/modules (this kernel has no modules; kind mounts it)" >&2
+  fi
   podman info --format '{{.Version.Version}} {{.Host.OCIRuntime.Name}} cgroup {{.Host.CgroupsVersion}} storage {{.Store.GraphDriverName}}' ||
     { echo "podman-setup: podman info failed" >&2; exit 1; }
 }

@@ -1,0 +1,35 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # the settings are for the scripts that source this file
+# shellcheck source-path=SCRIPTDIR/../bare
+# Shared settings of the kind scripts (up.sh, down.sh, node-image.sh, ../load-image.sh): the
+# cluster's name, the kind command, this machine's node image, and which engine kind runs
+# on. Sourced.
+LOG_PREFIX=kind
+. "$(dirname "${BASH_SOURCE[0]}")/../bare/lib.sh"
+
+KIND_DIR=$REPO_DIR/k8s/kind
+KIND_NAME=${KIND_NAME:-scalelab}
+# kind: KIND if set, else the installed one, else the pinned one from the Go module proxy.
+KIND_VERSION=v0.33.0
+if [[ -n ${KIND:-} ]]; then
+  read -r -a KIND_CMD <<<"$KIND"
+elif command -v kind >/dev/null; then
+  KIND_CMD=(kind)
+else
+  KIND_CMD=(go run "sigs.k8s.io/kind@$KIND_VERSION")
+fi
+NODE_IMAGE=${NODE_IMAGE:-localhost/scalelab/kind-node:$KUBE_VERSION}
+
+# kind_engine: docker where a Docker engine answers, else podman where it runs (kind's own
+# order), exported for kind as KIND_EXPERIMENTAL_PROVIDER; dies when neither does. A
+# docker client without an engine, as on this machine, does not count.
+kind_engine() {
+  if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
+    KIND_EXPERIMENTAL_PROVIDER=docker
+  elif command -v podman >/dev/null && podman info >/dev/null 2>&1; then
+    KIND_EXPERIMENTAL_PROVIDER=podman
+  else
+    die "neither docker nor podman runs here (k8s/kind/podman-setup.sh sets podman up)"
+  fi
+  export KIND_EXPERIMENTAL_PROVIDER
+}
