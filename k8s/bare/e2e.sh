@@ -3,9 +3,9 @@
 # up (Skipper in front), runs `make matrix` (every configuration × scenario through the
 # Service and the ingress) and `make reliability` on it, and brings the cluster down again,
 # also when anything fails. The exit status is the verdicts'. Linux and root only, like
-# bare-up. OUT (default runs/bare) gets the matrix, OUT-reliability the checks; SET (default
-# fast) and RATE pass through to make; OUT-workload gets "test your own service"
-# (workload.sh).
+# bare-up. OUT (default runs/bare) gets the matrix, OUT-reliability, OUT-evict and
+# OUT-autoscale the checks; SET (default fast) and RATE pass through to make; OUT-workload
+# gets "test your own service" (workload.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=SCRIPTDIR/lib.sh
@@ -31,11 +31,14 @@ status=0
 # 300 ms: one not answered in 2 s is lost either way, and waiting 10 s for it only makes
 # the run longer.
 make matrix PLATFORM=kube SET="${SET:-fast}" VIA=service,ingress TRIALS=3 TIMEOUT=2s KUBE_FLAGS="$kube_flags" OUT="$out" || status=$?
-# The eviction checks (evict-pdb, evict-no-pdb) run on the lab only for now: on this
-# cluster evict-pdb lost 2-9 requests (refused, through the Service) in 5 of 70 trials
-# (results/bare-evict-pdb-service), which the lab does not explain yet; they join once it does.
 make reliability PLATFORM=kube VIA=service,ingress CONFIGS=liveness-trap,short-grace,slow-requests \
   TRIALS=1 LANES=1 KUBE_FLAGS="$kube_flags" OUT="$out-reliability" || status=$?
+# Every pod evicted at once: graceful shutdown alone loses requests, with the
+# PodDisruptionBudget nothing is lost; three trials each. evict-no-pdb's thousands of refused
+# connections leave conntrack entries that once failed the next run's connections through the
+# Service; each attack there now comes from a loopback address of its own (attack/source.go).
+make reliability PLATFORM=kube VIA=service,ingress CONFIGS=evict-no-pdb,evict-pdb \
+  TRIALS=3 KUBE_FLAGS="$kube_flags" OUT="$out-evict" || status=$?
 # A real HorizontalPodAutoscaler (metrics-server, kube-controller-manager's controller):
 # naive loses on both edges, graceful on neither; its four runs side by side (~1.5 min).
 make reliability PLATFORM=kube VIA=service,ingress CONFIGS=autoscale-naive,autoscale-graceful \
