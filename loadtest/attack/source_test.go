@@ -27,6 +27,34 @@ func TestLoopbackSourceOnlyForIPv4Loopback(t *testing.T) {
 	}
 }
 
+// remoteAddrs is a server that sends each request's RemoteAddr on from (dropped when full).
+func remoteAddrs(t *testing.T) (url string, from <-chan string) {
+	t.Helper()
+	ch := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case ch <- r.RemoteAddr:
+		default:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, ch
+}
+
+// sourceOf is where one request of an attack with o comes from, as the server saw it.
+func sourceOf(t *testing.T, o Options, from <-chan string) (host, port string) {
+	t.Helper()
+	c, _ := client(&o)
+	res, err := c.Get(o.Target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	c.CloseIdleConnections()
+	host, port, _ = net.SplitHostPort(<-from)
+	return host, port
+}
+
 // Each attack's connections come from its own loopback address (source.go), with the
 // port still left to connect.
 func TestAttackFromItsOwnLoopbackAddress(t *testing.T) {
@@ -34,24 +62,10 @@ func TestAttackFromItsOwnLoopbackAddress(t *testing.T) {
 	if !wholeLoopbackNet {
 		t.Skip("only 127.0.0.1 on this system")
 	}
-	from := make(chan string, 2)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case from <- r.RemoteAddr:
-		default:
-		}
-	}))
-	t.Cleanup(srv.Close)
+	url, from := remoteAddrs(t)
 	var hosts []string
 	for range 2 {
-		c, _ := client(&Options{Target: srv.URL, KeepAlive: true, OwnSource: true})
-		res, err := c.Get(srv.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		c.CloseIdleConnections()
-		host, port, _ := net.SplitHostPort(<-from)
+		host, port := sourceOf(t, Options{Target: url, KeepAlive: true, OwnSource: true}, from)
 		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() || ip.Equal(net.IPv4(127, 0, 0, 1)) || port == "0" {
 			t.Errorf("request came from %s:%s, want an address of 127.0.0.0/8 other than 127.0.0.1", host, port)
 		}
@@ -65,21 +79,8 @@ func TestAttackFromItsOwnLoopbackAddress(t *testing.T) {
 // Without OwnSource the system picks the source, as for any target: 127.0.0.1.
 func TestAttackFromTheSystemsSourceUnlessAsked(t *testing.T) {
 	t.Parallel()
-	from := make(chan string, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case from <- r.RemoteAddr:
-		default:
-		}
-	}))
-	t.Cleanup(srv.Close)
-	c, _ := client(&Options{Target: srv.URL})
-	res, err := c.Get(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if host, _, _ := net.SplitHostPort(<-from); host != "127.0.0.1" {
+	url, from := remoteAddrs(t)
+	if host, _ := sourceOf(t, Options{Target: url}, from); host != "127.0.0.1" {
 		t.Errorf("request came from %s, want 127.0.0.1", host)
 	}
 }
