@@ -118,7 +118,8 @@ minikube-up: ## a minikube cluster (then: make image-load, make ingress-up)
 image-tar: build ## write bin/hello-image.tar without Docker (ctr images import, kind load image-archive)
 	$(GO) run ./cmd/image -binary $(BIN)/hello -tag scalelab/hello:dev -entrypoint hello -user 65532:65532 -expose 8080/tcp -o $(BIN)/hello-image.tar
 
-image-load: image-tar ## load bin/hello-image.tar into the current kind or minikube cluster
+image-load: build ## the hello image into the current kind or minikube cluster: the Dockerfile's (make image) where docker or podman runs, else image-tar's
+	if k8s/kind/image.sh --engine >/dev/null; then k8s/kind/image.sh scalelab/hello:dev $(BIN)/hello-image.tar; else $(MAKE) image-tar; fi
 	k8s/load-image.sh $(BIN)/hello-image.tar
 
 ingress-up: ## Skipper into the current kind/minikube cluster (image written without Docker), on :30081

@@ -1,23 +1,57 @@
 #!/usr/bin/env bash
-# image.sh TAG — build the Dockerfile as TAG with whichever engine runs here: docker where a
-# Docker engine answers, else rootful podman, whose FROM images are then made here by
-# builder-images.sh (nothing is pulled: --pull=never). Neither: one line, exit 1 (`make
-# image-tar` writes the image without an engine).
+# image.sh TAG [TAR] — build the Dockerfile as TAG with whichever engine runs here: docker where
+# a Docker engine answers, else rootful podman, whose FROM images are then made here by
+# builder-images.sh (nothing is pulled: --pull=never). With TAR, the image is also saved
+# there as `docker save` writes it, the tarball `kind load image-archive` and `ctr images
+# import` read (make image-load). Neither engine: one line, exit 1 (`make image-tar` writes
+# the image without an engine).
+# image.sh --engine — print the engine image.sh would use; exit 1 when there is none.
 set -o errexit -o nounset -o pipefail
 
-main() {
-  local tag=${1:?usage: image.sh TAG}
-  cd "$(dirname "$0")/../.."
+# engine: docker where a Docker engine answers, else podman where it runs, else nothing.
+engine() {
   if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
-    (set -o xtrace; docker build -t "$tag" .)
+    echo docker
   elif command -v podman >/dev/null && podman info >/dev/null 2>&1; then
+    echo podman
+  else
+    return 1
+  fi
+}
+
+main() {
+  if [[ ${1:-} == --engine ]]; then
+    engine
+    return
+  fi
+  local tag=${1:?usage: image.sh TAG [TAR] | --engine} tar=${2:-} e
+  cd "$(dirname "$0")/../.."
+  if ! e=$(engine); then
+    echo "image: neither docker nor podman runs here (k8s/kind/podman-setup.sh sets podman up; make image-tar needs no engine)" >&2
+    exit 1
+  fi
+  if [[ $e == docker ]]; then
+    (set -o xtrace; docker build -t "$tag" .)
+  else
     k8s/kind/builder-images.sh Dockerfile
     # Host networking: `go mod download` reaches the module proxy as the host does, and no
     # bridge or NAT rule is made for the build.
     (set -o xtrace; podman build --pull=never --network host -t "$tag" .)
-  else
-    echo "image: neither docker nor podman runs here (k8s/kind/podman-setup.sh sets podman up; make image-tar needs no engine)" >&2
-    exit 1
+  fi
+  if [[ -n $tar ]]; then
+    mkdir -p "$(dirname "$tar")"
+    rm -f "$tar"
+    case $e in
+      docker) (set -o xtrace; docker save -o "$tar" "$tag") ;;
+      podman)
+        # podman names an image without a registry localhost/...; a cluster's containerd
+        # reads scalelab/hello:dev as docker.io/scalelab/hello:dev, so save it as that.
+        local name=$tag
+        [[ ${tag%%/*} == *[.:]* || ${tag%%/*} == localhost || $tag != */* ]] || name=docker.io/$tag
+        podman tag "$tag" "$name"
+        (set -o xtrace; podman save --format docker-archive -o "$tar" "$name")
+        ;;
+    esac
   fi
 }
 
