@@ -7,26 +7,17 @@
 # the image without an engine).
 # image.sh --engine — print the engine image.sh would use; exit 1 when there is none.
 set -o errexit -o nounset -o pipefail
-
-# engine: docker where a Docker engine answers, else podman where it runs, else nothing.
-engine() {
-  if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
-    echo docker
-  elif command -v podman >/dev/null && podman info >/dev/null 2>&1; then
-    echo podman
-  else
-    return 1
-  fi
-}
+# shellcheck source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
 
 main() {
   if [[ ${1:-} == --engine ]]; then
-    engine
+    engine_here
     return
   fi
   local tag=${1:?usage: image.sh TAG [TAR] | --engine} tar=${2:-} e
   cd "$(dirname "$0")/../.."
-  if ! e=$(engine); then
+  if ! e=$(engine_here); then
     echo "image: neither docker nor podman runs here (k8s/kind/podman-setup.sh sets podman up; make image-tar needs no engine)" >&2
     exit 1
   fi

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # the settings are for the scripts that source this file
 # shellcheck source-path=SCRIPTDIR/../bare
-# Shared settings of the kind scripts (up.sh, down.sh, node-image.sh, ../load-image.sh): the
+# Shared settings of the kind scripts (up.sh, down.sh, node-image.sh, image.sh, ../load-image.sh): the
 # cluster's name, the kind command, this machine's node image, and which engine kind runs
 # on. Sourced.
 LOG_PREFIX=kind
@@ -20,16 +20,23 @@ else
 fi
 NODE_IMAGE=${NODE_IMAGE:-localhost/scalelab/kind-node:$KUBE_VERSION}
 
-# kind_engine: docker where a Docker engine answers, else podman where it runs (kind's own
-# order), exported for kind as KIND_EXPERIMENTAL_PROVIDER; dies when neither does. A
+# engine_here prints the container engine that runs here: docker where a Docker engine
+# answers, else podman where it runs (kind's own order); it fails when neither does. A
 # docker client without an engine, as on this machine, does not count.
-kind_engine() {
+engine_here() {
   if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
-    KIND_EXPERIMENTAL_PROVIDER=docker
+    echo docker
   elif command -v podman >/dev/null && podman info >/dev/null 2>&1; then
-    KIND_EXPERIMENTAL_PROVIDER=podman
+    echo podman
   else
-    die "neither docker nor podman runs here (k8s/kind/podman-setup.sh sets podman up)"
+    return 1
   fi
+}
+
+# kind_engine exports engine_here's engine for kind as KIND_EXPERIMENTAL_PROVIDER; dies when
+# there is none.
+kind_engine() {
+  KIND_EXPERIMENTAL_PROVIDER=$(engine_here) ||
+    die "neither docker nor podman runs here (k8s/kind/podman-setup.sh sets podman up)"
   export KIND_EXPERIMENTAL_PROVIDER
 }

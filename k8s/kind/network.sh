@@ -4,8 +4,8 @@
 # each node gets a CNI config for its own pod range (ptp and host-local, as kindnetd
 # writes) and a route to every other node's pod range through that node; and, first, the
 # bare cluster's network safety: no packet for a pod or Service address, and none from a
-# pod, leaves the machine. Pods reach pods, Services and nodes, nothing past them. Runs `podman exec` or `docker exec` (KIND_ENGINE) and kubectl
-# against the cluster's context.
+# pod, leaves the machine. Pods reach pods, Services and nodes, nothing past them. Runs
+# `podman exec` or `docker exec` (KIND_ENGINE) and kubectl against the cluster's context.
 set -o errexit -o nounset -o pipefail
 
 # all_set IP... — true when every node's line had all three fields (a node without a pod

@@ -125,8 +125,10 @@ func client(o *Options) (*http.Client, *tracer) {
 	if !o.KeepAlive {
 		dialer.KeepAlive = -1
 	}
-	if ip := loopbackSource(o.Target); o.OwnSource && ip != nil { // see source.go
-		dialer.LocalAddr, dialer.Control = &net.TCPAddr{IP: ip}, bindNoPort
+	if o.OwnSource { // see source.go
+		if ip := loopbackSource(o.Target); ip != nil {
+			dialer.LocalAddr, dialer.Control = &net.TCPAddr{IP: ip}, bindNoPort
+		}
 	}
 	tr := newTracer(&http.Transport{
 		DialContext:         dialer.DialContext,

@@ -6,7 +6,7 @@ import (
 	"net/url"
 )
 
-// Each attack on a loopback target comes from a loopback address of its own.
+// An attack that asks for it (Options.OwnSource) comes from a loopback address of its own.
 //
 // Measured on the bare cluster (issue 14): a connection that kube-proxy refuses — a SYN to
 // a NodePort whose Service has no ready endpoint meets its REJECT rule, or one DNAT-ed to a
