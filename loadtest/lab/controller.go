@@ -225,7 +225,7 @@ func (l *Lab) newPodLocked(rs *replicaSet) {
 	p := &pod{
 		lab: l, rs: rs, spec: rs.spec, name: rs.name + "-" + string(suffix), addr: addr, created: time.Now(),
 		admission: l.draws.admission(), sandbox: l.draws.sandbox(),
-		deleted: make(chan struct{}), restart: make(chan restartReq, 1),
+		bound: make(chan struct{}), deleted: make(chan struct{}), restart: make(chan restartReq, 1),
 	}
 	p.ctx, p.cancel = context.WithCancel(l.ctx)
 	for _, s := range []*probeSpec{rs.spec.startup, rs.spec.readiness, rs.spec.liveness} {
@@ -235,10 +235,7 @@ func (l *Lab) newPodLocked(rs *replicaSet) {
 	}
 	rs.pods = append(rs.pods, p)
 	l.podEvent(p.name, result.StepCreated, kindPod, "created", p.addr)
-	// The kubelet starts the probe workers when it admits the pod, before the container runs.
-	for _, w := range p.probers {
-		l.wg.Go(func() { w.loop(p.ctx, p.admission) })
-	}
+	l.scheduleLocked(p)
 	l.wg.Go(p.run)
 }
 

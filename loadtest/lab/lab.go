@@ -47,6 +47,8 @@ type Options struct {
 	// AutoscalerSync and MetricsResolution time a configuration's HorizontalPodAutoscaler
 	// (hpa.go); 0: DefaultAutoscalerSync, DefaultMetricsResolution.
 	AutoscalerSync, MetricsResolution time.Duration
+	// Nodes is how many nodes the pods are spread over (nodes.go); 0: one.
+	Nodes int
 }
 
 // Lab is the local platform; it implements scenario.Platform.
@@ -77,7 +79,8 @@ type Lab struct {
 	// disruption controller last computed it, less the evictions since (nil: not yet).
 	pdb        *policyv1.PodDisruptionBudget
 	disruption *policyv1.PodDisruptionBudgetStatus
-	hpa        *autoscaler // the configuration's HorizontalPodAutoscaler; nil: none
+	hpa        *autoscaler     // the configuration's HorizontalPodAutoscaler; nil: none
+	cordoned   map[string]bool // the nodes marked unschedulable
 }
 
 // New checks o and starts the two proxies, with no pod yet.
@@ -101,6 +104,10 @@ func New(o Options) (*Lab, error) {
 	if o.PropagationDelay == 0 {
 		o.PropagationDelay = DefaultPropagationDelay
 	}
+	if o.Nodes < 0 {
+		return nil, fmt.Errorf("lab: %d nodes", o.Nodes)
+	}
+	o.Nodes = max(o.Nodes, 1)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -109,7 +116,7 @@ func New(o Options) (*Lab, error) {
 			return nil, fmt.Errorf("lab: log dir: %w", err)
 		}
 	}
-	l := &Lab{opts: o, kick: make(chan struct{}, 1), changed: make(chan struct{}), holes: map[string]*hole{}, draws: newDrawSource(o.Seed)}
+	l := &Lab{opts: o, kick: make(chan struct{}, 1), changed: make(chan struct{}), holes: map[string]*hole{}, cordoned: map[string]bool{}, draws: newDrawSource(o.Seed)}
 	o.Logger.Info("lab", "seed", l.draws.seed)
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	svcTable, inTable := newRouteTable(result.ViaService, o.PropagationDelay, 0), newRouteTable(result.ViaIngress, o.PropagationDelay, o.IngressPoll)

@@ -27,19 +27,22 @@ type pod struct {
 	cancel  context.CancelFunc
 	probers []*prober
 
-	// The kubelet admits the pod this long after its creation (its probe workers start),
+	// The kubelet admits the pod this long after it is bound (its probe workers start),
 	// and its first container runs sandbox later: both drawn (draws.go).
 	admission, sandbox time.Duration
 
 	// guarded by lab.mu
-	ctr         *container // the current container; nil before the first start
-	restarts    int
-	terminating bool
-	gone        bool
-	shownReady  bool // the readiness last put on the timeline
-	readySince  time.Time
-	deleted     chan struct{}   // closed when the pod is deleted
-	restart     chan restartReq // a failed liveness or startup probe; buffered 1
+	node          string        // the node it is bound to; "" while Pending (nodes.go)
+	unschedulable bool          // the scheduler found no node for it (once: its event is out)
+	bound         chan struct{} // closed when it is bound to node
+	ctr           *container    // the current container; nil before the first start
+	restarts      int
+	terminating   bool
+	gone          bool
+	shownReady    bool // the readiness last put on the timeline
+	readySince    time.Time
+	deleted       chan struct{}   // closed when the pod is deleted
+	restart       chan restartReq // a failed liveness or startup probe; buffered 1
 }
 
 // container is one run of the pod's hello process.
@@ -145,9 +148,16 @@ func (p *pod) run() {
 	}
 }
 
-// pending waits for the pod's admission and sandbox before its first container starts,
-// and reports whether it is still wanted then.
+// pending waits for the pod to be bound to a node, then for its admission and sandbox
+// before its first container starts, and reports whether it is still wanted then.
 func (p *pod) pending() bool {
+	select {
+	case <-p.bound:
+	case <-p.deleted:
+		return false
+	case <-p.ctx.Done():
+		return false
+	}
 	t := time.NewTimer(p.admission + p.sandbox)
 	defer t.Stop()
 	select {
