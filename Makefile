@@ -14,6 +14,8 @@ PLATFORM ?= lab
 CONFIG ?= graceful
 # Only these configurations of the set, comma-separated, for matrix and reliability (default: all).
 CONFIGS ?=
+# The matrix's scenarios, comma-separated (default: scale-up, scale-down, rollout-restart).
+SCENARIOS ?=
 # The set of configurations under k8s/: overlays (the tutorial's timings), fast, experiment.
 SET ?= overlays
 # The paths into the pods: service, ingress, or both.
@@ -28,6 +30,9 @@ LANES ?=
 TIMEOUT ?=
 # For PLATFORM=kube: --kubeconfig, --context, --service-url, --ingress-url, ...
 KUBE_FLAGS ?=
+# For PLATFORM=lab: how many nodes the pods spread over (make drain; a kind cluster with
+# KIND_WORKERS=2 has two for its pods).
+NODES ?= 1
 # Load before the scenario's action.
 LEAD ?= 2s
 # Load after the platform has settled (default: 1-4s where the settle sees the path's proxy, else 4s).
@@ -46,13 +51,13 @@ RUNS ?= runs
 
 # set_flag names a set of configurations: a directory under k8s/, $(call set_flag,fast).
 set_flag = --set $(1)
-PLATFORM_FLAGS = --platform $(PLATFORM) $(if $(filter kube,$(PLATFORM)),$(KUBE_FLAGS))
+PLATFORM_FLAGS = --platform $(PLATFORM) $(if $(filter kube,$(PLATFORM)),$(KUBE_FLAGS),--nodes $(NODES))
 RUN_FLAGS = $(if $(TRIALS),--trials $(TRIALS)) $(if $(LANES),--lanes $(LANES)) $(if $(TIMEOUT),--timeout $(TIMEOUT))
 # scenario runs one scenario ($(1)) on CONFIG of SET: deploy, load, act, settle, report.
 scenario = $(LOADTEST) scenario $(1) $(PLATFORM_FLAGS) $(if $(TRIALS),--trials $(TRIALS)) $(call set_flag,$(SET)) --config $(CONFIG) \
 	--via $(VIA) --rate $(RATE) --lead $(LEAD) $(if $(TAIL),--tail $(TAIL)) --out $(or $(OUT),$(RUNS)/$(PLATFORM)/$(CONFIG)/$(1))
 
-.PHONY: help demo matrix reliability scale-up scale-down rollout delete-pod load check references references-bare \
+.PHONY: help demo matrix reliability scale-up scale-down rollout delete-pod drain load check references references-bare \
 	kind-node-image kind-up kind-down minikube-up image-tar image-load ingress-up deploy \
 	build test lint lint-sh tools run bench image image-check
 
@@ -65,7 +70,8 @@ demo: build ## the fast local matrix, no cluster: naive loses requests, graceful
 	$(LOADTEST) matrix --platform lab $(call set_flag,fast) --out $(or $(OUT),$(RUNS)/lab-fast)
 
 matrix: build ## every configuration × scenario × path of SET (SET=fast for short timings, PLATFORM=kube for a cluster)
-	$(LOADTEST) matrix $(PLATFORM_FLAGS) $(RUN_FLAGS) $(call set_flag,$(SET)) --via $(VIA) --rate $(RATE) --out $(or $(OUT),$(RUNS)/$(PLATFORM)-$(SET))
+	$(LOADTEST) matrix $(PLATFORM_FLAGS) $(RUN_FLAGS) $(call set_flag,$(SET)) $(if $(CONFIGS),--configs $(CONFIGS)) $(if $(SCENARIOS),--scenarios $(SCENARIOS)) \
+		--via $(VIA) --rate $(RATE) --out $(or $(OUT),$(RUNS)/$(PLATFORM)-$(SET))
 
 reliability: build ## the reliability checks of k8s/reliability, each judged by what its overlay expects (~1 min 10 s on the lab)
 	$(LOADTEST) matrix $(PLATFORM_FLAGS) $(RUN_FLAGS) $(call set_flag,reliability) $(if $(CONFIGS),--configs $(CONFIGS)) --via $(VIA) --rate $(RATE) --out $(or $(OUT),$(RUNS)/$(PLATFORM)-reliability)
@@ -81,6 +87,9 @@ rollout: build ## deploy CONFIG, load it, kubectl rollout restart
 
 delete-pod: build ## deploy CONFIG, load it, kubectl delete pod
 	$(call scenario,delete-pod)
+
+drain: build ## deploy CONFIG, load it, kubectl drain the node with most of its pods, uncordon (NODES=2 on the lab)
+	$(call scenario,drain)
 
 load: build ## constant load at TARGET for DURATION (e.g. TARGET=http://127.0.0.1:30080/ for kind)
 	$(LOADTEST) attack --target $(TARGET) --rate $(RATE) --duration $(DURATION) --max-failed -1 $(if $(OUT),--out $(OUT))

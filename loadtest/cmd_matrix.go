@@ -85,7 +85,13 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	for _, cfg := range rs.cfgs {
 		jobs += len(scenario.Columns([]*manifest.Config{cfg}, scs)) * len(vias) * lf.trials
 	}
-	n, newPlatform, err := matrixLanes(ctx, &pf, rs, *lanes, lf.Rate, len(vias), jobs, stdout)
+	var shared string // a scenario that changes what the lanes on a cluster share
+	for _, name := range scenario.Columns(rs.cfgs, scs) {
+		if sc, err := scenario.Lookup(name); err == nil && sc.Needs.Shared() {
+			shared = name
+		}
+	}
+	n, newPlatform, err := matrixLanes(ctx, &pf, rs, *lanes, lf.Rate, len(vias), jobs, shared, stdout)
 	if err != nil {
 		return c.usage(err)
 	}

@@ -31,6 +31,7 @@ type platformFlags struct {
 	propagation time.Duration
 	ingressPoll time.Duration
 	labLogs     string
+	nodes       int
 	kube        kube.Options
 	targets     targetFlag
 }
@@ -40,6 +41,7 @@ func (f *platformFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.hello, "hello", "", "lab: the hello binary (default: hello beside loadtest, else bin/hello)")
 	fs.DurationVar(&f.propagation, "propagation-delay", time.Second, "lab: how late endpoint changes reach the proxies (kube-proxy's and the ingress's lag)")
 	fs.DurationVar(&f.ingressPoll, "ingress-poll", 3*time.Second, "lab: the ingress polls for endpoint changes this often, as Skipper does (0: it lags by --propagation-delay)")
+	fs.IntVar(&f.nodes, "nodes", 1, "lab: how many nodes the pods are spread over, as a cluster's scheduler spreads them (drain cordons one)")
 	fs.StringVar(&f.labLogs, "lab-logs", "", "lab: keep each pod's hello log in this directory (<pod>.log)")
 	fs.StringVar(&f.kube.Workload, "workload", "", "kube: act on this running `KIND/NAME` (deployment/web, statefulset/db) instead of deploying configurations; nothing is applied, its replicas are put back")
 	fs.StringVar(&f.kube.Container, "container", "", "kube, with --workload: the container whose probes and hooks are read (default: the first)")
@@ -81,9 +83,12 @@ func (f *platformFlags) factory(ctx context.Context, out io.Writer) (func() (sce
 		if f.propagation < 0 || f.ingressPoll < 0 {
 			return nil, nil, nil, fmt.Errorf("--propagation-delay %s and --ingress-poll %s must not be negative", f.propagation, f.ingressPoll)
 		}
+		if f.nodes < 1 {
+			return nil, nil, nil, fmt.Errorf("--nodes %d: want at least 1", f.nodes)
+		}
 		return func() (scenario.Platform, error) {
-			return lab.New(lab.Options{Hello: bin, PropagationDelay: f.propagation, IngressPoll: f.ingressPoll, LogDir: f.labLogs})
-		}, nil, map[string]string{"propagation_delay": f.propagation.String(), "ingress_poll": f.ingressPoll.String()}, nil
+			return lab.New(lab.Options{Hello: bin, PropagationDelay: f.propagation, IngressPoll: f.ingressPoll, LogDir: f.labLogs, Nodes: f.nodes})
+		}, nil, map[string]string{"propagation_delay": f.propagation.String(), "ingress_poll": f.ingressPoll.String(), "nodes": fmt.Sprint(f.nodes)}, nil
 	case platformKube:
 		f.kube.Out = out
 		f.kube.Targets = f.targets.urls

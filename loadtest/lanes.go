@@ -91,8 +91,9 @@ func clusterLanes(room int64, cpus int, local bool, cfgs []*manifest.Config, rat
 // makes each lane's platform. On a cluster every lane is a namespace of its own, made for
 // the run and deleted after it, and the lanes a killed loadtest left behind are removed
 // first; only a --namespace of the user's, a --workload or a --target keep the matrix in
-// one place, one run at a time.
-func matrixLanes(ctx context.Context, pf *platformFlags, rs *runs, asked, rate, vias, jobs int, out io.Writer) (int, func() (scenario.Platform, error), error) {
+// one place, one run at a time. A shared scenario (drain: it cordons a node every lane's
+// pods may run on) keeps it to one lane on a cluster.
+func matrixLanes(ctx context.Context, pf *platformFlags, rs *runs, asked, rate, vias, jobs int, shared string, out io.Writer) (int, func() (scenario.Platform, error), error) {
 	if pf.name == platformLab {
 		n := asked
 		if n <= 0 {
@@ -114,7 +115,13 @@ func matrixLanes(ctx context.Context, pf *platformFlags, rs *runs, asked, rate, 
 		return 0, nil, err
 	}
 	n := asked
-	if n <= 0 {
+	switch {
+	case shared != "" && asked > 1:
+		return 0, nil, fmt.Errorf("--lanes %d: %s cordons a node that every lane's pods may run on: run it with --lanes 1", asked, shared)
+	case shared != "":
+		n = 1
+		fmt.Fprintf(out, "lanes: 1 (%s cordons a node that every lane's pods may run on)\n", shared)
+	case n <= 0:
 		room, err := rs.cluster.Room(ctx)
 		if err != nil {
 			return 0, nil, err

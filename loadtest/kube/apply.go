@@ -48,7 +48,7 @@ func (c *Cluster) Deploy(ctx context.Context, cfg *manifest.Config) error {
 			return err
 		}
 	} else {
-		if err := c.replaceChanged(ctx, cfg); err != nil {
+		if err := c.replaceChanged(ctx, cfg, c.renewing()); err != nil {
 			return err
 		}
 		if err := c.apply(ctx, cfg); err != nil {

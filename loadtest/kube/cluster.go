@@ -76,6 +76,7 @@ type Cluster struct {
 	cfg     *manifest.Config
 	stop    chan struct{} // stops the informers of the current configuration
 	adopted *adoption     // what Adopt found; nil when configurations are applied
+	renew   bool          // the next Deploy starts every pod anew (Renew)
 
 	lane *lane // set when the Cluster is a lane of a matrix (Lane): fixed at creation
 

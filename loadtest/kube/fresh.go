@@ -71,8 +71,8 @@ func markTemplate(obj *unstructured.Unstructured) error {
 }
 
 // replaceChanged deletes the live Deployment of cfg, and its pods, when its pod template is
-// not cfg's, and waits until the pods are gone.
-func (c *Cluster) replaceChanged(ctx context.Context, cfg *manifest.Config) error {
+// not cfg's or renew says so, and waits until the pods are gone.
+func (c *Cluster) replaceChanged(ctx context.Context, cfg *manifest.Config, renew bool) error {
 	name := cfg.Deployment.Name
 	live, err := c.cs.AppsV1().Deployments(c.ns).Get(ctx, name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
@@ -89,7 +89,7 @@ func (c *Cluster) replaceChanged(ctx context.Context, cfg *manifest.Config) erro
 		if err != nil {
 			return fmt.Errorf("deploy %s: %w", cfg.Name, err)
 		}
-		if live.Annotations[TemplateAnnotation] == want {
+		if live.Annotations[TemplateAnnotation] == want && !renew {
 			return nil
 		}
 	}

@@ -52,15 +52,20 @@ func TestReplaceChangedTemplate(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		live     string // the live Deployment's TemplateAnnotation
+		renew    bool   // Renew asked for
 		replaced bool
-	}{{"same template", hash, false}, {"another template", "0123", true}, {"applied before the hash", "", true}} {
+	}{{"same template", hash, false, false}, {"another template", "0123", false, true}, {"applied before the hash", "", false, true},
+		{"same template, renewed", hash, true, true}} {
 		c, cs, _ := fakeCluster(t, pod("a"), pod("b"))
 		d, _ := cs.AppsV1().Deployments("default").Get(t.Context(), "hello", metav1.GetOptions{})
 		if tc.live != "" {
 			d.Annotations = map[string]string{TemplateAnnotation: tc.live}
 			cs.AppsV1().Deployments("default").Update(t.Context(), d, metav1.UpdateOptions{})
 		}
-		if err := c.replaceChanged(t.Context(), cfg); err != nil {
+		if tc.renew {
+			c.Renew()
+		}
+		if err := c.replaceChanged(t.Context(), cfg, c.renewing()); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
 		_, err := cs.AppsV1().Deployments("default").Get(t.Context(), "hello", metav1.GetOptions{})

@@ -178,6 +178,8 @@ func (c *Cluster) ClaimLanes(ctx context.Context) ([]string, error) {
 		wg.Go(func() { errs[i] = deleteNamespace(ctx, c.cs, ns.Name) })
 	}
 	wg.Wait()
+	nodes, err := c.uncordonLeftovers(ctx)
+	gone, errs = append(gone, nodes...), append(errs, err)
 	if len(held) > 0 {
 		errs = append(errs, fmt.Errorf("lanes: another loadtest's lanes are on this cluster, and theirs would take the same NodePorts: %s; wait for it to end, or delete those namespaces if it no longer runs", strings.Join(held, ", ")))
 	}

@@ -75,7 +75,12 @@ const (
 	CanEvict  Capability = "evict pods through the Eviction API"      // Evictor
 	// CanAutoscale is running the configuration's HorizontalPodAutoscaler: Autoscaled.
 	CanAutoscale Capability = "run a HorizontalPodAutoscaler"
+	CanDrain     Capability = "cordon the nodes the pods run on" // Drainer
 )
+
+// Shared says whether what c names changes what every lane on a cluster shares (a node's
+// schedulability): a matrix with a scenario that needs it runs one lane at a time there.
+func (c Capability) Shared() bool { return c == CanDrain }
 
 // Supports says whether p can do what c names ("" is anything Platform does).
 func Supports(p Platform, c Capability) bool {
@@ -90,6 +95,9 @@ func Supports(p Platform, c Capability) bool {
 		return ok
 	case CanAutoscale:
 		_, ok := p.(Autoscaled)
+		return ok
+	case CanDrain:
+		_, ok := p.(Drainer)
 		return ok
 	}
 	return false
@@ -141,6 +149,11 @@ func EvictAll(ctx context.Context, e Evictor, timeout time.Duration) error {
 	if err != nil {
 		return err
 	}
+	return evictPods(ctx, e, pods, timeout)
+}
+
+// evictPods evicts pods as EvictAll does.
+func evictPods(ctx context.Context, e Evictor, pods []string, timeout time.Duration) error {
 	if len(pods) == 0 {
 		return errors.New("evict: no pod to evict")
 	}

@@ -39,7 +39,7 @@ type stand struct {
 
 // standsOf says where a run of sc on cfg starts and what it leaves.
 func standsOf(cfg *manifest.Config, sc Scenario) (starts, leaves stand) {
-	if sc.Start != nil { // another configuration first, then cfg over it
+	if sc.Start != nil || sc.Fresh { // another configuration first, or pods placed anew
 		return stand{}, stand{}
 	}
 	starts = stand{cfg, cfg.Replicas()}

@@ -49,6 +49,9 @@ type Scenario struct {
 	// Options.KeepAlive says: for a lesson about the pods a load reaches as it changes,
 	// which a few kept-alive connections, pinned to the pods there before, would hide.
 	NewConnections bool
+	// Fresh starts each run from pods placed anew (Renewer), not from those the last run
+	// left: for an action whose outcome depends on where the pods run, and which moves them.
+	Fresh bool
 	// Observe, when set, is how long to watch after the action instead of waiting for the
 	// platform to settle: for an action after which it never does.
 	Observe func(cfg *manifest.Config) time.Duration
@@ -125,6 +128,9 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 		if start, err = start.WithReplicas(replicas); err != nil {
 			return nil, fmt.Errorf("%s: %w", sc.Name, err)
 		}
+	}
+	if r, ok := p.(Renewer); ok && sc.Fresh {
+		r.Renew()
 	}
 	if err := p.Deploy(ctx, start); err != nil {
 		return nil, fmt.Errorf("deploy %s: %w", start.Name, err)
@@ -230,7 +236,7 @@ func act(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 		return ctx.Err()
 	}
 	log.Add(result.EventPhase, sc.Name, sc.Doc)
-	if err := sc.Act(ctx, p, cfg); err != nil {
+	if err := sc.Act(withTimeline(ctx, log), p, cfg); err != nil {
 		return fmt.Errorf("%s: %w", sc.Name, err)
 	}
 	if sc.Observe != nil {
@@ -247,6 +253,21 @@ func act(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 	}
 	tail(ctx, o.tailOn(p), failed)
 	return nil
+}
+
+type timelineKey struct{}
+
+// withTimeline gives an Act the run's timeline, for what it does beyond the platform's events.
+func withTimeline(ctx context.Context, log *result.Log) context.Context {
+	return context.WithValue(ctx, timelineKey{}, log)
+}
+
+// timeline is the run's timeline under ctx; outside a run, one nobody reads.
+func timeline(ctx context.Context) *result.Log {
+	if l, ok := ctx.Value(timelineKey{}).(*result.Log); ok {
+		return l
+	}
+	return result.NewLog(time.Now())
 }
 
 func settle(ctx context.Context, p Platform, limit time.Duration) error {

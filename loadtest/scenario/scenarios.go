@@ -75,6 +75,7 @@ func Scenarios() []Scenario {
 			},
 			Takes: evictions,
 		},
+		drain(), // drain.go
 		{
 			// The overlay is applied over the one it rolls from: its new pods never turn
 			// ready, so the platform never settles, and the scenario observes for a while.
