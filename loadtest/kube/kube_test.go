@@ -44,6 +44,12 @@ func containerState(s corev1.ContainerState, restarts int32) func(*corev1.Pod) {
 	}
 }
 
+// pending is the scheduler's verdict on a pod no node would take (a cordoned one's replacement).
+func pending(p *corev1.Pod) {
+	p.Status.Conditions = append(p.Status.Conditions, corev1.PodCondition{
+		Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable})
+}
+
 func deleting(p *corev1.Pod) {
 	now := metav1.Now()
 	grace := int64(40)
@@ -69,6 +75,8 @@ func TestPodTransitions(t *testing.T) {
 		{"exited", pod("a", containerState(running, 0)), pod("a", containerState(corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed"}}, 0)), []string{"a container exited 0 (Completed)"}, nil},
 		{"liveness restart", pod("a", containerState(running, 0)), pod("a", containerState(running, 1)), []string{"a container restarted (1 restarts)"}, map[string]int{result.MarkRestart: 1}},
 		{"nothing", pod("a", ready(true)), pod("a", ready(true)), nil, nil},
+		{"no node", pod("a"), pod("a", pending), []string{"a pending: no node"}, nil},
+		{"scheduled", pod("a", pending), pod("a", onNode("w2")), []string{"a scheduled to w2"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

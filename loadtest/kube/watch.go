@@ -139,6 +139,12 @@ func podTransitions(name string, old, pod *corev1.Pod) []transition {
 		say(result.StepCreated, "created")
 		old = &corev1.Pod{}
 	}
+	if !unschedulable(old) && unschedulable(pod) {
+		say("", "pending: no node")
+	}
+	if old.Spec.NodeName == "" && pod.Spec.NodeName != "" {
+		say("", "scheduled to %s", pod.Spec.NodeName)
+	}
 	if old.DeletionTimestamp == nil && pod.DeletionTimestamp != nil {
 		grace := int64(0)
 		if pod.DeletionGracePeriodSeconds != nil {
@@ -181,6 +187,16 @@ func container(name string, p *corev1.Pod) corev1.ContainerStatus {
 		return p.Status.ContainerStatuses[0]
 	}
 	return corev1.ContainerStatus{}
+}
+
+// unschedulable says whether the scheduler found no node for p (its FailedScheduling).
+func unschedulable(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodScheduled {
+			return c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable
+		}
+	}
+	return false
 }
 
 func isReady(p *corev1.Pod) bool {

@@ -51,9 +51,7 @@ func (l *Lab) scheduleLocked(p *pod) {
 		return
 	}
 	p.node = pick
-	if l.opts.Nodes > 1 || p.unschedulable {
-		l.podEvent(p.name, "", kindPod, "scheduled to "+pick, "")
-	}
+	l.podEvent(p.name, "", kindPod, "scheduled to "+pick, "")
 	// The kubelet starts the probe workers when it admits the pod, before the container runs.
 	for _, w := range p.probers {
 		l.wg.Go(func() { w.loop(p.ctx, p.admission) })
