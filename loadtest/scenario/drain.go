@@ -53,13 +53,13 @@ func drain() Scenario {
 
 // drainTimeout is how long a drain of cfg's pods may take to evict them before it gives up,
 // as `kubectl drain --timeout` does: twice what evicting all of them takes by their timings,
-// and at least drainMin (a budget's first refusal and two retries). On a single
-// node a PodDisruptionBudget keeps the last pods there for good (their replacements have no
-// other node to go to), and the drain ends there.
+// and at least drainMin. On a single node a PodDisruptionBudget keeps the last pods there
+// for good (their replacements have no other node to go to), and the drain ends there.
 func drainTimeout(cfg *manifest.Config) time.Duration {
 	return min(max(2*evictions(cfg), drainMin), evictTimeout)
 }
 
+// drainMin is the shortest drain timeout: a budget's first refusal and two retries.
 const drainMin = 3 * EvictRetry
 
 // Drain drains the node that runs most of d's pods (the first by name of those that run as
