@@ -47,12 +47,18 @@ func TestNodesPlaceAndCordon(t *testing.T) {
 	if err := l.Cordon(t.Context(), "lab-node-1", true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.DeletePod(t.Context()); err != nil {
-		t.Fatal(err)
+	on, _ := l.PodNodes(t.Context())
+	for pod, node := range on {
+		if node == "lab-node-1" { // one of its pods goes (no budget: at once)
+			if ok, err := l.Evict(t.Context(), pod); !ok || err != nil {
+				t.Fatalf("evict %s: %v, %v", pod, ok, err)
+			}
+			break
+		}
 	}
 	settle(t, l)
-	if got := podNodes(t, l); got["lab-node-2"] < 2 {
-		t.Fatalf("pods on nodes %v after a delete with lab-node-1 cordoned: want the replacement on lab-node-2", got)
+	if got := podNodes(t, l); got["lab-node-1"] != 1 || got["lab-node-2"] != 2 {
+		t.Fatalf("pods on nodes %v after a pod of cordoned lab-node-1 went: want its replacement on lab-node-2", got)
 	}
 	if err := l.Cordon(t.Context(), "lab-node-2", true); err != nil {
 		t.Fatal(err)
@@ -70,7 +76,7 @@ func TestNodesPlaceAndCordon(t *testing.T) {
 		t.Fatalf("%d pods Pending with both nodes cordoned, want 1", got)
 	}
 	var pending string
-	on, _ := l.PodNodes(t.Context())
+	on, _ = l.PodNodes(t.Context())
 	for pod, node := range on {
 		if node == "" {
 			pending = pod
