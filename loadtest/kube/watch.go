@@ -191,21 +191,22 @@ func container(name string, p *corev1.Pod) corev1.ContainerStatus {
 
 // unschedulable says whether the scheduler found no node for p (its FailedScheduling).
 func unschedulable(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodScheduled {
-			return c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable
-		}
-	}
-	return false
+	c := condition(p, corev1.PodScheduled)
+	return c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable
 }
 
 func isReady(p *corev1.Pod) bool {
+	return condition(p, corev1.PodReady).Status == corev1.ConditionTrue
+}
+
+// condition is p's condition of type t (the zero one when p has none).
+func condition(p *corev1.Pod, t corev1.PodConditionType) corev1.PodCondition {
 	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
+		if c.Type == t {
+			return c
 		}
 	}
-	return false
+	return corev1.PodCondition{}
 }
 
 // endpointTransitions names what changed for each endpoint between two versions of an
