@@ -155,7 +155,7 @@ func autoscaleTakes(cfg *manifest.Config) time.Duration {
 }
 
 // Load is the load of a paced scenario (Scenario.Pace) as its Act steers it: each change
-// of the rate, and each phase it marks, goes on the timeline.
+// of the rate, and each phase it marks, goes on the run's timeline.
 type Load struct {
 	steps *attack.Steps
 	log   *result.Log
@@ -163,15 +163,19 @@ type Load struct {
 
 type loadKey struct{}
 
-// withLoad gives a paced scenario's Act its load.
-func withLoad(ctx context.Context, steps *attack.Steps, log *result.Log) context.Context {
-	return context.WithValue(ctx, loadKey{}, &Load{steps: steps, log: log})
+// withLoad gives a paced scenario's Act the steps of its load.
+func withLoad(ctx context.Context, steps *attack.Steps) context.Context {
+	return context.WithValue(ctx, loadKey{}, steps)
 }
 
-// LoadOf is the load of the paced scenario running under ctx; nil when it is not paced.
+// LoadOf is the load of the paced scenario running under ctx, on its timeline; nil when it
+// is not paced.
 func LoadOf(ctx context.Context) *Load {
-	l, _ := ctx.Value(loadKey{}).(*Load)
-	return l
+	steps, ok := ctx.Value(loadKey{}).(*attack.Steps)
+	if !ok {
+		return nil
+	}
+	return &Load{steps: steps, log: timeline(ctx)}
 }
 
 // Rate is the rate asked for now, requests per second.

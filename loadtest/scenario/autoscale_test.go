@@ -178,7 +178,7 @@ func TestAutoscaleRefuses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := withLoad(t.Context(), nil, nil)
+	ctx := withLoad(t.Context(), nil)
 	narrow := *cfg
 	a := *cfg.Autoscaler
 	a.Max = a.Min + 1

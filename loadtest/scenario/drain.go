@@ -91,10 +91,8 @@ func Drain(ctx context.Context, d Drainer, timeout time.Duration) (err error) {
 	}
 	pods := podsOn(on, node)
 	start := time.Now()
-	tctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	if err := evictPods(tctx, d, pods, timeout); err != nil {
-		if ctx.Err() != nil || tctx.Err() == nil {
+	if err := evictPods(ctx, d, pods, timeout); err != nil {
+		if ctx.Err() != nil || time.Since(start) < timeout { // a failure, not the timeout
 			return fmt.Errorf("drain node %s: %w", node, err)
 		}
 		timeline(ctx).Add(result.EventPhase, "drain gave up",

@@ -172,7 +172,7 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 	actCtx := ctx
 	if sc.Pace != nil {
 		steps := sc.Pace(o.Rate)
-		ao.Pacer, actCtx = steps, withLoad(ctx, steps, log)
+		ao.Pacer, actCtx = steps, withLoad(ctx, steps)
 	}
 	stop := make(chan struct{})
 	ao.Stop = stop
