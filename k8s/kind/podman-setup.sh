@@ -40,7 +40,8 @@ main() {
     command -v "$tool" >/dev/null || missing+=("$tool")
   done
   if ((${#missing[@]} > 0)); then
-    (set -o xtrace; DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}")
+    # Package lists may be empty or old on a new machine: update them first.
+    (set -o xtrace; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}")
   fi
   mkdir -p "$(dirname "$conf")"
   ensure_setting engine runtime 'runtime = "runc"'
