@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -247,18 +246,6 @@ func grepLines(s, substr string) string {
 
 // --- real processes, real signals ---
 
-// freeAddr is a loopback address nothing listens on now, for a hello that must be reached
-// before it says where it listens.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // waitInFlight waits until hello at base is serving n requests besides the /metrics
 // request that asks.
 func waitInFlight(t *testing.T, base string, n int) {
@@ -296,7 +283,7 @@ const startupDelay = "10s"
 
 func TestStartupWithoutListenEarlyRefuses(t *testing.T) {
 	t.Parallel()
-	addr := freeAddr(t) // known before hello listens: it must refuse there meanwhile
+	addr := testbin.Addr(t) // known before hello listens: it must refuse there meanwhile
 	p := testbin.StartHello(t, nil, "--addr", addr, "--startup-delay", startupDelay)
 	p.WaitLog(t, "starting")
 	_, err := noKeepAlive.Get("http://" + addr + "/livez")

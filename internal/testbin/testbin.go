@@ -16,8 +16,11 @@ import (
 	"path"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"scalelab/internal/loopback"
 )
 
 // Patience bounds each wait for an event in this package and in the tests that use it:
@@ -104,4 +107,35 @@ func compile(pkg, bin string) error {
 		return fmt.Errorf("testbin: go build %s: %v\n%s", pkg, err, out)
 	}
 	return nil
+}
+
+// Addr is a loopback address for a process the test starts to listen on itself (hello
+// with --addr, Skipper): known before it listens, and taken by nothing else meanwhile
+// (internal/loopback says why).
+func Addr(t testing.TB) string {
+	t.Helper()
+	addr, err := loopback.Addr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return addr
+}
+
+// Refused is a loopback address where a connect is refused: a socket bound there that
+// never listens holds it until the test ends, so that nothing else can listen there.
+func Refused(t testing.TB) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
 }

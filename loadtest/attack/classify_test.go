@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"scalelab/internal/testbin"
 	"scalelab/loadtest/result"
 )
 
@@ -109,12 +110,7 @@ func TestEachClassForReal(t *testing.T) {
 
 func TestRefused(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now
+	addr := testbin.Refused(t)
 	run := mustRun(t, Options{Target: "http://" + addr + "/", Rate: 50, Duration: 300 * time.Millisecond})
 	if run.Requests == 0 || run.Errors[result.Refused] != run.Requests || run.Failed() != run.Requests {
 		t.Errorf("requests %d, errors %v: want every one refused", run.Requests, run.Errors)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -203,7 +202,7 @@ func TestReadRealSkipperRoutes(t *testing.T) {
 	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	addr, support := freeAddr(t), freeAddr(t)
+	addr, support := testbin.Addr(t), testbin.Addr(t)
 	var out strings.Builder
 	cmd := exec.Command(bin, "-address", addr, "-support-listener", support, "-routes-file", file)
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -234,17 +233,6 @@ func TestReadRealSkipperRoutes(t *testing.T) {
 	if want := set("10.1.4.26:8080", "10.2.4.26:8080"); !maps.Equal(got, want) {
 		t.Errorf("ns1050's endpoints %v, want %v (route 1050 is on the second page)", got, want)
 	}
-}
-
-// freeAddr is a loopback address nothing listens on now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // Lanes polling the same proxy share its readings: one fetch per maxAge, whoever asks.

@@ -2,18 +2,13 @@ package lab
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
-	"net"
-	"os"
 	"slices"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
+	"scalelab/internal/loopback"
 	"scalelab/loadtest/result"
 )
 
@@ -240,42 +235,9 @@ func (l *Lab) newPodLocked(rs *replicaSet) {
 }
 
 // podAddr picks the pod's address, its "pod IP" and port: an address of its own in
-// 127.0.0.0/8 (Linux routes all of it to the loopback device; elsewhere 127.0.0.1) and a
-// port nothing listens on there now. The port is below the kernel's ephemeral range,
-// though on an address of its own an outgoing connection could not take it anyway: hello
-// may not listen until its startup delay is over, and meanwhile no other pod, of this lab
-// or of another one in this process or on this machine, may be given the same address
-// (with one shared address and random ports, two pods starting at once collided).
-func podAddr() (string, error) {
-	lo, hi := portRange()
-	for range 100 {
-		ip := fmt.Sprintf("127.%d.%d.%d", 64+rand.IntN(64), rand.IntN(256), 1+rand.IntN(254))
-		addr := fmt.Sprintf("%s:%d", ip, lo+rand.IntN(hi-lo+1))
-		ln, err := net.Listen("tcp", addr)
-		if errors.Is(err, syscall.EADDRNOTAVAIL) { // only 127.0.0.1 is configured here
-			addr = fmt.Sprintf("127.0.0.1:%d", lo+rand.IntN(hi-lo+1))
-			ln, err = net.Listen("tcp", addr)
-		}
-		if err != nil {
-			continue
-		}
-		ln.Close()
-		return addr, nil
-	}
-	return "", fmt.Errorf("pick a pod address: none free in 127.64-127.127.*.*:%d-%d after 100 tries", lo, hi)
-}
-
-// portRange is where pod ports come from: below the kernel's ephemeral range and below
-// Kubernetes' NodePort range (30000-32767, which a kube-proxy on this machine, say of the
-// bare cluster, rewrites even on loopback), above the ports of common local services.
-func portRange() (lo, hi int) {
-	lo, hi = 20000, 29999
-	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
-		if f := strings.Fields(string(b)); len(f) == 2 {
-			if eph, err := strconv.Atoi(f[0]); err == nil && eph <= hi {
-				hi = max(eph-1, lo+100) // an unusual ephemeral range; keep a band anyway
-			}
-		}
-	}
-	return lo, hi
-}
+// 127.0.0.0/8 (Linux routes all of it to the loopback device; elsewhere 127.0.0.1), on a
+// port below the kernel's ephemeral range (internal/loopback). hello may not listen until
+// its startup delay is over, and meanwhile no other pod, of this lab or of another one in
+// this process or on this machine, may be given the same address (with one shared address
+// and random ports, two pods starting at once collided).
+func podAddr() (string, error) { return loopback.Addr() }

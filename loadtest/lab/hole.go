@@ -73,13 +73,19 @@ func openHole(addr string, log *slog.Logger, closed func()) (*hole, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newHole(ln, log, closed), nil
+}
+
+// newHole answers nothing on ln, which it owns from now on.
+func newHole(ln net.Listener, log *slog.Logger, closed func()) *hole {
+	addr := ln.Addr().String()
 	h := &hole{addr: addr, ln: ln, log: log, closed: closed, conns: map[net.Conn]struct{}{}}
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
 		acceptLoop(ln, log, "hole "+addr, h.hold)
 	}()
-	return h, nil
+	return h
 }
 
 // hold keeps c open, unanswered, until its peer closes it; false once the hole is closed.

@@ -36,12 +36,9 @@ func waitFree(t *testing.T, addr string, bound time.Duration) {
 // connection is open, even once released, and frees its address after the peer closed.
 func TestHoleAnswersNothingAndFreesItsAddress(t *testing.T) {
 	t.Parallel()
-	addr := refusedAddr(t)
 	closed := make(chan struct{})
-	h, err := openHole(addr, slog.New(slog.DiscardHandler), func() { close(closed) })
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := newHole(listen(t), slog.New(slog.DiscardHandler), func() { close(closed) })
+	addr := h.addr
 	t.Cleanup(h.close)
 
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
@@ -78,11 +75,8 @@ func TestHoleAnswersNothingAndFreesItsAddress(t *testing.T) {
 // close ends a hole at once, connections held or not.
 func TestHoleCloseCutsItsConnections(t *testing.T) {
 	t.Parallel()
-	addr := refusedAddr(t)
-	h, err := openHole(addr, slog.New(slog.DiscardHandler), func() { t.Error("close called the callback meant for a hole closing by itself") })
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := newHole(listen(t), slog.New(slog.DiscardHandler), func() { t.Error("close called the callback meant for a hole closing by itself") })
+	addr := h.addr
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -109,11 +103,8 @@ func TestHoleCloseCutsItsConnections(t *testing.T) {
 // timeout, well before the ingress's own upstream timeout (Skipper's 60 s).
 func TestIngressBeforeAHoleLeavesTheClientWaiting(t *testing.T) {
 	t.Parallel()
-	addr := refusedAddr(t)
-	h, err := openHole(addr, slog.New(slog.DiscardHandler), func() {})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := newHole(listen(t), slog.New(slog.DiscardHandler), func() {})
+	addr := h.addr
 	t.Cleanup(h.close)
 	table := newRouteTable(result.ViaIngress, 0, 0)
 	table.apply(1, []endpoint{{Pod: "p", Addr: addr}})

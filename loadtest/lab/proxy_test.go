@@ -10,10 +10,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"scalelab/loadtest/result"
 	"syscall"
 	"testing"
 	"time"
+
+	"scalelab/internal/loopback"
+	"scalelab/internal/testbin"
+	"scalelab/loadtest/result"
 )
 
 // upstream is a loopback server that reads one request per connection and then does what
@@ -43,16 +46,17 @@ func upstream(t *testing.T, behave func(net.Conn)) string {
 	return ln.Addr().String()
 }
 
-// refusedAddr is a loopback address nothing listens on.
-func refusedAddr(t *testing.T) string {
+// listen is a listener on a loopback address of its own (internal/loopback), closed when
+// the test ends: nothing else can be given its address while the test holds it, nor just
+// after.
+func listen(t *testing.T) net.Listener {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := loopback.Listen()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+	t.Cleanup(func() { ln.Close() })
+	return ln
 }
 
 func answer(c net.Conn) {
@@ -70,7 +74,7 @@ func TestIngressAnswersAsSkipper(t *testing.T) {
 		want int
 	}{
 		{"answers", func(t *testing.T) string { return upstream(t, answer) }, http.StatusOK},
-		{"refused", refusedAddr, http.StatusBadGateway},
+		{"refused", func(t *testing.T) string { return testbin.Refused(t) }, http.StatusBadGateway},
 		{"reset", func(t *testing.T) string { return upstream(t, reset) }, http.StatusServiceUnavailable},
 		{"closed without answer", func(t *testing.T) string { return upstream(t, func(c net.Conn) { c.Close() }) }, http.StatusInternalServerError},
 		{"no endpoint", nil, http.StatusBadGateway},
@@ -106,7 +110,7 @@ func TestServiceForwarder(t *testing.T) {
 	t.Parallel()
 	t.Run("resets", func(t *testing.T) {
 		t.Parallel()
-		for _, eps := range [][]endpoint{nil, {{Pod: "gone", Addr: refusedAddr(t)}}} {
+		for _, eps := range [][]endpoint{nil, {{Pod: "gone", Addr: testbin.Refused(t)}}} {
 			table := newRouteTable(result.ViaService, 0, 0)
 			table.apply(1, eps)
 			s, err := newService(table, slog.New(slog.DiscardHandler))

@@ -30,7 +30,7 @@ func TestIngressMatchesRealSkipper(t *testing.T) {
 		addr string
 	}{
 		{"answers", upstream(t, answer)},
-		{"refused", refusedAddr(t)},
+		{"refused", testbin.Refused(t)},
 		{"reset", upstream(t, reset)},
 		{"closed", upstream(t, func(c net.Conn) { c.Close() })},
 	}
@@ -38,7 +38,7 @@ func TestIngressMatchesRealSkipper(t *testing.T) {
 	for _, c := range cases {
 		fmt.Fprintf(&routes, "%s: Path(\"/%s\") -> \"http://%s\";\n", c.name, c.name, c.addr)
 	}
-	addr, support := refusedAddr(t), refusedAddr(t)
+	addr, support := testbin.Addr(t), testbin.Addr(t)
 	var out bytes.Buffer
 	cmd := exec.Command(bin, "-address", addr, "-support-listener", support,
 		"-inline-routes", routes.String(), "-wait-for-healthcheck-interval", "0")
