@@ -5,7 +5,7 @@ GO ?= go
 BIN := bin
 LOADTEST := $(BIN)/loadtest
 # The shell scripts, for make lint-sh.
-SCRIPTS := .ci/run $(wildcard k8s/*.sh k8s/*/*.sh) k8s/kind/node/iptables-wrapper
+SCRIPTS := .ci/run .ci/stress $(wildcard k8s/*.sh k8s/*/*.sh) k8s/kind/node/iptables-wrapper
 
 # What the load verbs act on; e.g. `make rollout CONFIG=naive SET=fast PLATFORM=kube`.
 # The platform: lab (hello processes, no cluster) or kube (the kubeconfig's cluster).
@@ -59,7 +59,7 @@ scenario = $(LOADTEST) scenario $(1) $(PLATFORM_FLAGS) $(if $(TRIALS),--trials $
 
 .PHONY: help demo matrix reliability scale-up scale-down rollout delete-pod drain load check references references-bare \
 	kind-node-image kind-up kind-down minikube-up image-tar image-load ingress-up deploy \
-	build test lint lint-sh tools run bench image image-check
+	build clean test test-stress lint lint-sh tools run bench image image-check
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^##@ / {printf "\n%s\n", substr($$0, 5)} /^[a-z0-9-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -146,6 +146,12 @@ build: ## build hello (static) and loadtest into bin/
 
 test: ## unit and behaviour tests: real HTTP, real processes, real signals, race detector
 	$(GO) test -race -count=1 -parallel 4 ./...
+
+clean: ## remove what builds and runs leave in the checkout: bin/ and runs/
+	rm -rf bin runs
+
+test-stress: ## the flake hunt: the suite N times (default 10) beside a CPU hog on every core, failures by test
+	.ci/stress $(or $(N),10)
 
 lint: tools ## go vet, staticcheck, the Dockerfile, the GitHub workflows, every target in make help
 	$(GO) vet ./...

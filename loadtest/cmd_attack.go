@@ -56,7 +56,7 @@ func (f *attackFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.o.CommandGrace, "command-grace", attack.DefaultGrace, "how long an --at command may outlive the load before it is killed")
 	f.gates.register(fs, 0)
 	fs.StringVar(&f.out, "out", "", "directory to write summary.json, report.md, report.txt, timeline.svg/html")
-	fs.StringToStringVar(&f.meta, "meta", nil, "key=value recorded with the run (repeatable)")
+	fs.Var((*metaFlag)(&f.meta), "meta", "key=value recorded with the run (repeatable; the value may hold commas)")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no live progress on stderr")
 	f.cluster.register(fs)
 }

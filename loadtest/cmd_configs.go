@@ -52,7 +52,7 @@ func (f *platformFlags) configurations(ctx context.Context, set string, names []
 			return nil, err
 		}
 		return &runs{cfgs: []*manifest.Config{cfg}, newPlatform: func() (scenario.Platform, error) { return c, nil },
-			meta:    map[string]string{"kubernetes": c.Version(), "namespace": c.Namespace(), "workload": f.kube.Workload},
+			meta:    map[string]string{"kubernetes": c.Version(), "cluster": c.About(), "namespace": c.Namespace(), "workload": f.kube.Workload},
 			cluster: c}, nil
 	}
 	cfgs, err := selectConfigs(setDir(set), names)

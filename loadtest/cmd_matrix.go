@@ -49,7 +49,8 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	scenarios := c.StringSlice("scenarios", scenario.DefaultScenarios, "the scenarios, in order")
 	out := c.String("out", "", "where the matrix goes (default: runs/<platform>)")
 	lanes := c.Int("lanes", 0, "how many runs go on side by side, each in a lane of its own: on the lab a lab, on kube a namespace made for the run (0: as many as fit: the open-file limit on the lab, the cluster's free CPU and this machine's cores on kube)")
-	meta := c.StringToString("meta", nil, "key=value for the matrix's provenance, e.g. ingress=skipper-v0.23.0 (repeatable)")
+	meta := map[string]string{}
+	c.Var((*metaFlag)(&meta), "meta", "key=value for the matrix's provenance, e.g. ingress=skipper-v0.23.0 (repeatable; the value may hold commas)")
 	if code, done := c.parse(args); done {
 		return code
 	}
@@ -114,7 +115,7 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	})
 	if ferr := finish(m, dir, lf.junit, rs.meta, map[string]string{
 		"set": *set, "rate": fmt.Sprint(lf.Rate), "keepalive": fmt.Sprint(lf.KeepAlive), "trials": fmt.Sprint(lf.trials),
-	}, *meta, lf.from.meta()); ferr != nil {
+	}, meta, lf.from.meta()); ferr != nil {
 		return c.fail(2, ferr)
 	}
 	report.MatrixText(m)(stdout)

@@ -97,7 +97,7 @@ func (f *platformFlags) factory(ctx context.Context, out io.Writer) (func() (sce
 			return nil, nil, nil, err
 		}
 		return func() (scenario.Platform, error) { return c, nil }, c,
-			map[string]string{"kubernetes": c.Version(), "namespace": c.Namespace()}, nil
+			map[string]string{"kubernetes": c.Version(), "cluster": c.About(), "namespace": c.Namespace()}, nil
 	}
 	return nil, nil, nil, fmt.Errorf("unknown --platform %q: want lab or kube", f.name)
 }

@@ -108,6 +108,32 @@ func (a *atFlag) String() string {
 
 func (*atFlag) Type() string { return "at" }
 
+// metaFlag is --meta KEY=VALUE, repeatable: each value adds one key, and the value is
+// everything after the first "=", commas included ("machine=Linux 6.1, 2 CPUs").
+type metaFlag map[string]string
+
+func (m *metaFlag) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want KEY=VALUE")
+	}
+	if *m == nil {
+		*m = map[string]string{}
+	}
+	(*m)[k] = v
+	return nil
+}
+
+func (m *metaFlag) String() string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(*m)) {
+		parts = append(parts, k+"="+(*m)[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+func (*metaFlag) Type() string { return "key=value" }
+
 // isName says whether s can name a path: a DNS label (lower case, digits, dashes).
 func isName(s string) bool {
 	return s != "" && len(s) <= 63 && s[0] != '-' && s[len(s)-1] != '-' &&

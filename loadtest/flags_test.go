@@ -22,6 +22,7 @@ func TestFlagValues(t *testing.T) {
 		header http.Header
 		via    []string
 		at     []attack.Command
+		meta   map[string]string
 	}
 	tests := []struct {
 		name string
@@ -51,6 +52,10 @@ func TestFlagValues(t *testing.T) {
 		{name: "command without an offset", args: []string{"--at", "ls"}, err: `--at "ls": want DURATION=COMMAND`},
 		{name: "offset without a command", args: []string{"--at", "20s= "}, err: `--at "20s= ": want DURATION=COMMAND`},
 		{name: "negative offset", args: []string{"--at", "-1s=ls"}, err: `--at "-1s=ls": negative offset -1s`},
+
+		{name: "meta values keep their commas", args: []string{"--meta", "machine=Linux 6.1, 2 CPUs, x=y", "--meta=ingress=skipper"},
+			want: values{header: http.Header{}, via: []string{"service"}, meta: map[string]string{"machine": "Linux 6.1, 2 CPUs, x=y", "ingress": "skipper"}}},
+		{name: "meta without a key", args: []string{"--meta", "=v"}, err: `--meta "=v": want KEY=VALUE`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -60,6 +65,7 @@ func TestFlagValues(t *testing.T) {
 			got := values{header: http.Header{}}
 			c.Var(headerFlag{got.header}, "header", "")
 			c.Var((*atFlag)(&got.at), "at", "")
+			c.Var((*metaFlag)(&got.meta), "meta", "")
 			v := viaFlag{paths: []string{"service"}}
 			c.Var(&v, "via", "")
 			code, done := c.parse(tc.args)

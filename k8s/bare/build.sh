@@ -3,6 +3,8 @@
 # build.sh kube|skipper|metrics-server|etcd|coredns|crictl — build the pinned binaries of a tools module into the per-version
 # cache outside the checkout (see lib.sh), once: a second run finds them and costs seconds.
 # The cache is keyed by the module's go.mod and go.sum and the build flags (a stamp file).
+# build.sh --cached WHAT — exit 0 when WHAT is in the cache (no build), 1 when a build would
+# run: .ci/run's budget asks it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -12,9 +14,10 @@ build() {
   shift 3
   stamp=$(cat "$mod/go.mod" "$mod/go.sum" <(echo "$ldflags $* $(go env GOVERSION)") | sha256sum | cut -d' ' -f1)
   if [[ -f $out/.stamp && $(cat "$out/.stamp") == "$stamp" ]]; then
-    log "cached: $out"
+    [[ -n $only_check ]] || log "cached: $out"
     return
   fi
+  if [[ -n $only_check ]]; then exit 1; fi
   log "building $* into $out (cold: minutes)"
   mkdir -p "$(dirname "$out")"
   tmp=$(mktemp -d "$(dirname "$out")/.build.XXXXXX")
@@ -27,6 +30,12 @@ build() {
   trap - EXIT
   log "built: $(cd "$out" && echo *)"
 }
+
+only_check= # set by --cached: say whether the build is cached, build nothing
+if [[ ${1:-} == --cached ]]; then
+  only_check=1
+  shift
+fi
 
 case ${1:-} in
   kube)
@@ -50,7 +59,7 @@ case ${1:-} in
     # names the binary after the module's last element before /v3, "server": etcd's own
     # build script renames it too.
     build "$BARE_DIR/etcd" "$ETCD_BIN" "-s -w" go.etcd.io/etcd/server/v3
-    if [[ -e $ETCD_BIN/server ]]; then mv "$ETCD_BIN/server" "$ETCD_BIN/etcd"; fi
+    if [[ -z $only_check && -e $ETCD_BIN/server ]]; then mv "$ETCD_BIN/server" "$ETCD_BIN/etcd"; fi
     ;;
   coredns)
     build "$BARE_DIR/coredns" "$COREDNS_BIN" "-s -w" github.com/coredns/coredns
@@ -58,5 +67,5 @@ case ${1:-} in
   crictl)
     build "$BARE_DIR/crictl" "$CRICTL_BIN" "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION" sigs.k8s.io/cri-tools/cmd/crictl
     ;;
-  *) echo "usage: $0 kube|skipper|metrics-server|etcd|coredns|crictl" >&2; exit 2 ;;
+  *) echo "usage: $0 [--cached] kube|skipper|metrics-server|etcd|coredns|crictl" >&2; exit 2 ;;
 esac

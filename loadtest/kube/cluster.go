@@ -28,6 +28,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -66,6 +67,7 @@ type Cluster struct {
 	opts    Options
 	ns      string
 	version string // the API server's, e.g. v1.34.4
+	about   string // what kind of cluster, and its nodes (About)
 	host    string // the API server's URL
 	cs      kubernetes.Interface
 	dyn     dynamic.Interface
@@ -128,7 +130,31 @@ func New(ctx context.Context, o Options) (*Cluster, error) {
 	if v, err := cs.Discovery().ServerVersion(); err == nil {
 		c.version = v.GitVersion
 	}
+	if nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{}); err == nil {
+		c.about = describe(nodes.Items)
+	}
 	return c, nil
+}
+
+// describe says what kind of cluster these nodes make, as their provider IDs tell: kind
+// names itself and its engine there ("kind://podman/scalelab/scalelab-worker"), the bare
+// cluster and minikube name none.
+func describe(nodes []corev1.Node) string {
+	n := fmt.Sprintf("%d nodes", len(nodes))
+	if len(nodes) == 1 {
+		n = "1 node"
+	}
+	if len(nodes) == 0 {
+		return n
+	}
+	provider, rest, ok := strings.Cut(nodes[0].Spec.ProviderID, "://")
+	if !ok {
+		return n
+	}
+	if engine, _, _ := strings.Cut(rest, "/"); provider == "kind" && engine != "" {
+		return fmt.Sprintf("kind on %s, %s", engine, n)
+	}
+	return provider + ", " + n
 }
 
 // Name is "kube".
@@ -136,6 +162,10 @@ func (c *Cluster) Name() string { return "kube" }
 
 // Version is the API server's version, e.g. v1.34.4 ("" when it would not say).
 func (c *Cluster) Version() string { return c.version }
+
+// About says what kind of cluster this is and how many nodes it has, e.g. "kind on
+// podman, 3 nodes" or "1 node" ("" when the nodes could not be listed).
+func (c *Cluster) About() string { return c.about }
 
 // Local says whether the cluster runs on this machine, as far as its API server's address
 // tells: one on loopback (kind, minikube's container drivers, the bare cluster) does.
