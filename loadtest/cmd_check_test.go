@@ -42,7 +42,7 @@ func TestRunCheck(t *testing.T) {
 			stdout: []string{overlay("fast", "naive") + "\n✗ deployment/hello[hello] readiness", "\n\n" + overlay("fast", "prestop-sleep") + "\n"}, wantFailed: 6 + 4},
 		{name: "helm template on stdin", args: []string{"-"}, stdin: string(helm), code: 1,
 			stdout: []string{
-				"✓ deployment/shop-web[web] propagation — ", "✗ deployment/shop-web[envoy] readiness — ",
+				"✓ deployment/shop-web[web] propagation — ", "✗ deployment/shop-web[envoy] sidecar — ",
 				"✗ deployment/shop-web[envoy] requests — ", "✓ deployment/shop-web pdb — ",
 				"\n\n✗ statefulset/shop-db[postgres] readiness — ", "✓ statefulset/shop-db[log-shipper] sidecar — ",
 				"✓ statefulset/shop-db max-unavailable — "},
@@ -110,8 +110,8 @@ func TestRunCheckJSON(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &fs); err != nil {
 		t.Fatalf("stdout is not a JSON list of findings: %v\n%s", err, &stdout)
 	}
-	if len(fs) != 2*6+2+6+1+2+6+2 {
-		t.Errorf("%d findings, want %d", len(fs), 2*6+2+6+1+2+6+2)
+	if want := 6 + 4 + 2 + 6 + 1 + 2 + 6 + 2; len(fs) != want { // web, envoy a sidecar, the workload; shop-db; graceful
+		t.Errorf("%d findings, want %d", len(fs), want)
 	}
 	got := map[string]bool{}
 	for _, f := range fs {
@@ -121,7 +121,7 @@ func TestRunCheckJSON(t *testing.T) {
 		}
 	}
 	for key, ok := range map[string]bool{
-		helmTemplate + " deployment/shop-web[envoy] readiness":                                      false,
+		helmTemplate + " deployment/shop-web[envoy] sidecar":                                        false,
 		helmTemplate + " deployment/shop-web[web] readiness":                                        true,
 		helmTemplate + " statefulset/shop-db[] pdb":                                                 false,
 		filepath.Join("..", "k8s", "overlays", "graceful") + " deployment/hello[hello] propagation": true,

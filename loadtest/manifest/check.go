@@ -23,6 +23,7 @@ const DefaultPropagation = 3 * time.Second
 type Finding struct {
 	Object    string `json:"object"`              // the workload, as kubectl names it: deployment/web
 	Container string `json:"container,omitempty"` // the container; empty for a rule on the workload
+	Role      string `json:"role,omitempty"`      // the container's role and why (Role.String)
 	Rule      string `json:"rule"`                // short name, e.g. "grace-period"
 	OK        bool   `json:"ok"`
 	Why       string `json:"why"`    // the lesson behind the rule, one line
@@ -41,47 +42,41 @@ func Passed(fs []Finding) bool {
 
 // Check lints a rendered configuration against the takeaways of the tutorial: the rules a
 // configuration must pass to scale and roll without losing a request when proxies take up
-// to propagation to stop routing to a terminating pod. It judges the hello container.
+// to propagation to stop routing to a terminating pod. It judges each container of the
+// configuration's workload by its role (Workload.Roles) given its Service, as
+// Manifests.Check does.
 func Check(c *Config, propagation time.Duration) []Finding {
-	w := c.Owner()
-	return append(checkTargets(w, []Target{c.target()}, propagation), checkOwner(w, c.PDB)...)
+	var svcs []*corev1.Service
+	if c.Service != nil {
+		svcs = append(svcs, c.Service)
+	}
+	return checkWorkload(c.Owner(), svcs, c.PDB, propagation)
 }
 
-// Check lints every workload of m: the rules of each of its containers (readiness, startup,
-// propagation, grace-period, drain, requests), then those of the workload (pdb,
-// max-unavailable). A native sidecar is not judged: the kubelet stops it after the app
-// containers, whose shutdown is the one that counts; a "sidecar" finding says so.
+// Check lints every workload of m: each of its containers by the rules of its role, given
+// the Services that select its pods (Workload.Roles, Role.check), then the workload itself
+// (pdb, max-unavailable).
 func (m *Manifests) Check(propagation time.Duration) []Finding {
 	var fs []Finding
 	for _, w := range m.Workloads {
-		fs = append(fs, checkTargets(w, w.Targets(), propagation)...)
-		for _, name := range w.Sidecars() {
-			fs = append(fs, Finding{Object: w.String(), Container: name, Rule: "sidecar", OK: true,
-				Why:    "a native sidecar (an init container with restartPolicy Always) stops after the app containers",
-				Detail: "not judged: the app containers' shutdown is the one proxies see"})
-		}
-		fs = append(fs, checkOwner(w, m.PDBFor(w))...)
+		fs = append(fs, checkWorkload(w, m.ServicesFor(w), m.PDBFor(w), propagation)...)
 	}
 	return fs
 }
 
-// checkTargets judges each of ts, containers of w.
-func checkTargets(w *Workload, ts []Target, propagation time.Duration) []Finding {
+// checkWorkload judges w's containers by their roles given svcs, the Services that select
+// its pods, then w with pdb, the PodDisruptionBudget that does (nil when none does).
+func checkWorkload(w *Workload, svcs []*corev1.Service, pdb *policyv1.PodDisruptionBudget, propagation time.Duration) []Finding {
+	rs := w.Roles(svcs)
+	serving := slices.DeleteFunc(slices.Clone(rs), func(r Role) bool { return r.Sidecar })
 	var fs []Finding
-	for _, t := range ts {
-		for _, f := range []Finding{
-			checkReadiness(t),
-			checkStartup(t),
-			checkPropagation(t, propagation),
-			checkGracePeriod(t),
-			checkDrain(t),
-			checkRequests(t),
-		} {
-			f.Object, f.Container = w.String(), t.Spec.Name
+	for _, r := range rs {
+		for _, f := range r.check(serving, propagation) {
+			f.Object, f.Container, f.Role = w.String(), r.Spec.Name, r.String()
 			fs = append(fs, f)
 		}
 	}
-	return fs
+	return append(fs, checkOwner(w, pdb)...)
 }
 
 // checkOwner judges the workload itself, with the PDB that selects its pods (nil when none

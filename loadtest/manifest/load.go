@@ -15,10 +15,12 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
@@ -26,12 +28,13 @@ import (
 const Stdin = "-"
 
 // Manifests are what a user has, as `loadtest check` judges it: the objects of one source
-// and, among them, the workloads (apps/v1 Deployments and StatefulSets) and the
-// PodDisruptionBudgets (policy/v1). The lab's own validation does not apply.
+// and, among them, the workloads (apps/v1 Deployments and StatefulSets), the Services (v1)
+// and the PodDisruptionBudgets (policy/v1). The lab's own validation does not apply.
 type Manifests struct {
 	Source    string                                   // the path as given, Stdin for the standard input
 	Objects   []*unstructured.Unstructured             // every object, in the source's order, Lists unfolded
 	Workloads []*Workload                              // in the source's order
+	Services  []*corev1.Service                        // in the source's order
 	PDBs      []*policyv1.PodDisruptionBudget          // in the source's order
 	HPAs      []*autoscalingv2.HorizontalPodAutoscaler // autoscaling/v2, in the source's order
 }
@@ -77,7 +80,7 @@ func Sources(path string) ([]string, error) {
 // a directory's *.yaml, *.yml and *.json files in name order, or one such file. A file
 // holds YAML or JSON documents separated by "---" lines, as `helm template` prints them:
 // comments, empty documents and List kinds are fine. Kinds other than the workloads, the
-// PDBs and the HorizontalPodAutoscalers are skipped. A document that is not YAML or not an
+// Services, the PDBs and the HorizontalPodAutoscalers are skipped. A document that is not YAML or not an
 // object, a workload, PDB or HPA of another API version, or one that does not decode into
 // its API type (an unknown field is a typo the rules would misread) is an error naming the
 // file, the document and the object; so is an HPA whose scaleTargetRef names a Deployment
@@ -124,7 +127,7 @@ func Load(path string, stdin io.Reader) (*Manifests, error) {
 func (m *Manifests) PDBFor(w *Workload) *policyv1.PodDisruptionBudget {
 	pods := labels.Set(w.Template.Labels)
 	for _, p := range m.PDBs {
-		if p.Namespace != "" && w.Meta.Namespace != "" && p.Namespace != w.Meta.Namespace {
+		if !sameNamespace(p.Namespace, w.Meta.Namespace) {
 			continue
 		}
 		if sel, err := pdbSelector(p); err == nil && sel.Matches(pods) {
@@ -134,7 +137,23 @@ func (m *Manifests) PDBFor(w *Workload) *policyv1.PodDisruptionBudget {
 	return nil
 }
 
-// sort decodes the workloads and the PDBs among the objects.
+// ServicesFor are the Services of m that route to w's pods, in the source's order (a
+// namespace as in PDBFor; a Service with no selector routes to none).
+func (m *Manifests) ServicesFor(w *Workload) []*corev1.Service {
+	var svcs []*corev1.Service
+	for _, s := range m.Services {
+		if sameNamespace(s.Namespace, w.Meta.Namespace) && selects(s, w.Template.Labels) {
+			svcs = append(svcs, s)
+		}
+	}
+	return svcs
+}
+
+// sameNamespace reports whether two objects may share a namespace: an object with none is
+// taken to share the other's.
+func sameNamespace(a, b string) bool { return a == "" || b == "" || a == b }
+
+// sort decodes the workloads, the Services and the PDBs among the objects.
 func (m *Manifests) sort() error {
 	for _, u := range m.Objects {
 		gvk := u.GroupVersionKind()
@@ -146,6 +165,8 @@ func (m *Manifests) sort() error {
 			into = &appsv1.StatefulSet{}
 		case "PodDisruptionBudget.policy":
 			into = &policyv1.PodDisruptionBudget{}
+		case "Service":
+			into = &corev1.Service{}
 		case hpaGroupKind:
 			h, err := decodeHPA(u)
 			if err != nil {
@@ -157,14 +178,18 @@ func (m *Manifests) sort() error {
 			continue
 		}
 		what := strings.ToLower(gvk.Kind) + "/" + u.GetName()
-		if want := gvk.Group + "/v1"; u.GetAPIVersion() != want {
+		if want := (schema.GroupVersion{Group: gvk.Group, Version: "v1"}).String(); u.GetAPIVersion() != want {
 			return fmt.Errorf("%s: apiVersion %s: want %s", what, u.GetAPIVersion(), want)
 		}
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(u.Object, into, true); err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
-		if p, ok := into.(*policyv1.PodDisruptionBudget); ok {
-			m.PDBs = append(m.PDBs, p)
+		switch o := into.(type) {
+		case *policyv1.PodDisruptionBudget:
+			m.PDBs = append(m.PDBs, o)
+			continue
+		case *corev1.Service:
+			m.Services = append(m.Services, o)
 			continue
 		}
 		w, _ := WorkloadOf(into)

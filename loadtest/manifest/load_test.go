@@ -38,10 +38,16 @@ func TestLoadHelmTemplate(t *testing.T) {
 	if p := m.PDBFor(m.Workloads[1]); p != nil {
 		t.Errorf("PDB of shop-db = %s, want none: its selector does not match", p.Name)
 	}
+	if s := m.ServicesFor(m.Workloads[0]); len(s) != 1 || s[0].Name != "shop-web" {
+		t.Errorf("Services of shop-web = %v, want shop-web", s)
+	}
+	if s := m.ServicesFor(m.Workloads[1]); len(s) != 0 {
+		t.Errorf("Services of shop-db = %v, want none: its selector does not match", s)
+	}
 
 	fs := m.Check(DefaultPropagation)
 	failing := map[verdict]bool{
-		{"deployment/shop-web", "envoy", "readiness"}:      true, // tcpSocket
+		{"deployment/shop-web", "envoy", "sidecar"}:        true, // no recognisable sleep
 		{"deployment/shop-web", "envoy", "requests"}:       true,
 		{"statefulset/shop-db", "postgres", "readiness"}:   true, // the liveness command
 		{"statefulset/shop-db", "postgres", "propagation"}: true, // nothing declared
@@ -49,10 +55,11 @@ func TestLoadHelmTemplate(t *testing.T) {
 	}
 	containerRules := []string{"readiness", "startup", "propagation", "grace-period", "drain", "requests"}
 	var want []verdict
-	for _, c := range []string{"web", "envoy"} {
-		for _, r := range containerRules {
-			want = append(want, verdict{"deployment/shop-web", c, r})
-		}
+	for _, r := range containerRules {
+		want = append(want, verdict{"deployment/shop-web", "web", r})
+	}
+	for _, r := range []string{"sidecar", "grace-period", "drain", "requests"} {
+		want = append(want, verdict{"deployment/shop-web", "envoy", r})
 	}
 	want = append(want, verdict{"deployment/shop-web", "", "pdb"}, verdict{"deployment/shop-web", "", "max-unavailable"})
 	for _, r := range containerRules {
@@ -78,14 +85,24 @@ func TestLoadHelmTemplate(t *testing.T) {
 	details := map[verdict]string{
 		{"deployment/shop-web", "web", "propagation"}:       "preStop 0s + shutdown delay 5s = 5s ≥ propagation budget 3s",
 		{"deployment/shop-web", "web", "grace-period"}:      "grace period 30s > preStop 0s + shutdown delay 5s + drain 10s",
-		{"deployment/shop-web", "envoy", "propagation"}:     `preStop exec ["/bin/sh" "-c" "curl`,
+		{"deployment/shop-web", "envoy", "sidecar"}:         `has port admin (9901): preStop 0s < web's preStop 0s + shutdown delay 5s = 5s (preStop exec ["/bin/sh" "-c" "curl`,
 		{"statefulset/shop-db", "postgres", "propagation"}:  "no scalelab.dev/shutdown-delay: counted as 0",
 		{"statefulset/shop-db", "postgres", "grace-period"}: "no scalelab.dev/drain-timeout: counted as 0",
 		{"statefulset/shop-db", "", "max-unavailable"}:      "replaces 1 of 2 replicas at a time, leaving 1 serving",
 	}
+	roles := map[string]string{
+		"web":         "serving: has port http (8080), a targetPort of Service shop-web",
+		"envoy":       "sidecar: no port is a targetPort of Service shop-web",
+		"postgres":    "serving: no Service here selects the pods and no container has a port: each is judged as serving",
+		"log-shipper": "sidecar: a native sidecar (an init container with restartPolicy Always)",
+		"":            "",
+	}
 	for _, f := range fs {
 		if d, ok := details[verdict{f.Object, f.Container, f.Rule}]; ok && !strings.Contains(f.Detail, d) {
 			t.Errorf("%s[%s] %s: detail %q lacks %q", f.Object, f.Container, f.Rule, f.Detail, d)
+		}
+		if f.Role != roles[f.Container] {
+			t.Errorf("%s[%s] %s: role %q, want %q", f.Object, f.Container, f.Rule, f.Role, roles[f.Container])
 		}
 	}
 	if Passed(fs) {

@@ -210,7 +210,7 @@ func (c *Config) decode() error {
 	}
 	pods := labels.Set(c.Deployment.Spec.Template.Labels)
 	for _, s := range svcs {
-		if len(s.Spec.Selector) > 0 && labels.SelectorFromSet(s.Spec.Selector).Matches(pods) {
+		if selects(s, pods) {
 			c.Service = s
 			break
 		}

@@ -30,25 +30,13 @@ type Target struct {
 }
 
 // Targets are the workload's app containers, in order. Init containers are not among them,
-// nor native sidecars (init containers with restartPolicy Always: see Sidecars).
+// nor native sidecars (init containers with restartPolicy Always: see Roles).
 func (w *Workload) Targets() []Target {
 	ts := make([]Target, 0, len(w.Template.Spec.Containers))
 	for i := range w.Template.Spec.Containers {
 		ts = append(ts, Target{Workload: w, Spec: &w.Template.Spec.Containers[i]})
 	}
 	return ts
-}
-
-// Sidecars are the names of the workload's native sidecars: init containers with
-// restartPolicy Always, which run beside the app and which the kubelet stops after it.
-func (w *Workload) Sidecars() []string {
-	var names []string
-	for _, c := range w.Template.Spec.InitContainers {
-		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
-			names = append(names, c.Name)
-		}
-	}
-	return names
 }
 
 // String is the workload and the container: deployment/web[envoy].

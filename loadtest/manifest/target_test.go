@@ -82,23 +82,6 @@ func TestTargetShutdown(t *testing.T) {
 	}
 }
 
-func TestSidecars(t *testing.T) {
-	t.Parallel()
-	d := &appsv1.Deployment{}
-	d.Spec.Template.Spec.InitContainers = []corev1.Container{
-		{Name: "migrate"},
-		{Name: "proxy", RestartPolicy: ptr.To(corev1.ContainerRestartPolicyAlways)},
-	}
-	d.Spec.Template.Spec.Containers = []corev1.Container{{Name: "web"}}
-	w, _ := WorkloadOf(d)
-	if got := w.Sidecars(); len(got) != 1 || got[0] != "proxy" {
-		t.Errorf("Sidecars() = %v, want [proxy]", got)
-	}
-	if ts := w.Targets(); len(ts) != 1 || ts[0].String() != "deployment/[web]" {
-		t.Errorf("Targets() = %v, want the one app container", ts)
-	}
-}
-
 func TestReadinessHandlers(t *testing.T) {
 	t.Parallel()
 	grpc := func(port int32) *corev1.Probe {
