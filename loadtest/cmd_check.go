@@ -16,12 +16,16 @@ var checkHelp = help{
 	synopsis: "loadtest check [flags] PATH...",
 	about: `Lints every container of every Deployment and StatefulSet against the zero-downtime
 rules: readiness, startup, propagation, grace period, drain, resource requests, and per
-workload the PodDisruptionBudget and maxUnavailable. PATH is a kustomize directory, a
-directory of overlays (k8s/overlays), a YAML or JSON file or a directory of them (as helm
-template prints), or - for the standard input. One line per finding: ✓ or ✗, the object
-and container, the rule, why it matters, what was found. An app that is not hello declares
-its timing by pod-template annotations: scalelab.dev/startup-delay, request-delay,
-shutdown-delay, drain-timeout (e.g. 5s); what nobody declares counts as 0.`,
+workload the PodDisruptionBudget and maxUnavailable. Each container is judged by its role:
+one with a port the Service targets (with no Service, one with a port) serves; a sidecar
+is judged, instead of readiness, startup and propagation, by whether it outlives the app
+when it carries traffic (it has a port): as a native sidecar, or by a preStop at least as
+long as the app's preStop + shutdown delay. PATH is a kustomize directory, a directory of
+overlays (k8s/overlays), a YAML or JSON file or a directory of them (as helm template
+prints), or - for the standard input. One line per finding: ✓ or ✗, the object and
+container, the rule, why it matters, what was found, the role assumed and why. An app that
+is not hello declares its timing by pod-template annotations: scalelab.dev/startup-delay,
+request-delay, shutdown-delay, drain-timeout (e.g. 5s); what nobody declares counts as 0.`,
 	examples: []string{
 		"loadtest check k8s/overlays/graceful",
 		"loadtest check k8s/overlays   # every overlay under it",
@@ -103,8 +107,8 @@ type sourcedFinding struct {
 
 // writeFindings prints one line per finding: ✓ or ✗, the workload and the container
 // (deployment/web[envoy]; the workload alone for its own rules), the rule, why it matters,
-// what was found. A blank line separates the workloads, and a header names each source
-// when there are several.
+// what was found, and the container's role and why. A blank line separates the
+// workloads, and a header names each source when there are several.
 func writeFindings(w io.Writer, fs []sourcedFinding, headers bool) {
 	for i, f := range fs {
 		newSource := i == 0 || f.Source != fs[i-1].Source
@@ -122,7 +126,11 @@ func writeFindings(w io.Writer, fs []sourcedFinding, headers bool) {
 		if f.Container != "" {
 			about += "[" + f.Container + "]"
 		}
-		fmt.Fprintf(w, "%s %s %s — %s / %s\n", mark, about, f.Rule, f.Why, f.Detail)
+		role := ""
+		if f.Role != "" {
+			role = " — " + f.Role
+		}
+		fmt.Fprintf(w, "%s %s %s — %s / %s%s\n", mark, about, f.Rule, f.Why, f.Detail, role)
 	}
 }
 

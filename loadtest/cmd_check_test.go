@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -129,5 +130,102 @@ func TestRunCheckJSON(t *testing.T) {
 		if v, found := got[key]; !found || v != ok {
 			t.Errorf("%s: found %v, OK %v; want OK %v", key, found, v, ok)
 		}
+	}
+}
+
+// sidecarOverlay is a safe service with a sidecar: api serves the Service's targetPort
+// 8080 with a readiness probe, a preStop sleep of 4 s and a grace period of 10 s; SIDECAR
+// stands for the container beside it.
+const sidecarOverlay = `apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {app: web}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  strategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 10
+      containers:
+      - name: api
+        image: example/api:1
+        ports: [{containerPort: 8080}]
+        readinessProbe: {httpGet: {path: /ready, port: 8080}}
+        lifecycle: {preStop: {sleep: {seconds: 4}}}
+        resources: {requests: {cpu: 100m, memory: 64Mi}}
+      SIDECAR
+`
+
+// TestCheckSidecarProcess runs `loadtest check` as a process (the test binary as loadtest's
+// main) on a kustomize overlay it writes: a log shipper beside the app passes, a mesh
+// proxy that stops before the app fails on the sidecar rule, and the lines say the roles.
+func TestCheckSidecarProcess(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		sidecar string
+		code    int
+		stdout  []string // each must appear
+		absent  []string // none may
+	}{
+		{name: "a log shipper", sidecar: "{name: logs, image: fluent/fluent-bit:3.1, resources: {requests: {cpu: 10m, memory: 16Mi}}}", code: 0,
+			stdout: []string{
+				"✓ deployment/web[api] readiness — ", "— serving: has port 8080, a targetPort of Service web\n",
+				"✓ deployment/web[logs] sidecar — ", "/ no port: it carries no traffic, and need not outlive the app — sidecar: no port is a targetPort of Service web\n"},
+			absent: []string{"✗", "[logs] readiness", "[logs] startup", "[logs] propagation"}},
+		{name: "a mesh proxy that stops first", code: 1,
+			sidecar: "{name: proxy, image: envoyproxy/envoy:v1.31.0, ports: [{containerPort: 15001}], lifecycle: {preStop: {sleep: {seconds: 2}}}, resources: {requests: {cpu: 10m, memory: 16Mi}}}",
+			stdout:  []string{"✗ deployment/web[proxy] sidecar — ", "/ has port 15001: preStop 2s < api's preStop 4s + shutdown delay 0s = 4s"},
+			absent:  []string{"✗ deployment/web[api]", "[proxy] readiness"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			for name, body := range map[string]string{
+				"kustomization.yaml": "resources: [web.yaml]\n",
+				"web.yaml":           strings.Replace(sidecarOverlay, "SIDECAR", "- "+tt.sidecar, 1),
+			} {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cmd := exec.Command(os.Args[0], "check", dir)
+			cmd.Env = append(os.Environ(), asMainEnv+"=1")
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			if cmd.ProcessState == nil {
+				t.Fatal(err)
+			}
+			if code := cmd.ProcessState.ExitCode(); code != tt.code {
+				t.Errorf("exit %d (%v), want %d\nstdout:\n%s\nstderr:\n%s", code, err, tt.code, &stdout, &stderr)
+			}
+			for _, s := range tt.stdout {
+				if !strings.Contains(stdout.String(), s) {
+					t.Errorf("stdout lacks %q:\n%s", s, &stdout)
+				}
+			}
+			for _, s := range tt.absent {
+				if strings.Contains(stdout.String(), s) {
+					t.Errorf("stdout has %q:\n%s", s, &stdout)
+				}
+			}
+		})
 	}
 }
