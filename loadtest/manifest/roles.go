@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,9 +41,12 @@ func (w *Workload) Roles(svcs []*corev1.Service) []Role {
 	serving := false
 	for _, t := range w.Targets() {
 		r := Role{Target: t, Sidecar: true}
-		if p := servedPort(t.Spec, svcs); p != "" {
+		if p, by := servedPort(t.Spec, svcs); p != "" {
 			r.Sidecar, serving = false, true
 			r.Why = "has port " + p
+			if len(by) > 0 {
+				r.Why += ", " + targetOf(by)
+			}
 		}
 		rs = append(rs, r)
 	}
@@ -60,8 +64,6 @@ func (w *Workload) Roles(svcs []*corev1.Service) []Role {
 			rs[i].Why = "no port is " + targetOf(svcs)
 		case len(svcs) == 0:
 			rs[i].Why += ", and no Service here selects the pods: the containers with a port serve"
-		default:
-			rs[i].Why += ", " + targetOf(svcs)
 		}
 	}
 	for i, c := range w.Template.Spec.InitContainers {
@@ -74,14 +76,15 @@ func (w *Workload) Roles(svcs []*corev1.Service) []Role {
 }
 
 // servedPort is the first of c's ports that one of svcs targets (any port when there is
-// no Service), as a finding names it: "8080", "http (8080)"; "" when none is.
-func servedPort(c *corev1.Container, svcs []*corev1.Service) string {
+// no Service), as a finding names it: "8080", "http (8080)", and the Services that
+// target it; "" when none is.
+func servedPort(c *corev1.Container, svcs []*corev1.Service) (string, []*corev1.Service) {
 	for _, cp := range c.Ports {
-		if len(svcs) == 0 || targets(svcs, cp) {
-			return portName(cp)
+		if by := targeting(svcs, cp); len(svcs) == 0 || len(by) > 0 {
+			return portName(cp), by
 		}
 	}
-	return ""
+	return "", nil
 }
 
 // portName is a container port as a finding names it: "8080", "http (8080)".
@@ -92,9 +95,10 @@ func portName(cp corev1.ContainerPort) string {
 	return fmt.Sprintf("%s (%d)", cp.Name, cp.ContainerPort)
 }
 
-// targets reports whether one of svcs sends its requests to the container port cp: a
+// targeting are those of svcs that send their requests to the container port cp: by a
 // targetPort of its number or its name (an unset targetPort is the Service port's number).
-func targets(svcs []*corev1.Service, cp corev1.ContainerPort) bool {
+func targeting(svcs []*corev1.Service, cp corev1.ContainerPort) []*corev1.Service {
+	var by []*corev1.Service
 	for _, s := range svcs {
 		for _, sp := range s.Spec.Ports {
 			tp := sp.TargetPort
@@ -102,18 +106,22 @@ func targets(svcs []*corev1.Service, cp corev1.ContainerPort) bool {
 				tp = intstr.FromInt32(sp.Port)
 			}
 			if tp.Type == intstr.Int && tp.IntVal == cp.ContainerPort || tp.Type == intstr.String && cp.Name != "" && tp.StrVal == cp.Name {
-				return true
+				by = append(by, s)
+				break
 			}
 		}
 	}
-	return false
+	return by
 }
 
-// targetOf names svcs for a role's why: "a targetPort of Service web" or "of Services a, b".
+// targetOf names svcs for a role's why: "a targetPort of Service web" or "of Services a,
+// b", each name once.
 func targetOf(svcs []*corev1.Service) string {
-	names := make([]string, len(svcs))
-	for i, s := range svcs {
-		names[i] = s.Name
+	var names []string
+	for _, s := range svcs {
+		if !slices.Contains(names, s.Name) {
+			names = append(names, s.Name)
+		}
 	}
 	if len(names) == 1 {
 		return "a targetPort of Service " + names[0]
