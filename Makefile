@@ -125,7 +125,7 @@ minikube-up: ## a minikube cluster (then: make image-load, make ingress-up)
 	minikube start
 
 image-tar: build ## write bin/hello-image.tar without Docker (ctr images import, kind load image-archive)
-	$(GO) run ./cmd/image -binary $(BIN)/hello -tag scalelab/hello:dev -entrypoint hello -user 65532:65532 -expose 8080/tcp -o $(BIN)/hello-image.tar
+	CGO_ENABLED=0 $(GO) run -trimpath ./cmd/image -binary $(BIN)/hello -tag scalelab/hello:dev -entrypoint hello -user 65532:65532 -expose 8080/tcp -o $(BIN)/hello-image.tar
 
 image-load: build ## the hello image into the current kind or minikube cluster: the Dockerfile's (make image) where docker or podman runs, else image-tar's
 	if k8s/kind/image.sh --engine >/dev/null; then k8s/kind/image.sh scalelab/hello:dev $(BIN)/hello-image.tar; else $(MAKE) image-tar; fi
@@ -140,9 +140,9 @@ deploy: ## apply k8s/SET/CONFIG to the current cluster, as the harness does (it 
 
 ##@ Development
 
-build: ## build hello (static) and loadtest into bin/
+build: ## build hello and loadtest into bin/ (static, -trimpath: as every build here, so one cache serves)
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/hello .
-	$(GO) build -o $(LOADTEST) ./loadtest
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(LOADTEST) ./loadtest
 
 test: ## unit and behaviour tests: real HTTP, real processes, real signals, race detector
 	$(GO) test -race -count=1 -parallel 4 ./...

@@ -29,7 +29,8 @@ debs_up() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# images_up builds the static hello, pause and loadtest binaries and writes their images
+# images_up builds the static hello, pause and loadtest binaries (with make build's flags, so
+# that its build cache serves) and writes their images
 # (loadtest's is what the attacker pods of `--from cluster` run: `loadtest attacker`).
 images_up() {
   local bin=$REPO_DIR/bin
@@ -37,7 +38,7 @@ images_up() {
   (cd "$REPO_DIR" && CGO_ENABLED=0 go build -trimpath -o "$bin/hello" . &&
     CGO_ENABLED=0 go build -trimpath -o "$bin/pause" ./cmd/pause &&
     CGO_ENABLED=0 go build -trimpath -o "$bin/loadtest" ./loadtest &&
-    go build -o "$bin/image" ./cmd/image)
+    CGO_ENABLED=0 go build -trimpath -o "$bin/image" ./cmd/image)
   "$bin/image" -binary "$bin/pause" -tag scalelab/pause:dev -entrypoint pause -o "$bin/pause-image.tar" >&2
   "$bin/image" -binary "$bin/hello" -tag scalelab/hello:dev -entrypoint hello -user 65532:65532 \
     -expose 8080/tcp -o "$bin/hello-image.tar" >&2

@@ -54,7 +54,8 @@ context() {
   chmod -R u+w "$ctx/kind-files"
   cp "$KIND_DIR/node/registry-guard.toml" "$KIND_DIR/node/iptables-wrapper" "$ctx/"
   cp "$KUBE_BIN/kubeadm" "$KUBE_BIN/kubelet" "$KUBE_BIN/kubectl" "$CRICTL_BIN/crictl" "$ctx/bin/"
-  (cd "$REPO_DIR" && go build -o "$img" ./cmd/image && go build -trimpath -o "$work/pause" ./cmd/pause)
+  (cd "$REPO_DIR" && CGO_ENABLED=0 go build -trimpath -o "$img" ./cmd/image &&
+    CGO_ENABLED=0 go build -trimpath -o "$work/pause" ./cmd/pause)
   local c
   for c in kube-apiserver kube-controller-manager kube-scheduler; do
     "$img" -binary "$KUBE_BIN/$c" -tag "registry.k8s.io/$c:$KUBE_VERSION" -entrypoint "usr/local/bin/$c" -user 0 -o "$ctx/images/$c.tar" >&2
