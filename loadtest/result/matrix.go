@@ -42,6 +42,9 @@ const (
 	VerdictAsExpected    Verdict = "as expected"      // every expectation held
 	VerdictNotAsExpected Verdict = "not as expected"  // an expectation failed
 	VerdictError         Verdict = "error"            // the cell could not run
+	VerdictInvalid       Verdict = "invalid"          // it ran, but proves nothing: Invalid says why
+	VerdictInterrupted   Verdict = "interrupted"      // a signal or a cancel cut it short
+	VerdictNotRun        Verdict = "not run"          // the matrix was interrupted before it began
 )
 
 // Cell is one configuration under one scenario through one path.
@@ -61,6 +64,11 @@ type Cell struct {
 	Kills        int           `json:"kills"`             // MarkKill events on the run's timeline
 	Verdict      Verdict       `json:"verdict"`           //
 	Error        string        `json:"error,omitempty"`   // the cell could not run
+	// Invalid says why the cell proves nothing though it ran: the reasons of each trial
+	// that does not (Run.Invalid), "trial N: " before each when it ran more than once.
+	Invalid     []string `json:"invalid,omitempty"`
+	Interrupted bool     `json:"interrupted,omitempty"` // a trial was cut short
+	NotRun      bool     `json:"not_run,omitempty"`     // interrupted before any trial began
 	// Blame is, for a cell that lost requests, the largest attribution of its run (of its
 	// worst trial) in one line: the window, the pod(s) and the two moments whose order
 	// lost them (Window.Blame); "" when none could be made.
@@ -87,6 +95,10 @@ type Trial struct {
 	Kills    int           `json:"kills"`
 	Gates    []Gate        `json:"gates,omitempty"`
 	Error    string        `json:"error,omitempty"`
+	// Invalid says why the trial proves nothing (Run.Invalid); Interrupted that it was
+	// cut short.
+	Invalid     []string `json:"invalid,omitempty"`
+	Interrupted bool     `json:"interrupted,omitempty"`
 }
 
 // UnmarshalJSON reads a cell of any schema: schema 1 named PromisedZero "expected_zero"
@@ -123,9 +135,14 @@ type Matrix struct {
 	Scenarios []string           `json:"scenarios"`
 	Vias      []string           `json:"vias"`
 	Cells     []Cell             `json:"cells"`
-	Problems  []string           `json:"problems,omitempty"` // why the verdict failed
-	Meta      map[string]string  `json:"meta,omitempty"`
+	Problems  []string           `json:"problems,omitempty"` // why the verdict failed, or proves nothing
+	// Interrupted: a signal or a cancel cut the matrix short; Status is its Outcome, as
+	// it was written.
+	Interrupted bool              `json:"interrupted,omitempty"`
+	Status      Status            `json:"status,omitempty"`
+	Meta        map[string]string `json:"meta,omitempty"`
 }
 
-// Passed reports whether every promise held and the control saw failures.
-func (m *Matrix) Passed() bool { return len(m.Problems) == 0 }
+// Passed reports whether every promise held and the control saw failures, and every
+// cell ran whole and valid.
+func (m *Matrix) Passed() bool { return m.Outcome() == StatusPass }

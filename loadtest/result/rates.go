@@ -109,17 +109,18 @@ func Apart(a, b Rate) bool {
 }
 
 // Draws are the trials of the cell that ran: a trial that ended in an error (the
-// scenario could not do what it should) is no draw of the race. A cell that ran once
-// is one trial made of its own fields.
+// scenario could not do what it should), proves nothing or was cut short is no draw of
+// the race. A cell that ran once is one trial made of its own fields.
 func (c Cell) Draws() []Trial {
 	ts := c.Trials
 	if len(ts) == 0 {
 		ts = []Trial{{Dir: c.Dir, Requests: c.Requests, Errors: c.Errors, P99: c.P99, Wall: c.Wall,
-			Overhead: c.Overhead, Restarts: c.Restarts, Kills: c.Kills, Gates: c.Gates, Error: c.Error}}
+			Overhead: c.Overhead, Restarts: c.Restarts, Kills: c.Kills, Gates: c.Gates, Error: c.Error,
+			Invalid: c.Invalid, Interrupted: c.Interrupted || c.NotRun}}
 	}
 	var out []Trial
 	for _, t := range ts {
-		if t.Error == "" {
+		if t.Error == "" && len(t.Invalid) == 0 && !t.Interrupted {
 			out = append(out, t)
 		}
 	}

@@ -15,9 +15,12 @@ import (
 // 2 renamed a matrix cell's expected_zero and expect to promised_zero and expects; 3
 // gave an event the pod it concerns (pod, step, via), a run and each slot of its
 // timeline the failed requests by the pod they went to (lost), and a run its error
-// windows with what explains them (windows). An older run's events get their pod and
-// step from their names as they are read (pods.go).
-const SchemaVersion = 3
+// windows with what explains them (windows); 4 gave a run and a matrix their status
+// (pass, fail, invalid: status.go), a run, a trial and a cell the reasons they prove
+// nothing (invalid), a cell that never ran its mark (not_run) and a matrix cut short its
+// own (interrupted). An older run's events get their pod and step from their names as
+// they are read (pods.go); an older run cut short reads as invalid (Upgrade).
+const SchemaVersion = 4
 
 // Class is the kind of a failed request. The order of Classes is the order of every
 // report: the 502 first, because that is the failure the testbed exists to show.
@@ -201,7 +204,9 @@ type Run struct {
 	Events       []Event           `json:"events,omitempty"`
 	Gates        []Gate            `json:"gates,omitempty"`
 	Interrupted  bool              `json:"interrupted,omitempty"`
-	Meta         map[string]string `json:"meta,omitempty"` // platform, config, scenario, via, versions
+	Status       Status            `json:"status,omitempty"`  // Outcome, as it was written
+	Invalid      []string          `json:"invalid,omitempty"` // why it proves nothing (Invalidate)
+	Meta         map[string]string `json:"meta,omitempty"`    // platform, config, scenario, via, versions
 }
 
 // Failed is the number of requests that did not get a 2xx or 3xx answer.
@@ -215,4 +220,13 @@ func (r *Run) Passed() bool {
 		}
 	}
 	return true
+}
+
+// Upgrade reads a run of an older schema as this one would have said it: one cut short
+// (before schema 4, Interrupted alone said so) proves nothing, unless it was an attack
+// that runs until it is stopped, where the stop is its end.
+func (r *Run) Upgrade() {
+	if r.Schema < 4 && r.Interrupted && (r.Duration > 0 || r.Meta["scenario"] != "") {
+		r.Invalidate(Reason)
+	}
 }
