@@ -37,6 +37,10 @@ type Options struct {
 	MaxWorkers uint64        // 0: no limit
 	KeepAlive  bool          // reuse connections
 
+	// MinRate is the least share of the requests asked for a valid run sends, 0..1
+	// (DefaultMinRate for the CLI); 0: no floor. Below it, the run proves nothing.
+	MinRate float64
+
 	Interval time.Duration // timeline slot, 250ms
 	Commands []Command     // --at shell commands, offsets from Log.Start()
 	// CommandGrace is how long a command still running when the load stops may go
@@ -87,6 +91,8 @@ func (o *Options) check() error {
 		return fmt.Errorf("rate %d: want > 0 requests/s", o.Rate)
 	case o.Duration < 0 || o.Timeout < 0 || o.Interval < 0 || o.CommandGrace < 0:
 		return errors.New("negative duration, timeout, interval or command grace")
+	case o.MinRate < 0 || o.MinRate > 1:
+		return fmt.Errorf("min rate %g: want 0..1", o.MinRate)
 	}
 	for _, c := range o.Commands {
 		if o.Duration > 0 && c.At > o.Duration {
@@ -144,7 +150,8 @@ func client(o *Options) (*http.Client, *tracer) {
 // Run attacks o.Target until o.Duration has passed, o.Stop is closed or ctx is done,
 // and returns what it measured. When ctx ends the attack, no request is sent after
 // that, the requests in flight are still awaited, and the run is marked Interrupted.
-// The error is only for bad options.
+// A run that proves nothing says why in its Invalid (validate). The error is only for
+// bad options.
 func Run(ctx context.Context, o Options) (*result.Run, error) {
 	if err := o.check(); err != nil {
 		return nil, err
@@ -186,6 +193,7 @@ func Run(ctx context.Context, o Options) (*result.Run, error) {
 	}
 
 	var interrupted atomic.Bool
+	var stopped atomic.Int64 // when Stop or ctx stopped the load, from began; 0: they did not
 	attackDone := make(chan struct{})
 	go func() {
 		select {
@@ -195,6 +203,7 @@ func Run(ctx context.Context, o Options) (*result.Run, error) {
 		case <-attackDone:
 			return
 		}
+		stopped.Store(int64(max(time.Since(began), 1)))
 		attacker.Stop()
 	}()
 
@@ -249,6 +258,11 @@ func Run(ctx context.Context, o Options) (*result.Run, error) {
 		run.Samples = samples
 	}
 	run.Events = log.Events()
+	window := o.Duration // how long it was to send for
+	if s := time.Duration(stopped.Load()); s > 0 && (window == 0 || s < window) {
+		window = s
+	}
+	validate(run, &o, cmds.failures(), pacer, window)
 	return run, nil
 }
 

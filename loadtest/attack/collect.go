@@ -122,6 +122,10 @@ func (c *Collector) Finish(ctx context.Context, interrupted bool) *result.Run {
 	}
 	c.w.mu.Unlock()
 	run.Events = c.o.Log.Events()
+	// It was to send from its start to its last request sent (the attackers stop when
+	// told, and their requests in flight take longer).
+	window := c.w.t.latest - c.began.Sub(c.o.Log.Start()) + time.Second/time.Duration(max(c.o.Rate, 1))
+	validate(run, &c.o, c.cmds.failures(), vegeta.ConstantPacer{Freq: c.o.Rate, Per: time.Second}, window)
 	if c.done != nil {
 		c.done(run)
 	}

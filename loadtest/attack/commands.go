@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -43,17 +45,26 @@ const maxOutput = 4 << 10
 
 // commands runs the --at commands of one attack, each at its offset from log's
 // start, and puts each on the log as one event when it ends. A command that fails
-// is recorded, never fatal.
+// is recorded, never fatal to the load; but the disruption it was to make did not
+// happen, and failed says so: the run proves nothing.
 type commands struct {
 	log     *result.Log
 	wg      sync.WaitGroup
+	parent  context.Context // the attack's: done when the run is interrupted
 	ctx     context.Context // cancelled: kill what still runs
 	cancel  context.CancelFunc
 	stopped chan struct{} // closed: start nothing more
+	grace   time.Duration // set by stop, before it kills
+
+	mu     sync.Mutex
+	failed []string // why each command that failed did: failure
 }
 
+// stderrLines is how many of a failed command's last lines of stderr its failure quotes.
+const stderrLines = 3
+
 func startCommands(ctx context.Context, log *result.Log, cmds []Command) *commands {
-	c := &commands{log: log, stopped: make(chan struct{})}
+	c := &commands{log: log, stopped: make(chan struct{}), parent: ctx}
 	c.ctx, c.cancel = context.WithCancel(ctx)
 	for _, cmd := range cmds {
 		c.wg.Add(1)
@@ -78,7 +89,8 @@ func (c *commands) run(cmd Command) {
 	x := shellCommand(c.ctx, cmd.Shell)
 	x.WaitDelay = time.Second // then stop waiting for what the killed shell left holding its output
 	out := &capped{max: maxOutput}
-	x.Stdout, x.Stderr = out, out
+	errs := &tail{max: maxOutput}
+	x.Stdout, x.Stderr = out, io.MultiWriter(out, errs)
 
 	start := time.Since(c.log.Start())
 	err := x.Run()
@@ -93,16 +105,60 @@ func (c *commands) run(cmd Command) {
 		code = -1
 		e.Detail = strings.TrimSpace(e.Detail + "\n" + err.Error())
 	}
-	if c.ctx.Err() != nil && err != nil {
+	killed := c.ctx.Err() != nil && err != nil
+	if killed {
 		e.Detail = strings.TrimSpace(e.Detail + "\nkilled: the attack ended")
 	}
 	e.Exit = &code
 	c.log.Put(e)
+	if err != nil {
+		c.failure(cmd, c.why(err, code, killed), errs.lines(stderrLines))
+	}
+}
+
+// why says in a few words how a command failed: its exit status and what it means, or
+// why it was killed.
+func (c *commands) why(err error, code int, killed bool) string {
+	c.mu.Lock()
+	grace := c.grace
+	c.mu.Unlock()
+	switch {
+	case killed && c.parent.Err() != nil:
+		return "killed: the run was interrupted"
+	case killed:
+		return fmt.Sprintf("killed: still running %s after the load ended (--command-grace)", grace)
+	case code == 127:
+		return "exit 127 (command not found)"
+	case code == 126:
+		return "exit 126 (not executable)"
+	case code > 0:
+		return fmt.Sprintf("exit %d", code)
+	}
+	return "could not run: " + err.Error()
+}
+
+// failure notes that cmd failed, why, and the last lines of its stderr.
+func (c *commands) failure(cmd Command, why string, stderr []string) {
+	s := fmt.Sprintf("--at %s=%q: %s", cmd.At, cmd.Shell, why)
+	if len(stderr) > 0 {
+		s += ": " + strings.Join(stderr, " / ")
+	}
+	c.mu.Lock()
+	c.failed = append(c.failed, s)
+	c.mu.Unlock()
 }
 
 func (c *commands) notRun(cmd Command) {
 	c.log.Put(result.Event{At: cmd.At, Kind: result.EventCommand, Name: cmd.Shell,
 		Detail: "not run: the load stopped first"})
+	c.failure(cmd, "not run: the load stopped first", nil)
+}
+
+// failures says why each command that failed did, in the order they failed; stop first.
+func (c *commands) failures() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.failed)
 }
 
 // stop starts nothing more, gives running commands grace (or until ctx is
@@ -118,6 +174,9 @@ func (c *commands) stop(ctx context.Context, grace time.Duration) {
 	case <-t.C:
 	case <-ctx.Done():
 	}
+	c.mu.Lock()
+	c.grace = grace
+	c.mu.Unlock()
 	c.cancel()
 	<-done
 }
@@ -146,4 +205,34 @@ func (w *capped) String() string {
 		return fmt.Sprintf("%s\n... (%d more bytes)", w.buf.String(), w.dropped)
 	}
 	return w.buf.String()
+}
+
+// tail keeps the last max bytes written to it.
+type tail struct {
+	mu  sync.Mutex
+	buf []byte
+	max int
+}
+
+func (w *tail) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	if over := len(w.buf) - w.max; over > 0 {
+		w.buf = append(w.buf[:0], w.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+// lines is its last n lines that are not blank, in order.
+func (w *tail) lines(n int) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for _, l := range strings.Split(string(w.buf), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out[max(len(out)-n, 0):]
 }

@@ -72,7 +72,14 @@ func (s *Steps) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
 	return max(at-elapsed, 0), false
 }
 
-// expected is how many requests the rate asks for by offset t: its integral.
+// total is how many requests the rate asks for by offset t: its integral.
+func (s *Steps) total(t time.Duration) float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.expected(t)
+}
+
+// expected is total with s.mu held.
 func (s *Steps) expected(t time.Duration) float64 {
 	var n float64
 	for i, st := range s.steps {
