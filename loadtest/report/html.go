@@ -18,9 +18,9 @@ body { font-family: sans-serif; margin: 2em; color: #111; }
 table { border-collapse: collapse; margin: 1em 0; }
 td, th { border: 1px solid #ddd; padding: .25em .6em; text-align: left; }
 td.n { text-align: right; }
-.fail { color: #b91c1c; } .pass { color: #15803d; }
+.fail { color: #b91c1c; } .pass { color: #15803d; } .invalid { color: #b45309; }
 </style></head><body>
-<h1 class="{{if .Passed}}pass{{else}}fail{{end}}">{{.Verdict}}</h1>
+<h1 class="{{.Class}}">{{.Verdict}}</h1>
 <p><code>{{.Run.Method}} {{.Run.Target}}</code> at {{.Run.Rate}} requests/s, keep-alive {{if .Run.KeepAlive}}on{{else}}off{{end}}.</p>
 {{.SVG}}
 <table><tr><th>answer</th><th>requests</th></tr>
@@ -62,12 +62,15 @@ func HTML(r *result.Run) Reporter {
 		for _, c := range Present(r.Errors) {
 			rows = append(rows, row{c, r.Errors[c]})
 		}
-		passed := r.Requests > 0 && r.Failed() == 0
-		if len(r.Gates) > 0 {
-			passed = r.Passed()
+		class := "fail"
+		switch st := r.Outcome(); {
+		case st == result.StatusInvalid:
+			class = "invalid"
+		case st == result.StatusPass, st == result.StatusNone && r.Requests > 0 && r.Failed() == 0:
+			class = "pass"
 		}
 		return tmpl.Execute(w, map[string]any{
-			"Run": r, "Verdict": Verdict(r), "Passed": passed,
+			"Run": r, "Verdict": Verdict(r), "Class": class,
 			"SVG": template.HTML(svg.String()), "Classes": rows, "Windows": Windows(r),
 		})
 	}

@@ -32,6 +32,7 @@ type (
 		Tests      int             `xml:"tests,attr"`
 		Failures   int             `xml:"failures,attr"`
 		Errors     int             `xml:"errors,attr"`
+		Skipped    int             `xml:"skipped,attr"`
 		Time       string          `xml:"time,attr"`
 		Timestamp  string          `xml:"timestamp,attr,omitempty"`
 		Properties []junitProperty `xml:"properties>property"`
@@ -45,6 +46,7 @@ type (
 		Name      string        `xml:"name,attr"`
 		Classname string        `xml:"classname,attr"`
 		Time      string        `xml:"time,attr"`
+		Skipped   *junitProblem `xml:"skipped"`
 		Failure   *junitProblem `xml:"failure"`
 		Error     *junitProblem `xml:"error"`
 		SystemOut string        `xml:"system-out,omitempty"`
@@ -66,13 +68,17 @@ func (s *junitSuite) add(c junitCase) {
 	if c.Error != nil {
 		s.Errors++
 	}
+	if c.Skipped != nil {
+		s.Skipped++
+	}
 }
 
 // MatrixJUnit renders the matrix as JUnit XML, so that CI shows each cell as a test:
 // one <testsuite> per configuration, one <testcase> per cell, named "<scenario> via
 // <via>" in class "scalelab.<configuration>". A broken promise, a blind control or an
 // expectation not met is a <failure> whose type is the verdict and whose message names
-// the failed requests by class, 502 first; a cell that could not run is an <error>; a
+// the failed requests by class, 502 first; a cell that could not run, proves nothing or
+// was interrupted is an <error>, one the interrupted matrix never began <skipped>; a
 // passing cell says its verdict and where its report is in <system-out>. dir is where
 // the matrix's run directories are, so that the report paths are right wherever the
 // XML file goes. WriteFile(path, MatrixJUnit(m, dir)) writes it atomically.
@@ -115,6 +121,12 @@ func cellCase(c result.Cell, p result.Promise, dir string) junitCase {
 	}
 	detail := cellDetail(c, p, report)
 	switch c.Verdict {
+	case result.VerdictNotRun:
+		tc.Skipped = &junitProblem{"not run: the matrix was interrupted first", string(c.Verdict), ""}
+	case result.VerdictInterrupted:
+		tc.Error = &junitProblem{"interrupted: the run proves nothing", string(c.Verdict), detail}
+	case result.VerdictInvalid:
+		tc.Error = &junitProblem{"invalid: " + result.Short(strings.Join(c.Invalid, "; "), 200), string(c.Verdict), detail}
 	case result.VerdictBroken:
 		tc.Failure = &junitProblem{lost(c.Requests, c.Errors), string(c.Verdict), detail}
 	case result.VerdictBlind:
@@ -156,6 +168,9 @@ func cellDetail(c result.Cell, p result.Promise, report string) string {
 	if c.Error != "" {
 		fmt.Fprintf(&b, "error: %s\n", c.Error)
 	}
+	for _, why := range c.Invalid {
+		fmt.Fprintf(&b, "invalid: %s\n", why)
+	}
 	if report != "" {
 		fmt.Fprintf(&b, "report: %s\n", report)
 	}
@@ -166,7 +181,8 @@ func cellDetail(c result.Cell, p result.Promise, report string) string {
 // configuration (Meta "config"; "attack" for a bare attack) with one <testcase>,
 // "<scenario> via <via>" (or "<method> <target>"). The test fails when v is a failing
 // verdict — the caller's judgement, as the matrix would give it (loadtest scenario) —
-// or when a gate failed; v is "" when only the gates judge (loadtest attack). dir is the
+// or when a gate failed; v is "" when only the gates judge (loadtest attack). A run that
+// proves nothing is an <error>, whatever v says. dir is the
 // run's directory, named in the output as where its report is; "" for none.
 func RunJUnit(r *result.Run, v result.Verdict, dir string) Reporter {
 	return func(w io.Writer) error {
@@ -176,6 +192,12 @@ func RunJUnit(r *result.Run, v result.Verdict, dir string) Reporter {
 		c.Restarts, c.Kills = marks[result.MarkRestart], marks[result.MarkKill]
 		if c.Config == "" {
 			c.Config = "attack"
+		}
+		if len(r.Invalid) > 0 && v != result.VerdictError { // it proves nothing, whatever v says
+			c.Invalid, c.Interrupted, c.Verdict = r.Invalid, r.Interrupted, result.VerdictInvalid
+			if r.Interrupted {
+				c.Verdict = result.VerdictInterrupted
+			}
 		}
 		tc := cellCase(c, "", "")
 		if c.Scenario == "" {

@@ -17,14 +17,7 @@ import (
 func Markdown(r *result.Run) Reporter {
 	return func(out io.Writer) error {
 		var b strings.Builder
-		mark := ""
-		if len(r.Gates) > 0 {
-			mark = "❌ "
-			if r.Passed() {
-				mark = "✅ "
-			}
-		}
-		fmt.Fprintf(&b, "## %s%s\n\n", mark, Verdict(r))
+		fmt.Fprintf(&b, "## %s%s\n\n", mark(r.Outcome()), Verdict(r))
 		fmt.Fprintf(&b, "`%s %s` at %g requests/s (%.2f sent) %s, ran %s, keep-alive %s, started %s.\n\n",
 			r.Method, r.Target, r.Rate, r.AchievedRate, duration(r.Duration), r.Elapsed.Round(time.Millisecond),
 			onOff(r.KeepAlive), r.Started.UTC().Format(time.RFC3339))

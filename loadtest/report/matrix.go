@@ -28,6 +28,7 @@ func WriteMatrix(dir string, m *result.Matrix) error {
 		return err
 	}
 	attribute(dir, m)
+	m.Status = m.Outcome()
 	if err := WriteFile(filepath.Join(dir, MatrixJSONFile), JSON(m)); err != nil {
 		return fmt.Errorf("write matrix %s: %w", dir, err)
 	}
@@ -91,15 +92,43 @@ func Attribution(r *result.Run) string {
 	return line
 }
 
-// MatrixVerdict is the matrix's headline.
+// MatrixVerdict is the matrix's headline: PASS, FAIL with how many problems, or INVALID
+// with how many cells prove nothing and why.
 func MatrixVerdict(m *result.Matrix) string {
-	if m.Passed() {
+	switch m.Outcome() {
+	case result.StatusPass:
 		if slices.ContainsFunc(m.Configs, func(cfg string) bool { return promise(m, cfg) == string(result.PromiseNothing) }) {
 			return "PASS: every promise held, and the control lost requests in every scenario"
 		}
 		return "PASS: every promise and expectation held"
+	case result.StatusFail:
+		return fmt.Sprintf("FAIL: %d problem(s)", len(m.Problems))
 	}
-	return fmt.Sprintf("FAIL: %d problem(s)", len(m.Problems))
+	var cut, notRun, invalid int
+	for _, c := range m.Cells {
+		switch {
+		case c.NotRun:
+			notRun++
+		case c.Interrupted:
+			cut++
+		case len(c.Invalid) > 0:
+			invalid++
+		}
+	}
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		what string
+	}{{cut, "cut short"}, {notRun, "not run"}, {invalid, "invalid"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
+		}
+	}
+	s := fmt.Sprintf("INVALID: %s of %d cells", strings.Join(parts, ", "), len(m.Cells))
+	if m.Interrupted {
+		s = "INVALID: interrupted, " + strings.TrimPrefix(s, "INVALID: ")
+	}
+	return s
 }
 
 // cell finds one cell of the matrix.
@@ -118,8 +147,14 @@ func cell(m *result.Matrix, config, scenario, via string) (result.Cell, bool) {
 func cellSummary(c result.Cell) string {
 	var s string
 	switch {
+	case c.NotRun:
+		return "not run"
+	case c.Interrupted:
+		return "interrupted"
 	case c.Error != "" && c.Requests == 0:
 		return "error"
+	case len(c.Invalid) > 0:
+		return fmt.Sprintf("invalid (%d failed)", c.Errors.Total())
 	case c.Errors.Total() == 0:
 		s = "0"
 	default:
@@ -157,7 +192,7 @@ func promise(m *result.Matrix, config string) string {
 func MatrixMarkdown(m *result.Matrix) Reporter {
 	return func(w io.Writer) error {
 		p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
-		p("# scalelab matrix: %s\n\n**%s**\n\n", m.Platform, MatrixVerdict(m))
+		p("# %s%s · scalelab matrix: %s\n\n**%s**\n\n", mark(m.Outcome()), m.Outcome().Word(), m.Platform, MatrixVerdict(m))
 		for _, pr := range m.Problems {
 			p("- %s\n", pr)
 		}
@@ -181,11 +216,15 @@ func MatrixMarkdown(m *result.Matrix) Reporter {
 						p(" – |")
 						continue
 					}
-					mark := ""
-					if c.PromisedZero && c.Errors.Total() == 0 && c.Error == "" {
-						mark = " ✓"
+					kept := ""
+					if c.PromisedZero && c.Errors.Total() == 0 && c.Error == "" && !c.Void() {
+						kept = " ✓"
 					}
-					p(" [%s](%s)%s |", cellSummary(c), filepath.ToSlash(filepath.Join(c.Dir, MarkdownFile)), mark)
+					if c.Dir == "" || c.NotRun {
+						p(" %s |", cellSummary(c))
+						continue
+					}
+					p(" [%s](%s)%s |", cellSummary(c), filepath.ToSlash(filepath.Join(c.Dir, MarkdownFile)), kept)
 				}
 			}
 			p("\n")
@@ -194,9 +233,13 @@ func MatrixMarkdown(m *result.Matrix) Reporter {
 		p("\n## Cells\n\n| configuration | scenario | via | requests | failed | restarts | kills | p99 | wall | overhead | verdict | timeline |\n")
 		p("|---|---|---|---:|---|---:|---:|---:|---:|---:|---|---|\n")
 		for _, c := range m.Cells {
-			p("| %s | %s | %s | %d | %s | %d | %d | %s | %s | %s | %s | [svg](%s) |\n", c.Config, c.Scenario, c.Via, c.Requests,
+			svg := fmt.Sprintf("[svg](%s)", filepath.ToSlash(filepath.Join(c.Dir, SVGFile)))
+			if c.NotRun {
+				svg = "–"
+			}
+			p("| %s | %s | %s | %d | %s | %d | %d | %s | %s | %s | %s | %s |\n", c.Config, c.Scenario, c.Via, c.Requests,
 				FormatCounts(c.Errors), c.Restarts, c.Kills, Latency(c.P99), c.Wall.Round(100*time.Millisecond),
-				c.Overhead.Round(100*time.Millisecond), c.Verdict, filepath.ToSlash(filepath.Join(c.Dir, SVGFile)))
+				overhead(c), c.Verdict, svg)
 		}
 		p("\n*overhead*: the wall time of the load beyond the lead, the tail and the delays the configuration itself asks for.\n")
 		if slices.ContainsFunc(m.Cells, func(c result.Cell) bool { return c.Blame != "" }) {
@@ -216,6 +259,14 @@ func MatrixMarkdown(m *result.Matrix) Reporter {
 		}
 		return nil
 	}
+}
+
+// overhead is a cell's, "–" for one cut short or not run: it ran less than it would have.
+func overhead(c result.Cell) string {
+	if c.Interrupted || c.NotRun {
+		return "–"
+	}
+	return c.Overhead.Round(100 * time.Millisecond).String()
 }
 
 // MatrixText renders the matrix as a terminal table.

@@ -38,21 +38,33 @@ func FormatCounts(c result.Counts) string {
 	return strings.Join(parts, ", ")
 }
 
-// Verdict is the headline of a run: PASS or FAIL when gates were judged, and what
-// failed, e.g. "FAIL: 221 of 60000 requests failed (99.632% success)".
+// Verdict is the headline of a run: PASS or FAIL when gates were judged, INVALID with
+// why when it proves nothing (result.Run.Outcome), and what failed, e.g. "FAIL: 221 of
+// 60000 requests failed (99.632% success)".
 func Verdict(r *result.Run) string {
-	word := "RESULT"
-	if len(r.Gates) > 0 {
-		word = "FAIL"
-		if r.Passed() {
-			word = "PASS"
-		}
+	st := r.Outcome()
+	s := st.Word() + ": "
+	if st == result.StatusInvalid {
+		s += strings.Join(r.Invalid, "; ") + " — "
 	}
-	s := fmt.Sprintf("%s: %d of %d requests failed (%s success)", word, r.Failed(), r.Requests, result.Percent(r.Success))
-	if r.Interrupted {
-		s += ", interrupted"
+	s += fmt.Sprintf("%d of %d requests failed (%s success)", r.Failed(), r.Requests, result.Percent(r.Success))
+	if r.Interrupted && st != result.StatusInvalid {
+		s += ", stopped" // by Ctrl-C, its end when it ran until stopped
 	}
 	return s
+}
+
+// mark is the sign before a headline: ✅ pass, ❌ fail, ⚠️ invalid, none when unjudged.
+func mark(st result.Status) string {
+	switch st {
+	case result.StatusPass:
+		return "✅ "
+	case result.StatusFail:
+		return "❌ "
+	case result.StatusInvalid:
+		return "⚠️ "
+	}
+	return ""
 }
 
 // Offset is an offset on the timeline, to the millisecond: "30.250s".

@@ -67,12 +67,12 @@ func WriteFile(path string, rep Reporter) (err error) {
 	return os.Rename(f.Name(), path)
 }
 
-// WriteRun writes every rendering of r into dir, creating it. It sets r.Windows first,
-// so that summary.json carries the windows and their attribution as the reports say them,
-// in the current schema (a run read from an older one has been read into it).
+// WriteRun writes every rendering of r into dir, creating it. It sets r.Windows and
+// r.Status first, so that summary.json carries the windows and their attribution, and
+// the outcome, as the reports say them, in the current schema (a run read from an older one has been read into it).
 func WriteRun(dir string, r *result.Run) error {
 	result.ReadSteps(r.Events) // events that name no pod (a platform's own words) still get their lanes
-	r.Schema, r.Windows = result.SchemaVersion, result.FindWindows(r)
+	r.Schema, r.Windows, r.Status = result.SchemaVersion, result.FindWindows(r), r.Outcome()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -108,5 +108,6 @@ func ReadRun(dir string) (*result.Run, error) {
 		return nil, fmt.Errorf("%s: schema %d is newer than this loadtest reads (%d)",
 			filepath.Join(dir, SummaryFile), r.Schema, result.SchemaVersion)
 	}
+	r.Upgrade()
 	return &r, nil
 }
