@@ -118,8 +118,9 @@ func RunMatrix(ctx context.Context, newPlatform func() (Platform, error), o Matr
 		})
 	}
 	wg.Wait()
+	m.Interrupted = ctx.Err() != nil
 	for _, c := range cells {
-		m.Cells = append(m.Cells, c.result(laneErr))
+		m.Cells = append(m.Cells, c.result(laneErr, m.Interrupted))
 	}
 	m.Wall = time.Since(m.Started)
 	judge(m)
@@ -140,9 +141,10 @@ type plannedCell struct {
 func (c plannedCell) dir() string { return filepath.Join(c.cfg.Name, c.sc.Name+"-"+c.via) }
 
 // result is the cell of its trials: the worst one counts; restarts and kills are the
-// fewest any trial saw (what every trial shows). A trial no lane ran is an error: the run
-// was cut short, or no lane's platform could be had (laneErr).
-func (c plannedCell) result(laneErr error) result.Cell {
+// fewest any trial saw (what every trial shows); a trial that proves nothing or was cut
+// short makes the cell so. A trial no lane ran is an error — no lane's platform could be
+// had (laneErr) — or, when the matrix was interrupted, not run.
+func (c plannedCell) result(laneErr error, interrupted bool) result.Cell {
 	cell := result.Cell{Config: c.cfg.Name, Scenario: c.sc.Name, Via: c.via}
 	if c.err != nil {
 		cell.Error = c.err.Error()
@@ -165,6 +167,7 @@ func (c plannedCell) result(laneErr error) result.Cell {
 		if laneErr != nil {
 			cell.Error = laneErr.Error()
 		}
+		cell.NotRun = interrupted && laneErr == nil
 		return cell
 	}
 	worst := slices.MaxFunc(cell.Trials, func(a, b result.Trial) int {
@@ -174,9 +177,16 @@ func (c plannedCell) result(laneErr error) result.Cell {
 	cell.Restarts = slices.MinFunc(cell.Trials, func(a, b result.Trial) int { return cmp.Compare(a.Restarts, b.Restarts) }).Restarts
 	cell.Kills = slices.MinFunc(cell.Trials, func(a, b result.Trial) int { return cmp.Compare(a.Kills, b.Kills) }).Kills
 	cell.Gates = worst.Gates
-	for _, t := range cell.Trials {
+	for i, t := range cell.Trials {
 		if t.Error != "" && cell.Error == "" {
 			cell.Error = t.Error
+		}
+		cell.Interrupted = cell.Interrupted || t.Interrupted
+		for _, why := range t.Invalid {
+			if len(c.trials) > 1 {
+				why = fmt.Sprintf("trial %d: %s", i+1, why)
+			}
+			cell.Invalid = append(cell.Invalid, why)
 		}
 		if !gatesPassed(t.Gates) && gatesPassed(cell.Gates) {
 			cell.Gates = t.Gates
@@ -184,8 +194,11 @@ func (c plannedCell) result(laneErr error) result.Cell {
 	}
 	if len(c.trials) > 1 {
 		cell.Dir = worst.Dir
-		if len(cell.Trials) < len(c.trials) && cell.Error == "" {
-			cell.Error = fmt.Sprintf("%d of %d trials did not run", len(c.trials)-len(cell.Trials), len(c.trials))
+		switch missing := len(c.trials) - len(cell.Trials); {
+		case missing > 0 && interrupted:
+			cell.Interrupted = true
+		case missing > 0 && cell.Error == "":
+			cell.Error = fmt.Sprintf("%d of %d trials did not run", missing, len(c.trials))
 		}
 	} else {
 		cell.Trials = nil
@@ -205,9 +218,14 @@ func runTrial(ctx context.Context, p Platform, c plannedCell, i, n int, o Matrix
 	}
 	r, err := Run(ctx, p, c.cfg, c.sc, so)
 	t.Wall = time.Since(start)
+	// Cut short before its load, or during it; a run that ended whole just before the
+	// interruption is whole.
+	t.Interrupted = ctx.Err() != nil && (r == nil || r.Interrupted || err != nil)
 	if r != nil {
-		t.Requests, t.Errors, t.P99 = r.Requests, r.Errors, r.Latency.P99
-		t.Overhead = r.Elapsed - so.Lead - so.tailOn(p).least - c.sc.Takes(c.cfg)
+		t.Requests, t.Errors, t.P99, t.Invalid = r.Requests, r.Errors, r.Latency.P99, r.Invalid
+		if !t.Interrupted { // else it ran less than it would have: no overhead to tell
+			t.Overhead = r.Elapsed - so.Lead - so.tailOn(p).least - c.sc.Takes(c.cfg)
+		}
 		if o.Gates != nil {
 			attack.Judge(r, *o.Gates)
 			t.Gates = r.Gates
@@ -242,10 +260,21 @@ func judge(m *result.Matrix) {
 		c := &m.Cells[i]
 		failed := c.Errors.Total()
 		control := m.Promises[c.Config] == result.PromiseNothing
+		where := fmt.Sprintf("%s/%s via %s", c.Config, c.Scenario, c.Via)
 		switch why := unmet(*c); {
+		case c.NotRun:
+			c.Verdict = result.VerdictNotRun
+			m.Problems = append(m.Problems, where+" not run: the matrix was interrupted first")
+		case c.Interrupted:
+			c.Verdict = result.VerdictInterrupted
+			m.Problems = append(m.Problems, where+" was interrupted: it proves nothing")
 		case c.Error != "":
 			c.Verdict = result.VerdictError
-			m.Problems = append(m.Problems, fmt.Sprintf("%s/%s via %s could not run: %s", c.Config, c.Scenario, c.Via, c.Error))
+			m.Problems = append(m.Problems, fmt.Sprintf("%s could not run: %s", where, c.Error))
+		case len(c.Invalid) > 0:
+			c.Verdict = result.VerdictInvalid
+			m.Problems = append(m.Problems, fmt.Sprintf("%s proves nothing (%d of %d requests failed): %s",
+				where, failed, c.Requests, strings.Join(c.Invalid, "; ")))
 		case len(c.Expects) > 0 && why != "":
 			c.Verdict = result.VerdictNotAsExpected
 			m.Problems = append(m.Problems, fmt.Sprintf("%s in %s via %s %s", c.Config, c.Scenario, c.Via, why))

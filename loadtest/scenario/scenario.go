@@ -92,6 +92,7 @@ type Options struct {
 	Via       string        // result.ViaService, result.ViaIngress, or a platform's named target
 	Header    http.Header   // sent with every request (a Host header names the virtual host)
 	Rate      int           // requests per second
+	MinRate   float64       // the least share of them a valid run sends (attack.Options.MinRate)
 	KeepAlive bool          // reuse connections, as most clients do
 	Lead      time.Duration // load before the action
 	Tail      time.Duration // load after the platform has settled; 0: as long as the path needs (tail.go)
@@ -165,7 +166,7 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 	p.Observe(log)
 	defer p.Observe(nil)
 	ao := attack.Options{
-		Target: target, Header: o.Header, Rate: o.Rate, KeepAlive: o.KeepAlive && !sc.NewConnections, Timeout: timeout,
+		Target: target, Header: o.Header, Rate: o.Rate, MinRate: o.MinRate, KeepAlive: o.KeepAlive && !sc.NewConnections, Timeout: timeout,
 		Interval: o.Interval, Log: log, Progress: o.Progress,
 		Meta: map[string]string{"platform": p.Name(), "config": cfg.Name, "scenario": sc.Name, "via": o.Via},
 	}
