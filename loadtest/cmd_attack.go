@@ -20,13 +20,17 @@ every failed request by its class (502, refused, reset, timeout, ...). Each --at
 command runs at its offset from the start; one still running --command-grace after
 the load is killed: on Unix with everything it started, on Windows cmd.exe alone.
 The report goes to stdout; --out also writes summary.json, report.md, report.txt and
-the timeline (SVG, HTML) to a directory.`,
+the timeline (SVG, HTML) to a directory. The run is INVALID, and proves nothing, when
+an --at command fails (exits non-zero, is not found, or is killed), when it sends less
+than --min-rate of the requests --rate asks for, or when a signal cuts it short; with
+--duration 0, Ctrl-C is its end, and it is judged.`,
 	examples: []string{
 		`loadtest attack --target http://127.0.0.1:8080/ --rate 200 --duration 60s \`,
 		`  --at 20s='kubectl scale deploy/hello --replicas=1' --out results/run-x`,
 		`loadtest attack --target http://127.0.0.1:30080/ --duration 5m --max-failed -1   # load while you act by hand`,
 	},
-	exit: [3]string{"every gate held", "a gate failed", "bad usage"},
+	exit:    [3]string{"every gate held", "a gate failed", "bad usage, or the run is INVALID: an --at command failed, or the load fell short of --min-rate"},
+	signals: true,
 }
 
 // attackFlags are the flags of `loadtest attack`.
@@ -53,7 +57,8 @@ func (f *attackFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.o.KeepAlive, "keepalive", true, "reuse connections (--keepalive=false: a new connection per request)")
 	fs.DurationVar(&f.o.Interval, "interval", attack.DefaultInterval, "timeline interval")
 	fs.Var((*atFlag)(&f.o.Commands), "at", "run a shell command at an offset, as `DURATION=COMMAND` (repeatable); /bin/sh on Unix; cmd.exe on Windows, where a kill stops cmd.exe alone, not what it started")
-	fs.DurationVar(&f.o.CommandGrace, "command-grace", attack.DefaultGrace, "how long an --at command may outlive the load before it is killed")
+	fs.DurationVar(&f.o.CommandGrace, "command-grace", attack.DefaultGrace, "how long an --at command may outlive the load before it is killed (and the run is INVALID)")
+	registerMinRate(fs, &f.o.MinRate)
 	f.gates.register(fs, 0)
 	fs.StringVar(&f.out, "out", "", "directory to write summary.json, report.md, report.txt, timeline.svg/html")
 	fs.Var((*metaFlag)(&f.meta), "meta", "key=value recorded with the run (repeatable; the value may hold commas)")
@@ -124,16 +129,18 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if r.Interrupted && f.out != "" {
 		fmt.Fprintf(stderr, "loadtest attack: interrupted; the report of what was measured is in %s\n", f.out)
 	}
-	code := 0
+	code := exitStatus(ctx, r.Outcome())
 	if attackErr != nil {
 		fmt.Fprintf(stderr, "loadtest attack: %v\n", attackErr)
-		code = 1
+		code = max(code, 1)
 	}
 	for _, g := range r.Gates {
 		if !g.OK {
 			fmt.Fprintf(stderr, "loadtest attack: gate %s failed: %s, limit %s\n", g.Name, g.Actual, g.Limit)
-			code = 1
 		}
+	}
+	for _, why := range r.Invalid {
+		fmt.Fprintf(stderr, "loadtest attack: INVALID: %s\n", why)
 	}
 	return code
 }

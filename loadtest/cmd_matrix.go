@@ -21,19 +21,24 @@ matrix.json beside them, and judges each configuration by what it promises (anno
 scalelab.dev/promise): one promising zero must lose no request in any trial (or stay
 within the --budget gates), and the control, promising nothing, must lose some, or the
 testbed could not see a loss. With --workload, the one configuration is a workload
-already running on the cluster, promising zero unless its annotation says otherwise.`,
+already running on the cluster, promising zero unless its annotation says otherwise.
+A matrix with a cell that proves nothing (its load short of --min-rate, cut short by a
+signal, or never run after one) is INVALID, never a pass.`,
 	examples: []string{
 		"loadtest matrix --platform lab --set fast --out runs/lab-fast",
 		"loadtest matrix --platform kube --set fast --trials 3 --ingress-url http://127.0.0.1:30081/ --out runs/kind",
 		"loadtest matrix --platform kube --workload deployment/web --namespace shop \\",
 		"  --target http://127.0.0.1:30090/ --scenarios rollout-restart,scale-down --budget 502=0 --junit junit.xml",
 	},
-	exit: [3]string{"every promise held and the control lost requests", "a promise failed, or the control lost nothing", "bad usage, or a platform that could not run"},
+	exit: [3]string{"every promise held and the control lost requests", "a promise failed, the control lost nothing, or a cell could not run",
+		"bad usage, a platform that could not run, or the matrix is INVALID: a cell's load fell short of --min-rate"},
+	signals: true,
 }
 
 // runMatrix is `loadtest matrix`: every configuration × scenario × path, the runs saved
-// under --out with matrix.md and matrix.json beside them. The exit status is the verdict:
-// 0 when every promise held and the control lost requests, 1 otherwise, 2 for bad usage.
+// under --out with matrix.md and matrix.json beside them. The exit status is the verdict
+// (exitStatus): 0 when every promise held and the control lost requests, 1 when one did
+// not, 2 for bad usage or an invalid matrix, 130 or 143 when a signal cut it short.
 func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := newCmdline("matrix", matrixHelp, stdout, stderr)
 	var pf platformFlags
@@ -120,11 +125,8 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	report.MatrixText(m)(stdout)
 	fmt.Fprintf(stdout, "matrix in %s\n", filepath.Join(dir, "matrix.md"))
-	if err != nil {
+	if err != nil && !m.Interrupted {
 		return c.fail(2, err)
 	}
-	if !m.Passed() {
-		return 1
-	}
-	return 0
+	return exitStatus(ctx, m.Outcome())
 }

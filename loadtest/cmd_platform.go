@@ -154,6 +154,7 @@ func (f *loadFlags) register(fs *pflag.FlagSet, defaultVias ...string) {
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report here: a test case per scenario and path")
 	f.from.register(fs)
 	fs.IntVar(&f.Rate, "rate", 100, "requests per second")
+	registerMinRate(fs, &f.MinRate)
 	fs.BoolVar(&f.KeepAlive, "keepalive", true, "reuse connections, as most clients do")
 	fs.DurationVar(&f.Lead, "lead", 2*time.Second, "load before the action")
 	fs.DurationVar(&f.Tail, "tail", 0, "load after the platform has settled (default: where the settle waits for the path's proxy — the lab, Skipper with --ingress-routes, kube-proxy on a cluster on this machine — 1s, and on while failures come back until 1s passes without one, at most 4s; elsewhere 4s, longer than Skipper's 3s poll)")

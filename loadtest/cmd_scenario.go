@@ -30,7 +30,9 @@ runs the scenario's action after --lead, waits until the platform has settled, k
 load on for --tail, and writes the report of every failed request; --trials times over,
 the worst trial counting. A configuration that promises zero here (and an adopted
 workload) must lose nothing; with gates (--budget, --max-failed, --min-success,
---max-p99), any configuration must stay within them. The scenarios:` + list.String(),
+--max-p99), any configuration must stay within them. A run that sends less than
+--min-rate of the requests asked for, or that a signal cuts short, is INVALID: it
+proves nothing, kept or not. The scenarios:` + list.String(),
 		examples: []string{
 			"loadtest scenario rollout-restart --platform lab --set fast --config naive --via ingress",
 			"loadtest scenario scale-down --platform kube --config graceful --via service,ingress \\",
@@ -38,14 +40,17 @@ workload) must lose nothing; with gates (--budget, --max-failed, --min-success,
 			"loadtest scenario rollout-restart --platform kube --workload deployment/web --namespace shop \\",
 			"  --target ingress=http://127.0.0.1:18080/ --header 'Host: web.shop.test' --trials 3 --budget 502=0,timeout=0 --junit junit.xml",
 		},
-		exit: [3]string{"the configuration kept what it promises for this scenario (within its budgets)", "it lost requests it promised not to lose, or broke a budget", "bad usage, an unreachable cluster, or a platform that could not run it"},
+		exit: [3]string{"the configuration kept what it promises for this scenario (within its budgets)", "it lost requests it promised not to lose, or broke a budget",
+			"bad usage, an unreachable cluster, a platform that could not run it, or a run that is INVALID: its load fell short of --min-rate"},
+		signals: true,
 	}
 }
 
 // runScenario is `loadtest scenario NAME`: deploy (or adopt), load, act, settle, tail,
 // report, for each path and trial: a matrix of one configuration and one scenario. Exit 0
 // when the configuration kept what it promises for this scenario, 1 when it lost requests
-// it promised not to lose or broke a budget, 2 for bad usage or a platform that cannot run it.
+// it promised not to lose or broke a budget, 2 for bad usage, a platform that cannot run
+// it or a run that proves nothing, 130 or 143 when a signal cut it short.
 func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := newCmdline("scenario", scenarioHelp(), stdout, stderr)
 	var pf platformFlags
@@ -119,7 +124,7 @@ func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			return c.fail(2, ferr)
 		}
 	}
-	if err != nil {
+	if err != nil && (m == nil || !m.Interrupted) {
 		return c.fail(2, err)
 	}
 	code := 0
@@ -127,9 +132,12 @@ func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		switch cell.Verdict {
 		case result.VerdictError:
 			fmt.Fprintf(stderr, "loadtest scenario: %s via %s could not run: %s\n", sc.Name, cell.Via, cell.Error)
-			return 2
+			code = 2
+		case result.VerdictInvalid, result.VerdictInterrupted, result.VerdictNotRun:
+			fmt.Fprintf(stderr, "loadtest scenario: %s via %s: INVALID: %s\n", sc.Name, cell.Via, invalidity(cell))
+			code = max(code, exitStatus(ctx, result.StatusInvalid))
 		case result.VerdictBroken, result.VerdictNotAsExpected:
-			code = 1
+			code = max(code, 1)
 		}
 	}
 	if code == 1 { // else the problems can only be a blind control, which is no failure here
@@ -138,6 +146,17 @@ func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 	}
 	return code
+}
+
+// invalidity says why a cell proves nothing.
+func invalidity(c result.Cell) string {
+	switch {
+	case c.NotRun:
+		return "not run: interrupted first"
+	case c.Interrupted:
+		return result.Reason
+	}
+	return strings.Join(c.Invalid, "; ")
 }
 
 // runDir is where `scenario` keeps a run the matrix named config/scenario-via[/trial-N]:

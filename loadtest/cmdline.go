@@ -15,6 +15,7 @@ type help struct {
 	about    string    // what the command does: a paragraph, wrapped by hand
 	examples []string  // real commands that work as shown; a long one continues with \
 	exit     [3]string // what exit status 0, 1 and 2 mean
+	signals  bool      // it runs load: a signal cuts the run short (130, 143)
 }
 
 func (h help) String() string {
@@ -26,6 +27,10 @@ func (h help) String() string {
 	fmt.Fprintf(&b, "\nExit status:\n")
 	for code, meaning := range h.exit {
 		fmt.Fprintf(&b, "  %d  %s\n", code, meaning)
+	}
+	if h.signals {
+		fmt.Fprintf(&b, "  130  SIGINT (Ctrl-C) cut the run short: INVALID, the report of what was measured written\n")
+		fmt.Fprintf(&b, "  143  SIGTERM cut the run short: the same\n")
 	}
 	fmt.Fprintf(&b, "\nFlags:\n")
 	return b.String()

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spf13/pflag"
+
 	"scalelab/loadtest/attack"
 	"scalelab/loadtest/result"
 )
@@ -216,3 +218,28 @@ func (b *budgetFlag) String() string {
 }
 
 func (*budgetFlag) Type() string { return "class=n" }
+
+// ratioFlag is a share of 0..1: --min-rate 0.95.
+type ratioFlag float64
+
+func (r *ratioFlag) Set(s string) error {
+	v, err := strconv.ParseFloat(s, 64)
+	switch {
+	case err != nil:
+		return errors.New("not a number")
+	case !(v >= 0 && v <= 1):
+		return errors.New("want a share of 0..1, e.g. 0.95")
+	}
+	*r = ratioFlag(v)
+	return nil
+}
+
+func (r *ratioFlag) String() string { return strconv.FormatFloat(float64(*r), 'g', -1, 64) }
+func (*ratioFlag) Type() string     { return "share" }
+
+// registerMinRate adds --min-rate, the floor of the load a valid run sends
+// (attack.Options.MinRate), which attack, scenario and matrix share.
+func registerMinRate(fs *pflag.FlagSet, p *float64) {
+	*p = attack.DefaultMinRate
+	fs.Var((*ratioFlag)(p), "min-rate", "the least share of the requests --rate asks for that a run must send: below it the run is INVALID, exit 2 (0: no floor)")
+}
