@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -109,8 +110,9 @@ func TestInterruptedRunWritesItsReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !r.Interrupted || r.Requests < 10 || r.OK != r.Requests {
-		t.Errorf("saved run: interrupted %v, %d requests, %d ok", r.Interrupted, r.Requests, r.OK)
+	// Run until stopped (--duration 0), the stop is its end: it is judged, not invalid.
+	if !r.Interrupted || r.Requests < 10 || r.OK != r.Requests || r.Status != result.StatusPass {
+		t.Errorf("saved run: interrupted %v, %d requests, %d ok, status %q", r.Interrupted, r.Requests, r.OK, r.Status)
 	}
 	for _, f := range []string{report.MarkdownFile, report.TextFile, report.SVGFile, report.HTMLFile} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
@@ -220,7 +222,8 @@ func TestAgainstHello(t *testing.T) {
 }
 
 // TestCtrlCWritesTheReport sends a real SIGINT to a loadtest process in the middle
-// of an attack: it stops, writes the report of what it measured, and judges it.
+// of an attack: it stops, writes the report of what it measured, which proves nothing,
+// and exits 130.
 func TestCtrlCWritesTheReport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs loadtest")
@@ -258,8 +261,9 @@ func TestCtrlCWritesTheReport(t *testing.T) {
 	}
 	select {
 	case <-exited:
-		if exit != nil {
-			t.Errorf("exit: %v\n%s", exit, stderr.String())
+		var x *exec.ExitError
+		if !errors.As(exit, &x) || x.ExitCode() != 130 {
+			t.Errorf("exit: %v, want 130\n%s", exit, stderr.String())
 		}
 	case <-time.After(testbin.Patience):
 		kill()
@@ -269,8 +273,8 @@ func TestCtrlCWritesTheReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !r.Interrupted || r.Requests == 0 || r.Elapsed >= 50*time.Second || len(r.Gates) == 0 {
-		t.Errorf("saved run: interrupted %v, %d requests in %s, gates %v", r.Interrupted, r.Requests, r.Elapsed, r.Gates)
+	if !r.Interrupted || r.Requests == 0 || r.Elapsed >= 50*time.Second || len(r.Gates) == 0 || r.Status != result.StatusInvalid {
+		t.Errorf("saved run: interrupted %v, %d requests in %s, gates %v, status %q", r.Interrupted, r.Requests, r.Elapsed, r.Gates, r.Status)
 	}
 	if !strings.Contains(stderr.String(), "interrupt: stopping, writing the report") {
 		t.Errorf("stderr: %s", stderr.String())
