@@ -14,7 +14,7 @@ const (
 	StatusInvalid Status = "invalid"
 	// StatusNone is a run judged by nothing: no gate, and valid (a scenario's run, whose
 	// verdict is its cell's).
-	StatusNone Status = ""
+	StatusNone Status = "none"
 )
 
 // Word is how a report's first line says it: PASS, FAIL, INVALID, or RESULT for none.
