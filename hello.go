@@ -40,7 +40,7 @@ import (
 func main() {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
-	os.Exit(run(os.Args[1:], os.Getenv, os.Stderr, sigs))
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr, sigs))
 }
 
 // config is everything the flags (or HELLO_<NAME> variables) set.
@@ -110,19 +110,31 @@ func parseConfig(args []string, getenv func(string) string) (config, *pflag.Flag
 	return c, fs, nil
 }
 
-// run is the whole program; it returns the exit status.
-func run(args []string, getenv func(string) string, stderr io.Writer, sigs <-chan os.Signal) int {
+// run is the whole program; it returns the exit status. --help prints the usage on
+// stdout and exits 0; bad usage prints one line and the usage on stderr and exits 2.
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 	if len(args) > 0 && args[0] == "sleep" {
 		return sleepCommand(args[1:], stderr)
 	}
 	cfg, fs, err := parseConfig(args, getenv)
-	if err != nil {
-		fmt.Fprintf(stderr, "hello: %v\nUsage: hello [flags] | hello sleep DURATION\n%s", err, fs.FlagUsages())
+	switch {
+	case errors.Is(err, pflag.ErrHelp):
+		fmt.Fprint(stdout, usage(fs))
+		return 0
+	case err != nil:
+		fmt.Fprintf(stderr, "hello: %v\n%s", err, usage(fs))
 		return 2
 	}
 	log := newLogger(cfg, stderr)
 	s := newServer(cfg, podName(getenv), log)
 	return s.lifecycle(sigs)
+}
+
+// usage is what --help prints: the synopsis, where else the flags come from, the flags.
+func usage(fs *pflag.FlagSet) string {
+	return fmt.Sprintf("Usage: hello [flags] | hello sleep DURATION\n"+
+		"Each flag may also be set by a variable, the flag winning: --shutdown-delay by %s.\n%s",
+		helloflag.Env("shutdown-delay"), fs.FlagUsages())
 }
 
 // lifecycle runs the three acts of the lesson and returns the exit status.

@@ -491,3 +491,23 @@ func TestCommandLine(t *testing.T) {
 		})
 	}
 }
+
+// hello --help (and -h) prints its usage on stdout, nothing on stderr, and exits 0.
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	for _, arg := range []string{"--help", "-h"} {
+		t.Run(arg, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr strings.Builder
+			cmd := exec.Command(testbin.Build(t, testbin.Hello), arg)
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Run(); err != nil {
+				t.Errorf("%v, want exit 0", err)
+			}
+			if !strings.HasPrefix(stdout.String(), "Usage: hello [flags]") || !strings.Contains(stdout.String(), "--shutdown-delay") ||
+				!strings.Contains(stdout.String(), "HELLO_SHUTDOWN_DELAY") || stderr.Len() != 0 {
+				t.Errorf("stdout %q, stderr %q", stdout.String(), stderr.String())
+			}
+		})
+	}
+}
