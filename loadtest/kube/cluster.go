@@ -99,7 +99,10 @@ func New(ctx context.Context, o Options) (*Cluster, error) {
 	}
 	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: o.Context})
 	rc, err := cc.ClientConfig()
-	if err != nil {
+	switch {
+	case clientcmd.IsEmptyConfig(err):
+		return nil, errors.New("no kubeconfig: give --kubeconfig, set KUBECONFIG or write ~/.kube/config (in a pod, its service account is used)")
+	case err != nil:
 		return nil, fmt.Errorf("kubeconfig: %w", err)
 	}
 	ns := o.Namespace
