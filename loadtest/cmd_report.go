@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"scalelab/loadtest/report"
 )
@@ -18,7 +20,7 @@ of loadtest, or to get them from a summary alone), and prints the report.`,
 		"loadtest report results/run-x",
 		`loadtest report --format markdown results/run-x >> "$GITHUB_STEP_SUMMARY"`,
 	},
-	exit: [3]string{"the report is written", "the run could not be read or written", "bad usage"},
+	exit: [3]string{"the report is written", "the run could not be read or written", "bad usage, or RUN_DIR is missing or unreadable"},
 }
 
 // runReport is `loadtest report DIR`: it re-renders a saved run.
@@ -32,6 +34,9 @@ func runReport(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		return c.usage(errors.New("want one run directory"))
 	}
 	dir := c.Arg(0)
+	if _, err := os.ReadDir(dir); err != nil { // missing, not a directory, or unreadable
+		return c.usage(cmp.Or(isDir(dir), err))
+	}
 	r, err := report.ReadRun(dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "loadtest report: %v\n", err)
