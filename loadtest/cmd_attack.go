@@ -44,7 +44,7 @@ type attackFlags struct {
 }
 
 func (f *attackFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.o.Target, "target", "", "URL to attack (required)")
+	fs.Var(urlFlag{&f.o.Target}, "target", "URL to attack (required)")
 	fs.StringVar(&f.o.Method, "method", http.MethodGet, "HTTP method")
 	f.o.Header = http.Header{}
 	fs.Var(headerFlag{f.o.Header}, "header", "a header sent with every request, as `\"NAME: VALUE\"` (repeatable)")

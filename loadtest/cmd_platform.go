@@ -49,9 +49,10 @@ func (f *platformFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.kube.Kubeconfig, "kubeconfig", "", "kube: the kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
 	fs.StringVar(&f.kube.Context, "context", "", "kube: the kubeconfig context (default: the current one)")
 	fs.StringVar(&f.kube.Namespace, "namespace", "", "kube: the namespace (default: the context's, else default)")
-	fs.StringVar(&f.kube.ServiceURL, "service-url", "", "kube: URL of the Service path (default: its NodePort on 127.0.0.1, as kind maps it)")
-	fs.StringVar(&f.kube.IngressURL, "ingress-url", "", "kube: URL of the ingress path (Skipper)")
-	fs.StringVar(&f.kube.IngressRoutes, "ingress-routes", os.Getenv("INGRESS_ROUTES_URL"), "kube: URL of Skipper's routing table (its support listener's /routes), polled for when it gains and loses each pod (default: $INGRESS_ROUTES_URL; empty: not read)")
+	fs.Var(urlFlag{&f.kube.ServiceURL}, "service-url", "kube: URL of the Service path (default: its NodePort on 127.0.0.1, as kind maps it)")
+	fs.Var(urlFlag{&f.kube.IngressURL}, "ingress-url", "kube: URL of the ingress path (Skipper)")
+	f.kube.IngressRoutes = os.Getenv("INGRESS_ROUTES_URL")
+	fs.Var(urlFlag{&f.kube.IngressRoutes}, "ingress-routes", "kube: URL of Skipper's routing table (its support listener's /routes), polled for when it gains and loses each pod (default: $INGRESS_ROUTES_URL; empty: not read)")
 }
 
 // check takes the lab's first name, local, for lab, and refuses what only a cluster can do

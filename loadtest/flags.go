@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -154,13 +153,11 @@ func (t *targetFlag) Set(s string) error {
 	if n, rest, ok := strings.Cut(s, "="); ok && !strings.Contains(n, "/") {
 		name, u = n, rest
 	}
-	switch pu, err := url.Parse(u); {
+	switch err := attack.CheckURL(u); {
 	case !isName(name):
 		return fmt.Errorf("name %q: want a DNS label such as service, ingress or internal", name)
 	case err != nil:
-		return err
-	case pu.Scheme != "http" && pu.Scheme != "https" || pu.Host == "":
-		return fmt.Errorf("%q: want an http:// or https:// URL", u)
+		return fmt.Errorf("%q: %w", u, err)
 	case t.urls[name] != "":
 		return fmt.Errorf("a second target named %q", name)
 	}
@@ -181,6 +178,27 @@ func (t *targetFlag) String() string {
 }
 
 func (*targetFlag) Type() string { return "[name=]url" }
+
+// urlFlag is a URL flag: --target of attack, --service-url, --ingress-url; empty is
+// unset.
+type urlFlag struct{ s *string }
+
+func (u urlFlag) Set(s string) error {
+	if err := attack.CheckURL(s); s != "" && err != nil {
+		return err
+	}
+	*u.s = s
+	return nil
+}
+
+func (u urlFlag) String() string {
+	if u.s == nil {
+		return ""
+	}
+	return *u.s
+}
+
+func (urlFlag) Type() string { return "url" }
 
 // budgetFlag is --budget CLASS=N,...: the most failed requests allowed of each class
 // (502, 503, 500, 504, 5xx, 4xx, refused, reset, eof, timeout, other); repeatable.

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -79,14 +80,13 @@ const (
 
 // check validates o and fills in its defaults.
 func (o *Options) check() error {
-	u, err := url.Parse(o.Target)
-	switch {
-	case o.Target == "":
+	if o.Target == "" {
 		return errors.New("no target URL")
-	case err != nil:
-		return fmt.Errorf("target: %w", err)
-	case u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
-		return fmt.Errorf("target %q: want an http:// or https:// URL", o.Target)
+	}
+	if err := CheckURL(o.Target); err != nil {
+		return fmt.Errorf("target %q: %w", o.Target, err)
+	}
+	switch {
 	case o.Rate <= 0 && o.Pacer == nil:
 		return fmt.Errorf("rate %d: want > 0 requests/s", o.Rate)
 	case o.Duration < 0 || o.Timeout < 0 || o.Interval < 0 || o.CommandGrace < 0:
@@ -119,6 +119,23 @@ func (o *Options) check() error {
 	}
 	if o.Log == nil {
 		o.Log = result.NewLog(time.Now())
+	}
+	return nil
+}
+
+// CheckURL says why u cannot be a target: an http:// or https:// URL with a host. A
+// host and port alone (127.0.0.1:8080/), which url.Parse reads as a path or a scheme,
+// lacks the scheme.
+func CheckURL(u string) error {
+	if !strings.Contains(u, "://") {
+		return errors.New("missing http:// or https://")
+	}
+	pu, err := url.Parse(u)
+	switch {
+	case err != nil:
+		return errors.Unwrap(err) // url.Error repeats the URL
+	case pu.Scheme != "http" && pu.Scheme != "https" || pu.Host == "":
+		return errors.New("want an http:// or https:// URL")
 	}
 	return nil
 }
