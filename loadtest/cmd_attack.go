@@ -72,6 +72,11 @@ func (f *attackFlags) options() (attack.Options, error) {
 	if _, err := f.gates.get(); err != nil {
 		return o, err
 	}
+	if f.out != "" {
+		if err := outDir("out", f.out); err != nil {
+			return o, err
+		}
+	}
 	if f.body != "" {
 		o.Body = []byte(f.body)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"scalelab/loadtest/manifest"
@@ -74,17 +73,23 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		scs = append(scs, sc)
 	}
-	rs, err := pf.configurations(ctx, *set, *configs, io.Discard)
-	if err != nil {
-		return c.fail(2, err)
-	}
 	dir := *out
 	if dir == "" {
 		dir = filepath.Join("runs", pf.name)
 	}
-	// Before any run: a --out that cannot hold the reports must not cost a measurement.
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return c.usage(fmt.Errorf("--out: %w", err))
+	// Before the cluster is asked anything: the outputs.
+	if err := outDir("out", dir); err != nil {
+		return c.usage(err)
+	}
+	watch, stopLive, err := lv.start(stdout)
+	if err != nil {
+		return c.usage(err)
+	}
+	defer stopLive()
+	lf.Watch = watch
+	rs, err := pf.configurations(ctx, *set, *configs, io.Discard)
+	if err != nil {
+		return c.fail(2, err)
 	}
 
 	jobs := 0
@@ -103,12 +108,6 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	fmt.Fprintf(stdout, "matrix: %d configurations × %d scenarios × %d paths × %d trials on %s, %d requests/s, %d lanes at once; runs in %s\n",
 		len(rs.cfgs), len(scenario.Columns(rs.cfgs, scs)), len(vias), lf.trials, pf.name, lf.Rate, n, dir)
-	watch, stopLive, err := lv.start(stdout)
-	if err != nil {
-		return c.fail(2, err)
-	}
-	defer stopLive()
-	lf.Watch = watch
 	m, err := scenario.RunMatrix(ctx, newPlatform, scenario.MatrixOptions{
 		Options: lf.Options, Configs: rs.cfgs, Scenarios: scs, Vias: vias,
 		Lanes: n, Trials: lf.trials, Gates: gates,

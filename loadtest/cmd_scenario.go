@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -78,6 +77,18 @@ func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if err != nil {
 		return c.usage(err)
 	}
+	// Before the cluster is asked anything: the outputs. (Without --out, the default names
+	// the configuration, checked as soon as it is known.)
+	if *out != "" {
+		if err := outDir("out", *out); err != nil {
+			return c.usage(err)
+		}
+	}
+	watch, stopLive, err := lv.start(stdout)
+	if err != nil {
+		return c.usage(err)
+	}
+	defer stopLive()
 	rs, err := pf.configurations(ctx, *set, []string{*config}, stdout)
 	if err != nil {
 		return c.fail(2, err)
@@ -89,18 +100,12 @@ func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	dir := *out
 	if dir == "" {
 		dir = filepath.Join("runs", pf.name, cfg.Name, sc.Name)
-	}
-	// Before any run: a --out that cannot hold the reports must not cost a measurement.
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return c.usage(fmt.Errorf("--out: %w", err))
+		if err := outDir("out", dir); err != nil {
+			return c.usage(err)
+		}
 	}
 	o := lf.Options
 	o.Progress = stderr
-	watch, stopLive, err := lv.start(stdout)
-	if err != nil {
-		return c.fail(2, err)
-	}
-	defer stopLive()
 	o.Watch = watch
 	fmt.Fprintf(stdout, "== %s: %s on %s via %s, %d requests/s, %d trial(s)\n", sc.Name, cfg.Name, pf.name, strings.Join(vias, ", "), o.Rate, lf.trials)
 	m, err := scenario.RunMatrix(ctx, rs.newPlatform, scenario.MatrixOptions{

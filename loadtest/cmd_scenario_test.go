@@ -39,8 +39,8 @@ func TestScenarioAndMatrixUsage(t *testing.T) {
 		{"matrix: unknown scenario", []string{"matrix", "--scenarios", "scale-up,nap"}, `unknown scenario "nap"`},
 		{"matrix: unknown configuration", []string{"matrix", "--set", "../k8s/fast", "--configs", "naive,yolo"}, `no configuration "yolo" under ../k8s/fast (known: naive, probes, graceful, prestop-sleep)`},
 		{"matrix: stray argument", []string{"matrix", "now"}, `unexpected argument "now"`},
-		{"an --out that is a file", []string{"scenario", "scale-up", "--config", "../k8s/fast/naive", "--hello", exe, "--out", "cmd_scenario_test.go"}, "--out: mkdir cmd_scenario_test.go: not a directory"},
-		{"matrix: an --out that is a file", []string{"matrix", "--set", "../k8s/fast", "--hello", exe, "--out", "cmd_scenario_test.go"}, "--out: mkdir cmd_scenario_test.go: not a directory"},
+		{"an --out that is a file", []string{"scenario", "scale-up", "--config", "../k8s/fast/naive", "--hello", exe, "--out", "cmd_scenario_test.go"}, "--out cmd_scenario_test.go: not a directory"},
+		{"matrix: an --out that is a file", []string{"matrix", "--set", "../k8s/fast", "--hello", exe, "--out", "cmd_scenario_test.go"}, "--out cmd_scenario_test.go: not a directory"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -81,4 +83,50 @@ func (c *cmdline) usage(err error) int {
 func (c *cmdline) fail(code int, err error) int {
 	fmt.Fprintf(c.stderr, "loadtest %s: %v\n", c.name, err)
 	return code
+}
+
+// outDir makes the directory of flag --NAME, where a run's reports go, and checks that
+// a file can be written in it: before the run, for one that cannot keep its reports must
+// not cost a measurement. An existing file there is refused.
+func outDir(name, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return pathError(name, dir, err)
+	}
+	return writable(name, dir, dir)
+}
+
+// outFile checks that flag --NAME's file can be written as report.WriteFile writes it: a
+// new file in its directory, which must exist, renamed over it.
+func outFile(name, path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("--%s %s: is a directory", name, path)
+	}
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil {
+		return pathError(name, path, err)
+	} else if !st.IsDir() {
+		return fmt.Errorf("--%s %s: %s is not a directory", name, path, dir)
+	}
+	return writable(name, path, dir)
+}
+
+// writable writes and removes a file in dir.
+func writable(name, path, dir string) error {
+	f, err := os.CreateTemp(dir, ".loadtest-probe-*")
+	if err != nil {
+		return pathError(name, path, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// pathError names the flag and its value, and of err's path only what the value does not
+// say: "--out x: not a directory", "--junit /no/dir/j.xml: stat /no/dir: no such file or
+// directory".
+func pathError(name, path string, err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) && pe.Path == path {
+		err = pe.Err
+	}
+	return fmt.Errorf("--%s %s: %w", name, path, err)
 }

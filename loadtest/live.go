@@ -25,7 +25,7 @@ func (f *liveFlag) start(w io.Writer) (watch attack.Watcher, stop func(), err er
 	}
 	s, err := live.Listen(f.addr)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("--live %s: %w", f.addr, err)
 	}
 	fmt.Fprintf(w, "live: %s\n", s.URL())
 	return s, func() { _ = s.Close() }, nil

@@ -53,7 +53,7 @@ func Addr(addr string) string {
 func Listen(addr string) (*Server, error) {
 	ln, err := net.Listen("tcp", Addr(addr))
 	if err != nil {
-		return nil, fmt.Errorf("live page: %w", err)
+		return nil, err
 	}
 	s := &Server{ln: ln}
 	mux := http.NewServeMux()
