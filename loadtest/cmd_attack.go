@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -66,9 +67,27 @@ func (f *attackFlags) register(fs *pflag.FlagSet) {
 	f.cluster.register(fs)
 }
 
-// options checks what the Options cannot check themselves and fills in the rest.
+// options checks the flags before any load is sent, each error naming its flag, and
+// fills in the rest of the Options. A zero that attack.Options would read as its
+// default is refused: --timeout 0 is no "no timeout".
 func (f *attackFlags) options() (attack.Options, error) {
 	o := f.o
+	switch {
+	case o.Target == "":
+		return o, errors.New("no target URL: want --target http://HOST:PORT/PATH")
+	case o.Rate <= 0:
+		return o, fmt.Errorf("--rate %d: want > 0", o.Rate)
+	case o.Duration < 0:
+		return o, fmt.Errorf("--duration %s: want ≥ 0 (0: until Ctrl-C)", o.Duration)
+	case o.Timeout <= 0:
+		return o, fmt.Errorf("--timeout %s: want > 0", o.Timeout)
+	case o.Interval <= 0:
+		return o, fmt.Errorf("--interval %s: want > 0", o.Interval)
+	case o.CommandGrace <= 0:
+		return o, fmt.Errorf("--command-grace %s: want > 0", o.CommandGrace)
+	case o.Workers == 0:
+		return o, errors.New("--workers 0: want ≥ 1")
+	}
 	if _, err := f.gates.get(); err != nil {
 		return o, err
 	}

@@ -52,7 +52,8 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	configs := c.StringSlice("configs", nil, "only these configurations of the set (default: all)")
 	scenarios := c.StringSlice("scenarios", scenario.DefaultScenarios, "the scenarios, in order")
 	out := c.String("out", "", "where the matrix goes (default: runs/<platform>)")
-	lanes := c.Int("lanes", 0, "how many runs go on side by side, each in a lane of its own: on the lab a lab, on kube a namespace made for the run (0: as many as fit: the open-file limit on the lab, the cluster's free CPU and this machine's cores on kube)")
+	var lanes int
+	c.Var(intFlag{&lanes, 0, ""}, "lanes", "how many runs go on side by side, each in a lane of its own: on the lab a lab, on kube a namespace made for the run (0: as many as fit: the open-file limit on the lab, the cluster's free CPU and this machine's cores on kube)")
 	meta := map[string]string{}
 	c.Var((*metaFlag)(&meta), "meta", "key=value for the matrix's provenance, e.g. ingress=skipper-v0.23.0 (repeatable; the value may hold commas)")
 	if code, done := c.parse(args); done {
@@ -102,7 +103,7 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			shared = name
 		}
 	}
-	n, newPlatform, err := matrixLanes(ctx, &pf, rs, *lanes, lf.Rate, len(vias), jobs, shared, stdout)
+	n, newPlatform, err := matrixLanes(ctx, &pf, rs, lanes, lf.Rate, len(vias), jobs, shared, stdout)
 	if err != nil {
 		return c.usage(err)
 	}

@@ -150,7 +150,7 @@ func (f *loadFlags) register(fs *pflag.FlagSet, defaultVias ...string) {
 	fs.Var(&f.via, "via", "the paths into the pods, comma-separated: service (kube-proxy: loss shows as refused/reset), ingress (an L7 proxy: loss shows as 502), cluster-ip (the Service's ClusterIP, kube; the default --from cluster), or a --target's name")
 	f.Header = http.Header{}
 	fs.Var(headerFlag{f.Header}, "header", "a header sent with every request, as `\"NAME: VALUE\"` (repeatable; Host picks the virtual host)")
-	fs.IntVar(&f.trials, "trials", 0, "run each scenario this many times: every lesson is a race, one run is one draw; the worst trial counts (default: 1 on the lab, 3 on kube)")
+	fs.Var(intFlag{&f.trials, 1, ""}, "trials", "run each scenario this many times: every lesson is a race, one run is one draw; the worst trial counts (default: 1 on the lab, 3 on kube)")
 	f.gates.register(fs, -1)
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report here: a test case per scenario and path")
 	f.from.register(fs)
@@ -158,21 +158,34 @@ func (f *loadFlags) register(fs *pflag.FlagSet, defaultVias ...string) {
 	registerMinRate(fs, &f.MinRate)
 	fs.BoolVar(&f.KeepAlive, "keepalive", true, "reuse connections, as most clients do")
 	fs.DurationVar(&f.Lead, "lead", 2*time.Second, "load before the action")
-	fs.DurationVar(&f.Tail, "tail", 0, "load after the platform has settled (default: where the settle waits for the path's proxy — the lab, Skipper with --ingress-routes, kube-proxy on a cluster on this machine — 1s, and on while failures come back until 1s passes without one, at most 4s; elsewhere 4s, longer than Skipper's 3s poll)")
-	fs.DurationVar(&f.Timeout, "timeout", 0, "per request (default: the configuration's request delay + 10s)")
-	fs.DurationVar(&f.Settle, "settle", 5*time.Minute, "how long the platform may take to settle")
+	fs.DurationVar(&f.Tail, "tail", 0, "load after the platform has settled (0, the default: where the settle waits for the path's proxy — the lab, Skipper with --ingress-routes, kube-proxy on a cluster on this machine — 1s, and on while failures come back until 1s passes without one, at most 4s; elsewhere 4s, longer than Skipper's 3s poll)")
+	fs.DurationVar(&f.Timeout, "timeout", 0, "per request (0, the default: the configuration's request delay + 10s)")
+	fs.DurationVar(&f.Settle, "settle", 5*time.Minute, "how long the platform may take to settle; more is an error")
 	fs.DurationVar(&f.Interval, "interval", 250*time.Millisecond, "timeline slot")
 }
 
-// check checks what no single flag's parsing can: the numbers against each other and zero.
+// check checks what no single flag's parsing can, before anything is deployed: the
+// numbers against zero (where 0 means the default, the flag's help says so; a zero that
+// could wait for ever, --settle 0, is refused) and that --junit can be written.
 func (f *loadFlags) check() error {
 	switch {
 	case f.Rate <= 0:
 		return fmt.Errorf("--rate %d: want > 0", f.Rate)
-	case f.trials < 0:
-		return fmt.Errorf("--trials %d: want ≥ 1", f.trials)
-	case f.Lead < 0 || f.Tail < 0 || f.Timeout < 0 || f.Settle < 0 || f.Interval <= 0:
-		return errors.New("--lead, --tail, --timeout and --settle must not be negative, --interval must be positive")
+	case f.Settle <= 0:
+		return fmt.Errorf("--settle %s: want > 0", f.Settle)
+	case f.Interval <= 0:
+		return fmt.Errorf("--interval %s: want > 0", f.Interval)
+	}
+	for _, d := range []struct {
+		name string
+		d    time.Duration
+	}{{"lead", f.Lead}, {"tail", f.Tail}, {"timeout", f.Timeout}} {
+		if d.d < 0 {
+			return fmt.Errorf("--%s %s: want ≥ 0", d.name, d.d)
+		}
+	}
+	if f.junit != "" {
+		return outFile("junit", f.junit)
 	}
 	return nil
 }

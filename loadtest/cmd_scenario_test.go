@@ -28,7 +28,7 @@ func TestScenarioAndMatrixUsage(t *testing.T) {
 		{"a path no target names", []string{"scenario", "scale-up", "--platform", "kube", "--target", "web=http://127.0.0.1:1/", "--via", "ingress,webb"}, "--via webb: no --target of that name (given: web)"},
 		{"a bad target", []string{"scenario", "scale-up", "--target", "web=ftp://x/"}, `--target "web=ftp://x/": "ftp://x/": want an http:// or https:// URL`},
 		{"a bad budget", []string{"scenario", "scale-up", "--budget", "502=0,teapot=1"}, `--budget "502=0,teapot=1": no class "teapot"`},
-		{"negative trials", []string{"scenario", "scale-up", "--trials", "-1"}, "--trials -1: want ≥ 1"},
+		{"negative trials", []string{"scenario", "scale-up", "--trials", "-1"}, `--trials "-1": want ≥ 1`},
 		{"a workload on the lab", []string{"scenario", "scale-up", "--workload", "deployment/web"}, "--workload deployment/web needs --platform kube"},
 		{"a bad workload", []string{"scenario", "scale-up", "--platform", "kube", "--workload", "pod/web", "--kubeconfig", "/nonexistent/kubeconfig"}, "kubeconfig"},
 		{"bad rate", []string{"scenario", "scale-up", "--rate", "0"}, "--rate 0"},

@@ -135,6 +135,35 @@ func (m *metaFlag) String() string {
 
 func (*metaFlag) Type() string { return "key=value" }
 
+// intFlag is an integer flag that refuses a value below min as it is parsed: --trials 0,
+// --lanes -1. Its default may lie below min, to stand for a default worked out later.
+type intFlag struct {
+	n    *int
+	min  int
+	note string // after the limit in the error: what min means, say
+}
+
+func (f intFlag) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	switch {
+	case err != nil:
+		return errors.New("want an integer")
+	case n < f.min:
+		return fmt.Errorf("want ≥ %d%s", f.min, f.note)
+	}
+	*f.n = n
+	return nil
+}
+
+func (f intFlag) String() string {
+	if f.n == nil {
+		return "0"
+	}
+	return strconv.Itoa(*f.n)
+}
+
+func (intFlag) Type() string { return "int" }
+
 // isName says whether s can name a path: a DNS label (lower case, digits, dashes).
 func isName(s string) bool {
 	return s != "" && len(s) <= 63 && s[0] != '-' && s[len(s)-1] != '-' &&
