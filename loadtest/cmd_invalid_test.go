@@ -140,8 +140,9 @@ func interruptedRollout(t *testing.T, sig syscall.Signal) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	var waited bool // the process's exit has been received from exited
 	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
+		if !waited {
 			cmd.Process.Kill()
 			<-exited
 		}
@@ -149,6 +150,12 @@ func interruptedRollout(t *testing.T, sig syscall.Signal) {
 	for deadline := time.Now().Add(testbin.Patience); ; time.Sleep(50 * time.Millisecond) {
 		if pods, _ := filepath.Glob(filepath.Join(logs, "*.log")); len(pods) > 3 { // 3 replicas, then the rollout's first
 			break
+		}
+		select {
+		case err := <-exited:
+			waited = true
+			t.Fatalf("exited before the rollout: %v\n%s", err, stderr.String())
+		default:
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no rollout within %s", testbin.Patience)
@@ -161,6 +168,7 @@ func interruptedRollout(t *testing.T, sig syscall.Signal) {
 	var err error
 	select {
 	case err = <-exited:
+		waited = true
 	case <-time.After(testbin.Patience):
 		t.Fatalf("still running %s after %s\n%s", testbin.Patience, sig, stderr.String())
 	}

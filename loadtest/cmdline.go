@@ -95,17 +95,16 @@ func outDir(name, dir string) error {
 	return writable(name, dir, dir)
 }
 
-// outFile checks that flag --NAME's file can be written as report.WriteFile writes it: a
-// new file in its directory, which must exist, renamed over it.
+// outFile makes the directory of flag --NAME's file, as outDir makes --out's (so that
+// `--out DIR --junit DIR/junit.xml` works), and checks that the file can be written there
+// as report.WriteFile writes it: not over a directory.
 func outFile(name, path string) error {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return fmt.Errorf("--%s %s: is a directory", name, path)
 	}
 	dir := filepath.Dir(path)
-	if st, err := os.Stat(dir); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return pathError(name, path, err)
-	} else if !st.IsDir() {
-		return fmt.Errorf("--%s %s: %s is not a directory", name, path, dir)
 	}
 	return writable(name, path, dir)
 }
