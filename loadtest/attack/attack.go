@@ -237,7 +237,11 @@ func Run(ctx context.Context, o Options) (*result.Run, error) {
 		defer func() { done(run) }()
 	}
 	samples := map[result.Class]string{}
+	var first time.Time // the earliest request's send time: when the pacer began
 	for res := range attacker.Attack(targeter, pacer, o.Duration, "") {
+		if first.IsZero() || res.Timestamp.Before(first) {
+			first = res.Timestamp
+		}
 		class, local := failure(res, tr)
 		pod, lost := res.Headers.Get("X-Pod"), ""
 		if class != "" {
@@ -275,9 +279,15 @@ func Run(ctx context.Context, o Options) (*result.Run, error) {
 		run.Samples = samples
 	}
 	run.Events = log.Events()
-	window := o.Duration // how long it was to send for
+	// How long it was to send for: the duration, or until the stop, counted from the first
+	// request (the pacer's start) rather than from began, so that a busy machine's delay in
+	// starting the attack does not count as requests not sent.
+	window := o.Duration
 	if s := time.Duration(stopped.Load()); s > 0 && (window == 0 || s < window) {
 		window = s
+		if !first.IsZero() {
+			window = max(s-first.Sub(began), 0)
+		}
 	}
 	validate(run, &o, cmds.failures(), pacer, window)
 	return run, nil
