@@ -80,7 +80,7 @@ func (c *Cluster) DeletePod(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("no running pod to delete in %s", c.ns)
 	}
 	name := pods[0]
-	c.action("delete pod "+name, fmt.Sprintf("kubectl delete pod %s -n %s --wait=false", name, c.ns))
+	c.podAction(name, "delete pod "+name, fmt.Sprintf("kubectl delete pod %s -n %s --wait=false", name, c.ns))
 	if err := c.cs.CoreV1().Pods(c.ns).Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
 		return "", fmt.Errorf("delete pod %s: %w", name, err)
 	}
@@ -162,6 +162,21 @@ func rolloutPending(w *manifest.Workload) string {
 		}
 	}
 	return ""
+}
+
+// Pods maps each of the workload's pods not terminating to whether its Ready condition is true.
+func (c *Cluster) Pods(ctx context.Context) (map[string]bool, error) {
+	pods, err := c.pods(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, p := range pods {
+		if p.DeletionTimestamp == nil {
+			out[p.Name] = isReady(&p)
+		}
+	}
+	return out, nil
 }
 
 // running names the workload's pods not terminating, oldest first.

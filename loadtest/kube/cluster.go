@@ -217,9 +217,12 @@ func (c *Cluster) putAt(t time.Time, e result.Event) {
 }
 
 // action is an event of the scenario's own doing, with the kubectl command that does the same.
-func (c *Cluster) action(name, kubectl string) {
+func (c *Cluster) action(name, kubectl string) { c.podAction("", name, kubectl) }
+
+// podAction is an action that takes one pod, as the lab words it: the event names the pod.
+func (c *Cluster) podAction(pod, name, kubectl string) {
 	fmt.Fprintf(c.opts.Out, "$ %s\n", kubectl)
-	c.event(result.EventAction, name, kubectl)
+	c.put(result.Event{Kind: result.EventAction, Name: name, Detail: kubectl, Pod: pod})
 }
 
 // Target is the URL that load through the given path goes to.

@@ -26,6 +26,22 @@ func (l *Lab) Evictable(context.Context) ([]string, error) {
 	return out, nil
 }
 
+// Pods maps each pod not terminating to whether it is ready.
+func (l *Lab) Pods(context.Context) (map[string]bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.current == nil {
+		return nil, errors.New("lab: nothing deployed")
+	}
+	out := map[string]bool{}
+	for _, p := range l.podsLocked() {
+		if !p.terminating {
+			out[p.name] = p.readyLocked()
+		}
+	}
+	return out, nil
+}
+
 // Evict is the Eviction API (policy/v1) on the pod named, answered as the API server answers
 // it (pkg/registry/core/pod/storage/eviction.go of Kubernetes v1.34). A pod already gone
 // counts as evicted: the API's 404, which kubectl drain takes as done. A pod not yet running

@@ -55,8 +55,9 @@ func autoscale() Scenario {
 		Pace: func(rate int) *attack.Steps {
 			return attack.NewSteps(max(float64(rate)/autoscaleSteps, attack.MinStepRate))
 		},
-		Act:   actAutoscale,
-		Takes: autoscaleTakes,
+		Act:    actAutoscale,
+		Takes:  autoscaleTakes,
+		Effect: autoscaled,
 	}
 }
 

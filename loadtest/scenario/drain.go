@@ -47,7 +47,8 @@ func drain() Scenario {
 		Act: func(ctx context.Context, p Platform, cfg *manifest.Config) error {
 			return Drain(ctx, p.(Drainer), drainTimeout(cfg))
 		},
-		Takes: evictions,
+		Takes:  evictions,
+		Effect: drained,
 	}
 }
 

@@ -29,8 +29,12 @@ type Platform interface {
 	Scale(ctx context.Context, replicas int32) error
 	// Restart starts a rollout restart and returns once it is requested.
 	Restart(ctx context.Context) error
-	// DeletePod deletes one running pod, as `kubectl delete pod` does, and names it.
+	// DeletePod deletes one running pod, as `kubectl delete pod` does, names it, and puts
+	// the action on the timeline with the pod it took (result.Event.Pod).
 	DeletePod(ctx context.Context) (string, error)
+	// Pods maps each of the workload's pods not terminating to whether it is ready now:
+	// what a scenario's Effect replays its pod events from.
+	Pods(ctx context.Context) (map[string]bool, error)
 	// Settle returns once the rollout is complete and no pod is terminating.
 	Settle(ctx context.Context) error
 	// Close stops everything the platform started.

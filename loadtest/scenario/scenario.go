@@ -59,6 +59,10 @@ type Scenario struct {
 	// configuration's own timings; what a run takes beyond it (and beyond the lead and the
 	// tail) is the testbed's overhead.
 	Takes func(cfg *manifest.Config) time.Duration
+	// Effect says whether the action took effect, from the pods it began with and the pod
+	// events after it (effect.go): "" when it did, else what it saw instead, and the run
+	// is invalid for that reason.
+	Effect func(w Window) string
 }
 
 // PromisesZero says whether cfg promises to lose no request in this scenario.
@@ -203,7 +207,7 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 		}()
 	}
 
-	actErr := act(actCtx, p, cfg, sc, o, log, seen.count)
+	before, actErr := act(actCtx, p, cfg, sc, o, log, seen.count)
 	close(stop)
 	out := <-done
 	if out.err != nil { // a run with the error: what part of the load measured
@@ -214,6 +218,16 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 	}
 	if actErr != nil && ctx.Err() == nil {
 		return out.run, actErr
+	}
+	if sc.Effect != nil && actErr == nil {
+		leaves := replicas
+		if sc.Leaves != nil {
+			leaves = sc.Leaves(cfg)
+		}
+		w := Window{Before: before, Events: window(out.run.Events, sc.Name), Leaves: leaves}
+		if why := sc.Effect(w); why != "" {
+			out.run.Invalidate(sc.Name + ": " + why)
+		}
 	}
 	return out.run, nil
 }
@@ -231,29 +245,34 @@ type OwnSourcer interface {
 }
 
 // act is the scenario's part while the load runs: lead, action, settle (or observe), tail.
-// failed counts the failures come back so far.
-func act(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o Options, log *result.Log, failed func() int) error {
+// failed counts the failures come back so far. It returns the pods there as the action
+// began (Platform.Pods), for the scenario's Effect.
+func act(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o Options, log *result.Log, failed func() int) (map[string]bool, error) {
 	if !sleep(ctx, o.Lead) {
-		return ctx.Err()
+		return nil, ctx.Err()
+	}
+	before, err := p.Pods(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", sc.Name, err)
 	}
 	log.Add(result.EventPhase, sc.Name, sc.Doc)
 	if err := sc.Act(withTimeline(ctx, log), p, cfg); err != nil {
-		return fmt.Errorf("%s: %w", sc.Name, err)
+		return before, fmt.Errorf("%s: %w", sc.Name, err)
 	}
 	if sc.Observe != nil {
 		d := sc.Observe(cfg)
 		if !sleep(ctx, d) {
-			return ctx.Err()
+			return before, ctx.Err()
 		}
 		log.Add(result.EventPhase, "observed", "not settled: watched for "+d.String())
 	} else {
 		if err := settle(ctx, p, o.Settle); err != nil {
-			return err
+			return before, err
 		}
 		log.Add(result.EventPhase, "settled", "")
 	}
 	tail(ctx, o.tailOn(p), failed)
-	return nil
+	return before, nil
 }
 
 type timelineKey struct{}

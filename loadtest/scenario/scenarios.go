@@ -23,7 +23,8 @@ func Scenarios() []Scenario {
 			Act: func(ctx context.Context, p Platform, cfg *manifest.Config) error {
 				return p.Scale(ctx, max(cfg.Replicas(), 2))
 			},
-			Takes: func(cfg *manifest.Config) time.Duration { return cfg.Startup() },
+			Takes:  func(cfg *manifest.Config) time.Duration { return cfg.Startup() },
+			Effect: scaled,
 		},
 		{
 			Name:   "scale-down",
@@ -36,7 +37,8 @@ func Scenarios() []Scenario {
 				}
 				return p.Scale(ctx, 1)
 			},
-			Takes: serving,
+			Takes:  serving,
+			Effect: scaled,
 		},
 		{
 			Name:  "rollout-restart",
@@ -51,6 +53,7 @@ func Scenarios() []Scenario {
 				waves := (cfg.Replicas() + step - 1) / step
 				return time.Duration(waves)*cfg.Startup() + serving(cfg)
 			},
+			Effect: replaced("from the old template"),
 		},
 		{
 			Name:  "delete-pod",
@@ -60,7 +63,8 @@ func Scenarios() []Scenario {
 				_, err := p.DeletePod(ctx)
 				return err
 			},
-			Takes: func(cfg *manifest.Config) time.Duration { return max(cfg.Startup(), serving(cfg)) },
+			Takes:  func(cfg *manifest.Config) time.Duration { return max(cfg.Startup(), serving(cfg)) },
+			Effect: deleted,
 		},
 		{
 			// What `kubectl drain` does to the workload on a node that runs all its pods,
@@ -73,7 +77,8 @@ func Scenarios() []Scenario {
 			Act: func(ctx context.Context, p Platform, _ *manifest.Config) error {
 				return EvictAll(ctx, p.(Evictor), evictTimeout)
 			},
-			Takes: evictions,
+			Takes:  evictions,
+			Effect: replaced("not evicted"),
 		},
 		drain(), // drain.go
 		{
@@ -95,6 +100,7 @@ func Scenarios() []Scenario {
 			},
 			Observe: observeLiveness,
 			Takes:   observeLiveness,
+			Effect:  stuck,
 		},
 		autoscale(), // autoscale.go
 	}

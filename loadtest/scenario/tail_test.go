@@ -90,6 +90,7 @@ type lateListener struct {
 func (l *lateListener) SettlesRoutes(string) bool { return true }
 func (l *lateListener) Settle(context.Context) error {
 	time.AfterFunc(l.late, func() { l.failing.Store(false) })
+	l.rolled()
 	return nil
 }
 

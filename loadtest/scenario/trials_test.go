@@ -3,10 +3,12 @@ package scenario
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,12 +21,18 @@ import (
 )
 
 // flaky is a platform whose one pod is a real HTTP server that answers 502 while a
-// scenario's action is in effect, in the trials named by failIn (1-based).
+// scenario's action is in effect, in the trials named by failIn (1-based). On its
+// timeline a rollout restart replaces the pod as a platform's would: a new one created,
+// the old one deleting; at the settle the new one ready, the old one gone.
 type flaky struct {
 	srv     *httptest.Server
 	trial   atomic.Int32
 	failing atomic.Bool
 	failIn  map[int32]bool
+
+	mu       sync.Mutex
+	log      *result.Log
+	pod, old int // hello-N, and the one it replaces (0: none)
 }
 
 func newFlaky(t *testing.T, failIn ...int32) *flaky {
@@ -47,19 +55,55 @@ func (f *flaky) Deploy(context.Context, *manifest.Config) error {
 	f.failing.Store(false)
 	return nil
 }
-func (f *flaky) Observe(*result.Log)                {}
+func (f *flaky) Observe(l *result.Log) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.log = l
+}
 func (f *flaky) Target(string) (string, error)      { return f.srv.URL, nil }
 func (f *flaky) Scale(context.Context, int32) error { return nil }
 func (f *flaky) Restart(context.Context) error {
 	f.failing.Store(f.failIn[f.trial.Load()])
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.old = f.pod
+	f.pod++
+	f.step(f.pod, result.StepCreated)
+	f.step(f.old, result.StepDeleting)
 	return nil
 }
 func (f *flaky) DeletePod(context.Context) (string, error) { return "", nil }
+func (f *flaky) Pods(context.Context) (map[string]bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return map[string]bool{podName(f.pod): true}, nil
+}
 func (f *flaky) Settle(ctx context.Context) error {
 	time.Sleep(300 * time.Millisecond) // the action's effect lasts a while
 	f.failing.Store(false)
+	f.rolled()
 	return nil
 }
+
+// rolled ends a rollout: the new pod ready, the old one gone.
+func (f *flaky) rolled() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.old != f.pod {
+		f.step(f.pod, result.StepReady)
+		f.step(f.old, result.StepGone)
+		f.old = f.pod
+	}
+}
+
+// step puts a step of pod hello-n on the observed timeline.
+func (f *flaky) step(n int, step string) {
+	if f.log != nil {
+		f.log.Put(result.Event{At: time.Since(f.log.Start()), Kind: result.EventPod, Name: podName(n) + " " + step, Pod: podName(n), Step: step})
+	}
+}
+
+func podName(n int) string    { return fmt.Sprintf("hello-%d", n) }
 func (f *flaky) Close() error { return nil }
 
 // A cell run three times is its worst trial, says how many trials lost, and keeps each
