@@ -179,15 +179,30 @@ func TestDeletePodTakesTheOldestRunning(t *testing.T) {
 	oldest := pod("oldest-but-terminating", deleting, func(p *corev1.Pod) { p.CreationTimestamp = metav1.NewTime(time.Now().Add(-2 * time.Hour)) })
 	newer := pod("new", func(p *corev1.Pod) { p.CreationTimestamp = metav1.Now() })
 	c, cs, out := fakeCluster(t, older, oldest, newer)
+	log := result.NewLog(time.Now())
+	c.Observe(log)
 	name, err := c.DeletePod(context.Background())
 	if err != nil || name != "old" {
 		t.Fatalf("deleted %q (%v), want old", name, err)
+	}
+	if ev := log.Events(); len(ev) != 1 || ev[0].Kind != result.EventAction || ev[0].Name != "delete pod old" || ev[0].Pod != "old" {
+		t.Errorf("events %+v, want the action naming pod old, as the lab's does", ev)
 	}
 	if _, err := cs.CoreV1().Pods("default").Get(context.Background(), "old", metav1.GetOptions{}); err == nil {
 		t.Error("pod old still exists")
 	}
 	if !strings.Contains(out.String(), "kubectl delete pod old -n default") {
 		t.Errorf("printed %q", out.String())
+	}
+}
+
+// Pods are the workload's pods not terminating, each with its Ready condition.
+func TestPods(t *testing.T) {
+	t.Parallel()
+	c, _, _ := fakeCluster(t, pod("a", ready(true)), pod("b", ready(false)), pod("c", ready(true), deleting))
+	got, err := c.Pods(context.Background())
+	if err != nil || len(got) != 2 || !got["a"] || got["b"] {
+		t.Errorf("pods %v, %v; want a ready, b not, c left out", got, err)
 	}
 }
 
