@@ -204,6 +204,9 @@ func TestEvictScenario(t *testing.T) {
 				}
 				t.Logf("%s via %s: %d of %d requests failed %v, %d evictions refused, %s",
 					name, via, r.Failed(), r.Requests, r.Errors, refused, r.Elapsed.Round(time.Second))
+				if len(r.Invalid) > 0 {
+					t.Errorf("invalid %q: want every pod seen evicted and replaced", r.Invalid)
+				}
 				if cfg.PDB == nil && (r.Failed() == 0 || refused > 0) {
 					t.Errorf("without a budget: %d failed, %d refused; want a loss and no refusal", r.Failed(), refused)
 				}
