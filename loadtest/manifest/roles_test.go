@@ -92,7 +92,7 @@ func TestCheckRoles(t *testing.T) {
 				"api":  "serving: has port http (8080), and no Service here selects the pods: the containers with a port serve",
 				"logs": "sidecar: has no port, and no Service here selects the pods: the containers with a port serve"}},
 		{name: "a Service of other pods is none of theirs", containers: cs(api, logs),
-			svcs:  []*corev1.Service{service("db", map[string]string{"app": "db"}, intstr.FromInt32(8080))},
+			svcs: []*corev1.Service{service("db", map[string]string{"app": "db"}, intstr.FromInt32(8080))},
 			roles: map[string]string{
 				"api":  "serving: has port http (8080), and no Service here selects the pods: the containers with a port serve",
 				"logs": "sidecar: has no port, and no Service here selects the pods: the containers with a port serve"}},
