@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"scalelab/loadtest/attack"
+	"scalelab/loadtest/fromcluster"
 	"scalelab/loadtest/kube"
 	"scalelab/loadtest/result"
 )
@@ -17,14 +18,14 @@ import (
 // cluster, which namespace the attacker pods run in, how many.
 type attackFromFlags struct {
 	from      string
-	attackers kube.Attackers
+	attackers fromcluster.Attackers
 	kube      kube.Options
 }
 
 func (f *attackFromFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.from, "from", fromHost, "where the load comes from: host (this process) or cluster (a Job of attacker pods in --namespace, which must reach --target: a ClusterIP, say)")
 	fs.IntVar(&f.attackers.N, "attackers", 1, "--from cluster: how many attacker pods share --rate, each with its own connection pool")
-	fs.StringVar(&f.attackers.Image, "attacker-image", kube.DefaultAttackerImage, "--from cluster: the image of loadtest the attacker pods run")
+	fs.StringVar(&f.attackers.Image, "attacker-image", fromcluster.DefaultAttackerImage, "--from cluster: the image of loadtest the attacker pods run")
 	fs.StringVar(&f.kube.Kubeconfig, "kubeconfig", "", "--from cluster: the kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
 	fs.StringVar(&f.kube.Context, "context", "", "--from cluster: the kubeconfig context (default: the current one)")
 	fs.StringVar(&f.kube.Namespace, "namespace", "", "--from cluster: where the attacker pods run (default: the context's, else default)")
@@ -50,7 +51,7 @@ func (f *attackFromFlags) run(ctx context.Context, o attack.Options, out io.Writ
 	if err != nil {
 		return nil, err
 	}
-	wait, err := c.Attack(ctx, o, f.attackers)
+	wait, err := fromcluster.Attack(ctx, c, o, f.attackers)
 	if err != nil {
 		return nil, err
 	}

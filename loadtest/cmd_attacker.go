@@ -28,7 +28,7 @@ that merges the streams checks against what it received.`,
 	exit: [3]string{"the attack ran to its end or to SIGTERM", "the results could not be written", "bad usage"},
 }
 
-// runAttacker is `loadtest attacker`, the attacker pods' command (kube.Attackers).
+// runAttacker is `loadtest attacker`, the attacker pods' command (fromcluster.Attackers).
 func runAttacker(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := newCmdline("attacker", attackerHelp, stdout, stderr)
 	var o attack.Options

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"scalelab/loadtest/attack"
+	"scalelab/loadtest/fromcluster"
 	"scalelab/loadtest/kube"
 	"scalelab/loadtest/result"
 	"scalelab/loadtest/scenario"
@@ -17,19 +18,19 @@ import (
 // Where the load comes from.
 const (
 	fromHost    = "host"    // this process (attack.Run)
-	fromCluster = "cluster" // attacker pods, a Job in the cluster (kube.Cluster.Attack)
+	fromCluster = "cluster" // attacker pods, a Job in the cluster (fromcluster.Attack)
 )
 
 // fromFlags choose where the load of `scenario` and `matrix` comes from.
 type fromFlags struct {
 	from      string
-	attackers kube.Attackers
+	attackers fromcluster.Attackers
 }
 
 func (f *fromFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.from, "from", fromHost, "where the load comes from: host (this process) or cluster (kube: a Job of attacker pods running loadtest's attack, aimed at the Service's ClusterIP; their results stream back through the API server)")
 	fs.IntVar(&f.attackers.N, "attackers", 1, "--from cluster: how many attacker pods share --rate, each with its own connection pool")
-	fs.StringVar(&f.attackers.Image, "attacker-image", kube.DefaultAttackerImage, "--from cluster: the image of loadtest the attacker pods run (k8s/bare/up.sh imports it)")
+	fs.StringVar(&f.attackers.Image, "attacker-image", fromcluster.DefaultAttackerImage, "--from cluster: the image of loadtest the attacker pods run (k8s/bare/up.sh imports it)")
 }
 
 // apply checks --from against the platform and the paths, and with --from cluster makes
@@ -47,8 +48,8 @@ func (f *fromFlags) apply(pf *platformFlags, lf *loadFlags, viaSet bool) error {
 		return fmt.Errorf("--from %q: want host or cluster", f.from)
 	case pf.name != platformKube:
 		return errors.New("--from cluster needs --platform kube")
-	case f.attackers.N < 1 || f.attackers.N > kube.MaxAttackers:
-		return fmt.Errorf("--attackers %d: want 1 to %d", f.attackers.N, kube.MaxAttackers)
+	case f.attackers.N < 1 || f.attackers.N > fromcluster.MaxAttackers:
+		return fmt.Errorf("--attackers %d: want 1 to %d", f.attackers.N, fromcluster.MaxAttackers)
 	}
 	if !viaSet {
 		lf.via.paths = []string{result.ViaClusterIP}
@@ -64,7 +65,7 @@ func (f *fromFlags) apply(pf *platformFlags, lf *loadFlags, viaSet bool) error {
 		if !ok {
 			return nil, fmt.Errorf("--from cluster: platform %s is no cluster", p.Name())
 		}
-		return c.Attack(ctx, o, a)
+		return fromcluster.Attack(ctx, c, o, a)
 	}
 	if !slices.Contains(lf.via.paths, result.ViaClusterIP) && len(pf.targets.names) == 0 {
 		return errors.New("--from cluster: no path the pods reach: --via cluster-ip, or a --target")

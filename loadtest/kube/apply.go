@@ -16,9 +16,9 @@ import (
 // FieldManager owns the fields scalelab applies, scales and patches.
 const FieldManager = "scalelab"
 
-// managedBy marks every object scalelab applies, so that switching configurations prunes
+// ManagedBy marks every object scalelab applies, so that switching configurations prunes
 // what the previous one had and this one has not (a PodDisruptionBudget, an Ingress).
-const managedBy = "app.kubernetes.io/managed-by"
+const ManagedBy = "app.kubernetes.io/managed-by"
 
 // prunable are the kinds a configuration may bring or leave out.
 var prunable = []schema.GroupVersionResource{
@@ -100,7 +100,7 @@ func (c *Cluster) apply(ctx context.Context, cfg *manifest.Config) error {
 		if labels == nil {
 			labels = map[string]string{}
 		}
-		labels[managedBy] = FieldManager
+		labels[ManagedBy] = FieldManager
 		obj.SetLabels(labels)
 		if err := markTemplate(obj); err != nil {
 			return fmt.Errorf("apply %s %s: %w", gvk.Kind, obj.GetName(), err)
@@ -126,7 +126,7 @@ func (c *Cluster) apply(ctx context.Context, cfg *manifest.Config) error {
 
 // prune deletes the objects scalelab applied before that the current configuration lacks.
 func (c *Cluster) prune(ctx context.Context, applied map[string]bool) error {
-	sel := metav1.ListOptions{LabelSelector: managedBy + "=" + FieldManager}
+	sel := metav1.ListOptions{LabelSelector: ManagedBy + "=" + FieldManager}
 	for _, gvr := range prunable {
 		list, err := c.dyn.Resource(gvr).Namespace(c.ns).List(ctx, sel)
 		if err != nil {

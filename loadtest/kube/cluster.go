@@ -241,7 +241,7 @@ func (c *Cluster) Target(via string) (string, error) {
 			return c.opts.ServiceURL, nil
 		}
 		return c.nodePortURL()
-	case result.ViaClusterIP: // attackers.go
+	case result.ViaClusterIP: // access.go
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		return c.ClusterIPURL(ctx)

@@ -51,7 +51,7 @@ func (c *Cluster) Lane(ctx context.Context, index int) (*Cluster, error) {
 	}
 	ns, err := c.cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
 		GenerateName: "scalelab-lane-",
-		Labels:       map[string]string{managedBy: FieldManager, laneLabel: strconv.Itoa(index)},
+		Labels:       map[string]string{ManagedBy: FieldManager, laneLabel: strconv.Itoa(index)},
 		Annotations:  map[string]string{holderAnnotation: holder()},
 	}}, metav1.CreateOptions{FieldManager: FieldManager})
 	if err != nil {

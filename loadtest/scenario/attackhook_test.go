@@ -18,7 +18,7 @@ import (
 )
 
 // streamedAttack is an Options.Attack of two attackers that stream their results, merged
-// as the pods' are (kube.Cluster.Attack), which reports fail as the attack's error.
+// as the pods' are (fromcluster.Attack), which reports fail as the attack's error.
 func streamedAttack(fail error, sums *[2]attack.Summary) func(context.Context, Platform, attack.Options) (func() (*result.Run, error), error) {
 	return func(ctx context.Context, _ Platform, o attack.Options) (func() (*result.Run, error), error) {
 		col, err := attack.NewCollector(ctx, o, time.Now())

@@ -108,7 +108,7 @@ type Options struct {
 	Watch attack.Watcher // the live page (package live); nil: none
 
 	// Attack, when set, starts the attack instead of attack.Run — from attacker pods in the
-	// cluster (kube.Cluster.Attack) — and returns once the load flows; wait returns the run
+	// cluster (fromcluster.Attack) — and returns once the load flows; wait returns the run
 	// once the attack's Stop is closed, and with it an error when part of the load failed.
 	Attack func(ctx context.Context, p Platform, o attack.Options) (wait func() (*result.Run, error), err error)
 }

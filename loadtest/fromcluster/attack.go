@@ -1,10 +1,11 @@
-package kube
+package fromcluster
 
 import (
 	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -16,19 +17,21 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
 
 	"scalelab/loadtest/attack"
+	"scalelab/loadtest/kube"
 	"scalelab/loadtest/result"
 )
 
-// Attack starts o from inside the cluster, as a Job of a.N attacker pods in the Cluster's
+// Attack starts o from inside the cluster c, as a Job of a.N attacker pods in c's
 // namespace, and returns once every attacker has sent its first results: the load flows.
 // wait then returns the merged run once o.Stop is closed or ctx is done (Interrupted), the
 // pods stopped (SIGTERM: each answers its requests in flight and exits) and every result
 // in; its error names each attacker that failed, was evicted or deleted, or whose results
 // did not all arrive — the run is still returned, with what did. The Job and its pods are
 // deleted before wait returns, and when Attack fails.
-func (c *Cluster) Attack(ctx context.Context, o attack.Options, a Attackers) (wait func() (*result.Run, error), err error) {
+func Attack(ctx context.Context, c *kube.Cluster, o attack.Options, a Attackers) (wait func() (*result.Run, error), err error) {
 	if err := a.check(o); err != nil {
 		return nil, err
 	}
@@ -41,18 +44,18 @@ func (c *Cluster) Attack(ctx context.Context, o attack.Options, a Attackers) (wa
 	if o.Log == nil {
 		o.Log = result.NewLog(time.Now())
 	}
-	r := &attackRun{c: c, a: a, o: o, log: o.Log, pods: map[string]*corev1.Pod{}, final: map[string]*corev1.Pod{},
+	r := &attackRun{cs: c.Clientset(), ns: c.Namespace(), out: c.Out(), a: a, o: o, log: o.Log, pods: map[string]*corev1.Pod{}, final: map[string]*corev1.Pod{},
 		streaming: map[string]bool{}, first: map[string]bool{}, allFirst: make(chan struct{}), failedCh: make(chan struct{}),
 		completed: map[string]bool{}, finished: make(chan struct{})}
 	r.bg, r.cancel = context.WithCancel(context.Background())
-	job := a.job(c.ns, o, o.Timeout, c.owner(ctx))
-	r.job, err = c.cs.BatchV1().Jobs(c.ns).Create(ctx, job, metav1.CreateOptions{FieldManager: FieldManager})
+	job := a.job(r.ns, o, o.Timeout, c.Owner(ctx))
+	r.job, err = r.cs.BatchV1().Jobs(r.ns).Create(ctx, job, metav1.CreateOptions{FieldManager: kube.FieldManager})
 	if err != nil {
 		r.cancel()
 		return nil, fmt.Errorf("attackers: create their job: %w", err)
 	}
-	fmt.Fprintf(c.opts.Out, "$ kubectl create -n %s job %s --image %s -- loadtest attacker ...  # %d attackers, %d requests/s to %s\n",
-		c.ns, r.job.Name, a.Image, a.N, o.Rate, o.Target)
+	fmt.Fprintf(r.out, "$ kubectl create -n %s job %s --image %s -- loadtest attacker ...  # %d attackers, %d requests/s to %s\n",
+		r.ns, r.job.Name, a.Image, a.N, o.Rate, o.Target)
 	go r.watch()
 
 	t := time.NewTimer(a.Start)
@@ -78,7 +81,9 @@ func (c *Cluster) Attack(ctx context.Context, o attack.Options, a Attackers) (wa
 
 // attackRun is one attack from the cluster while it runs.
 type attackRun struct {
-	c   *Cluster
+	cs  kubernetes.Interface // the cluster's client
+	ns  string               // the cluster's namespace, where the Job runs
+	out io.Writer            // where the cluster prints its kubectl
 	a   Attackers
 	o   attack.Options
 	log *result.Log
@@ -147,7 +152,7 @@ func (r *attackRun) add(res *vegeta.Result) {
 // watch follows the Job's pods until cleanup: it starts following each pod's log once its
 // attacker runs, and notes how each ended.
 func (r *attackRun) watch() {
-	pods := r.c.cs.CoreV1().Pods(r.c.ns)
+	pods := r.cs.CoreV1().Pods(r.ns)
 	sel := metav1.ListOptions{LabelSelector: batchv1.JobNameLabel + "=" + r.job.Name}
 	for r.bg.Err() == nil {
 		list, err := pods.List(r.bg, sel)
@@ -247,7 +252,7 @@ func started(p *corev1.Pod) bool {
 // its own (a signal noted, an error), which goes on the timeline.
 func (r *attackRun) follow(pod string) {
 	defer r.streams.Done()
-	req := r.c.cs.CoreV1().Pods(r.c.ns).GetLogs(pod, &corev1.PodLogOptions{Container: attackerContainer, Follow: true})
+	req := r.cs.CoreV1().Pods(r.ns).GetLogs(pod, &corev1.PodLogOptions{Container: attackerContainer, Follow: true})
 	rc, err := req.Stream(r.bg)
 	if err != nil {
 		r.note(pod, "its log: "+err.Error())
@@ -362,7 +367,7 @@ func (r *attackRun) stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, n := range names {
-		err := r.c.cs.CoreV1().Pods(r.c.ns).Delete(ctx, n, metav1.DeleteOptions{GracePeriodSeconds: &grace})
+		err := r.cs.CoreV1().Pods(r.ns).Delete(ctx, n, metav1.DeleteOptions{GracePeriodSeconds: &grace})
 		if err != nil && !apierrors.IsNotFound(err) {
 			r.note(n, "delete: "+err.Error())
 		}
@@ -409,16 +414,16 @@ func (r *attackRun) cleanup() {
 	defer cancel()
 	bg := metav1.DeletePropagationBackground
 	zero := int64(0)
-	if err := r.c.cs.BatchV1().Jobs(r.c.ns).Delete(ctx, r.job.Name, metav1.DeleteOptions{PropagationPolicy: &bg}); err != nil && !apierrors.IsNotFound(err) {
-		fmt.Fprintf(r.c.opts.Out, "attackers: delete job %s: %v\n", r.job.Name, err)
+	if err := r.cs.BatchV1().Jobs(r.ns).Delete(ctx, r.job.Name, metav1.DeleteOptions{PropagationPolicy: &bg}); err != nil && !apierrors.IsNotFound(err) {
+		fmt.Fprintf(r.out, "attackers: delete job %s: %v\n", r.job.Name, err)
 	}
 	r.mu.Lock()
 	stopping := r.stopping
 	r.mu.Unlock()
 	if !stopping { // Attack failed: nothing to wait for
-		_ = r.c.cs.CoreV1().Pods(r.c.ns).DeleteCollection(ctx, metav1.DeleteOptions{GracePeriodSeconds: &zero},
+		_ = r.cs.CoreV1().Pods(r.ns).DeleteCollection(ctx, metav1.DeleteOptions{GracePeriodSeconds: &zero},
 			metav1.ListOptions{LabelSelector: batchv1.JobNameLabel + "=" + r.job.Name})
 	}
-	fmt.Fprintf(r.c.opts.Out, "$ kubectl delete -n %s job %s\n", r.c.ns, r.job.Name)
+	fmt.Fprintf(r.out, "$ kubectl delete -n %s job %s\n", r.ns, r.job.Name)
 	r.cancel()
 }

@@ -1,4 +1,4 @@
-package kube
+package fromcluster
 
 import (
 	"net/http"

@@ -1,4 +1,4 @@
-package kube
+package fromcluster
 
 import (
 	"context"
@@ -9,9 +9,10 @@ import (
 	"time"
 
 	"scalelab/loadtest/attack"
+	"scalelab/loadtest/kube"
 )
 
-// BenchmarkAttackersRate runs the in-cluster attackers (Cluster.Attack) at 1,000 and 3,000
+// BenchmarkAttackersRate runs the in-cluster attackers (Attack) at 1,000 and 3,000
 // requests/s for 10 s each and reports what they sent against what was asked: sent-% is
 // the requests sent as a share of rate × duration (each attacker paces its own share from
 // its own start), rate-% vegeta's achieved rate over the span of all the sends (the pods
@@ -22,7 +23,7 @@ import (
 // SCALELAB_ATTACKERS how many (default 3). Run it once:
 //
 //	SCALELAB_ATTACK_TARGET='http://10.96.149.24/?delay=0' SCALELAB_ATTACK_NAMESPACE=h15-a \
-//	  go test -run '^$' -bench AttackersRate -benchtime 1x ./loadtest/kube
+//	  go test -run '^$' -bench AttackersRate -benchtime 1x ./loadtest/fromcluster
 func BenchmarkAttackersRate(b *testing.B) {
 	target, ns := os.Getenv("SCALELAB_ATTACK_TARGET"), os.Getenv("SCALELAB_ATTACK_NAMESPACE")
 	if target == "" || ns == "" {
@@ -35,7 +36,7 @@ func BenchmarkAttackersRate(b *testing.B) {
 			b.Fatalf("SCALELAB_ATTACKERS %q: %v", s, err)
 		}
 	}
-	c, err := New(context.Background(), Options{Namespace: ns})
+	c, err := kube.New(context.Background(), kube.Options{Namespace: ns})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -44,7 +45,7 @@ func BenchmarkAttackersRate(b *testing.B) {
 		b.Run(fmt.Sprintf("rate=%d/attackers=%d", rate, n), func(b *testing.B) {
 			for range b.N {
 				o := attack.Options{Target: target, Rate: rate, Duration: d, Timeout: 5 * time.Second, KeepAlive: true}
-				wait, err := c.Attack(b.Context(), o, Attackers{N: n})
+				wait, err := Attack(b.Context(), c, o, Attackers{N: n})
 				if err != nil {
 					b.Fatal(err)
 				}

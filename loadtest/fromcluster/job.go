@@ -1,12 +1,25 @@
-package kube
+// Package fromcluster is load from inside the cluster (--from cluster): the attack runs as
+// a Job of attacker pods, each running `loadtest attacker` at its share of the rate with
+// its own connection pool, aimed at a URL the pods reach — the workload's Service by its
+// ClusterIP (result.ViaClusterIP), through kube-proxy on their own node. Each pod streams
+// every result in vegeta's CSV encoding to its log; Attack follows the logs through the
+// API server and merges them (attack.Collector) into the one result.Run the reports read,
+// while the scenario's actions and the timeline stay where loadtest runs, on the
+// kube.Cluster. The pods and the Job are deleted when the attack ends, after Ctrl-C too; a
+// TTL, a deadline and an owner reference (the workload) remove what a killed loadtest
+// left. An attacker pod that fails, is evicted or is deleted by anyone else, or whose
+// results did not all arrive, is an error of the run, never silently fewer requests.
+//
+// job.go is the Job and how its pods end; attack.go runs one attack. While an attack runs,
+// its watch, its log streams and its caller share one lock, which guards what the pods
+// did: the results before the merge began, the pods seen and how each ended, and the
+// failures (attackRun.mu).
+package fromcluster
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -17,20 +30,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"scalelab/loadtest/attack"
+	"scalelab/loadtest/kube"
 	"scalelab/loadtest/result"
 )
-
-// Load from inside the cluster (--from cluster): the attack runs as a Job of attacker pods,
-// each running `loadtest attacker` at its share of the rate with its own connection pool,
-// aimed at a URL the pods reach — the workload's Service by its ClusterIP (ViaClusterIP),
-// through kube-proxy on their own node. Each pod streams every result in vegeta's CSV
-// encoding to its log; loadtest follows the logs through the API server and merges them
-// (attack.Collector) into the one result.Run the reports read, while the scenario's
-// actions and the timeline stay where loadtest runs. The pods and the Job are deleted when
-// the attack ends, after Ctrl-C too; a TTL, a deadline and an owner reference (the
-// workload) remove what a killed loadtest left. An attacker pod that fails, is evicted or
-// is deleted by anyone else, or whose results did not all arrive, is an error of the run,
-// never silently fewer requests.
 
 // Attackers say how the attacker pods run.
 type Attackers struct {
@@ -54,27 +56,6 @@ const (
 	attackerLabel        = "scalelab.dev/attackers"
 	attackerContainer    = "attacker"
 )
-
-// ClusterIPURL is the URL of the workload's Service by its ClusterIP and first port: the
-// path of load from inside the cluster (result.ViaClusterIP). The bare cluster runs no
-// DNS, so the address, not the Service's name.
-func (c *Cluster) ClusterIPURL(ctx context.Context) (string, error) {
-	c.mu.Lock()
-	cfg := c.cfg
-	c.mu.Unlock()
-	if cfg == nil || cfg.Service == nil {
-		return "", errors.New("cluster-ip: no Service of scalelab's deployed")
-	}
-	svc, err := c.cs.CoreV1().Services(c.ns).Get(ctx, cfg.Service.Name, metav1.GetOptions{})
-	if err != nil {
-		return "", fmt.Errorf("cluster-ip: %w", err)
-	}
-	if svc.Spec.ClusterIP == "" || svc.Spec.ClusterIP == corev1.ClusterIPNone || len(svc.Spec.Ports) == 0 {
-		return "", fmt.Errorf("cluster-ip: service %s has no ClusterIP and port", svc.Name)
-	}
-	host := net.JoinHostPort(svc.Spec.ClusterIP, strconv.Itoa(int(svc.Spec.Ports[0].Port)))
-	return (&url.URL{Scheme: "http", Host: host, Path: "/"}).String(), nil
-}
 
 // check validates a and fills in its defaults, against the attack o it is to run.
 func (a *Attackers) check(o attack.Options) error {
@@ -125,7 +106,7 @@ func (a Attackers) job(ns string, o attack.Options, timeout time.Duration, owner
 	grace := int64((timeout + 10*time.Second).Seconds())
 	indexed := batchv1.IndexedCompletion
 	replaceFailed := batchv1.Failed
-	labels := map[string]string{managedBy: FieldManager, attackerLabel: "true"}
+	labels := map[string]string{kube.ManagedBy: kube.FieldManager, attackerLabel: "true"}
 	job := &batchv1.Job{
 		ObjectMeta: metav1.ObjectMeta{GenerateName: "scalelab-attackers-", Namespace: ns, Labels: labels},
 		Spec: batchv1.JobSpec{
@@ -155,23 +136,6 @@ func (a Attackers) job(ns string, o attack.Options, timeout time.Duration, owner
 		job.OwnerReferences = []metav1.OwnerReference{*owner}
 	}
 	return job
-}
-
-// owner is the reference that makes the running workload own the attackers, so that
-// deleting it (a configuration pruned, a lane's namespace deleted) deletes them; nil when
-// nothing is deployed.
-func (c *Cluster) owner(ctx context.Context) *metav1.OwnerReference {
-	c.mu.Lock()
-	cfg := c.cfg
-	c.mu.Unlock()
-	if cfg == nil || cfg.Deployment == nil {
-		return nil
-	}
-	d, err := c.cs.AppsV1().Deployments(c.ns).Get(ctx, cfg.Deployment.Name, metav1.GetOptions{})
-	if err != nil {
-		return nil
-	}
-	return &metav1.OwnerReference{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID}
 }
 
 // summaryOf reads an attacker's own counts from its pod's final status: the termination
