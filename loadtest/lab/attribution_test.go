@@ -9,6 +9,7 @@ import (
 
 	"scalelab/internal/testbin"
 	"scalelab/loadtest/attack"
+	"scalelab/loadtest/explain"
 	"scalelab/loadtest/result"
 )
 
@@ -81,7 +82,7 @@ func TestNaiveScaleDownBlamesTheDeletedPods(t *testing.T) {
 	}
 
 	blamed := 0
-	for _, w := range result.FindWindows(r) {
+	for _, w := range explain.Windows(r) {
 		for _, b := range w.Blame {
 			t.Logf("%s–%s %s: %s", w.From, w.To, b.Pod, b.Text)
 			blamed += b.Errors.Total()

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"scalelab/loadtest/explain"
 	"scalelab/loadtest/report"
 	"scalelab/loadtest/result"
 )
@@ -171,7 +172,7 @@ func writeRun(b *strings.Builder, v view) error {
 		return err
 	}
 	var lines []blameLine
-	for _, w := range result.FindWindows(&r) {
+	for _, w := range explain.Windows(&r) {
 		for _, bl := range w.Blame {
 			lines = append(lines, blameLine{w.From, w.To, bl})
 		}

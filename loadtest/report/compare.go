@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"scalelab/loadtest/lossrate"
 	"scalelab/loadtest/result"
 )
 
@@ -40,21 +41,21 @@ const (
 
 // Side is one matrix's cell as a comparison sees it.
 type Side struct {
-	Rate     result.Rate                    `json:"lost_in"`  // trials that lost a request, of those that ran
-	Low      float64                        `json:"low"`      // the rate's exact interval at Confidence
-	High     float64                        `json:"high"`     //
-	Failed   result.Spread                  `json:"failed"`   // failed requests over the trials
-	ByClass  map[result.Class]result.Spread `json:"by_class"` // the same, of each class that failed
-	Restarts int                            `json:"restarts"` // the fewest any trial saw
-	Kills    int                            `json:"kills"`    //
-	Errored  int                            `json:"errored"`  // trials that could not run: no draws
+	Rate     lossrate.Rate                    `json:"lost_in"`  // trials that lost a request, of those that ran
+	Low      float64                          `json:"low"`      // the rate's exact interval at Confidence
+	High     float64                          `json:"high"`     //
+	Failed   lossrate.Spread                  `json:"failed"`   // failed requests over the trials
+	ByClass  map[result.Class]lossrate.Spread `json:"by_class"` // the same, of each class that failed
+	Restarts int                              `json:"restarts"` // the fewest any trial saw
+	Kills    int                              `json:"kills"`    //
+	Errored  int                              `json:"errored"`  // trials that could not run: no draws
 }
 
 // side is what a comparison takes of a cell.
 func side(c result.Cell) *Side {
-	s := &Side{Rate: c.LossRate(), Restarts: c.Restarts, Kills: c.Kills}
+	s := &Side{Rate: lossrate.Of(c), Restarts: c.Restarts, Kills: c.Kills}
 	s.Low, s.High = s.Rate.Interval(Confidence)
-	s.Failed, s.ByClass = c.Losses()
+	s.Failed, s.ByClass = lossrate.Losses(c)
 	s.Errored = max(len(c.Trials), 1) - s.Rate.N
 	return s
 }
@@ -88,7 +89,7 @@ func Compare(a, b *result.Matrix) []Row {
 		if cb, ok := cell(b, ca.Config, ca.Scenario, ca.Via); ok {
 			r.B = side(cb)
 			r.P, r.Verdict = judgeRates(r.A.Rate, r.B.Rate)
-			r.Decides = r.Verdict != "" && result.FisherExact(result.Rate{K: 0, N: r.A.Rate.N}, result.Rate{K: r.B.Rate.N, N: r.B.Rate.N}) < Alpha
+			r.Decides = r.Verdict != "" && lossrate.FisherExact(lossrate.Rate{K: 0, N: r.A.Rate.N}, lossrate.Rate{K: r.B.Rate.N, N: r.B.Rate.N}) < Alpha
 		}
 		rows = append(rows, r)
 	}
@@ -102,15 +103,15 @@ func Compare(a, b *result.Matrix) []Row {
 
 // judgeRates is the p-value and the verdict on two loss rates; none when either has no
 // trial that ran.
-func judgeRates(a, b result.Rate) (*float64, Agreement) {
+func judgeRates(a, b lossrate.Rate) (*float64, Agreement) {
 	if a.N == 0 || b.N == 0 {
 		return nil, ""
 	}
-	p := result.FisherExact(a, b)
+	p := lossrate.FisherExact(a, b)
 	switch {
 	case p < Alpha:
 		return &p, Disagree
-	case result.Apart(a, b):
+	case lossrate.Apart(a, b):
 		return &p, Apart
 	}
 	return &p, Agree
@@ -244,7 +245,7 @@ func rateWords(s *Side) string {
 // failedWords is the failed requests: "28 (reset 28)" from one trial, "26 / 29 (reset
 // 26 / 29)" as median / maximum from more, with the restarts and kills every trial saw.
 func failedWords(s *Side) string {
-	spread := func(sp result.Spread) string {
+	spread := func(sp lossrate.Spread) string {
 		if s.Rate.N == 1 || sp.Max == 0 {
 			return strconv.Itoa(sp.Max)
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"scalelab/loadtest/lossrate"
 	"scalelab/loadtest/result"
 )
 
@@ -101,7 +102,7 @@ func TestCompareTrials(t *testing.T) {
 				r.Config, r.Scenario, r.Verdict, *r.P, r.Decides, w.verdict, w.p, w.decides)
 		}
 	}
-	if got := rows[3].A; got.Rate != (result.Rate{K: 2, N: 3}) || got.Errored != 1 {
+	if got := rows[3].A; got.Rate != (lossrate.Rate{K: 2, N: 3}) || got.Errored != 1 {
 		t.Errorf("probes lab side %+v, want 2/3 with one trial that could not run", got)
 	}
 	if ds := Disagreements(lab, bare); len(ds) != 2 {
@@ -133,7 +134,7 @@ func TestCompareTrials(t *testing.T) {
 	if err := json.Unmarshal([]byte(sb.String()), &c); err != nil {
 		t.Fatal(err)
 	}
-	if c.Disagree != 1 || c.Apart != 1 || len(c.Rows) != 5 || c.Rows[2].A.Failed != (result.Spread{Median: 460, Max: 500}) {
+	if c.Disagree != 1 || c.Apart != 1 || len(c.Rows) != 5 || c.Rows[2].A.Failed != (lossrate.Spread{Median: 460, Max: 500}) {
 		t.Errorf("JSON comparison %+v, want 1 disagreeing, 1 apart, 5 rows, rollout-restart's lab median 460 max 500", c)
 	}
 }

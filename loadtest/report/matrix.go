@@ -12,6 +12,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"scalelab/loadtest/explain"
+	"scalelab/loadtest/lossrate"
 	"scalelab/loadtest/result"
 )
 
@@ -75,7 +77,7 @@ func attribute(dir string, m *result.Matrix) {
 func Attribution(r *result.Run) string {
 	var best, n int
 	var line string
-	for _, w := range result.FindWindows(r) {
+	for _, w := range explain.Windows(r) {
 		for _, b := range w.Blame {
 			if b.Pod == "" {
 				continue
@@ -166,7 +168,7 @@ func cellSummary(c result.Cell) string {
 	if c.Kills > 0 {
 		s += fmt.Sprintf(", %d kill(s)", c.Kills)
 	}
-	if r := c.LossRate(); len(c.Trials) > 1 {
+	if r := lossrate.Of(c); len(c.Trials) > 1 {
 		s += fmt.Sprintf("; lost in %d of %d trials", r.K, r.N)
 	}
 	return s

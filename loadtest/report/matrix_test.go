@@ -55,10 +55,10 @@ func TestMatrixShowsExpectationsRestartsAndKills(t *testing.T) {
 
 // A losing cell's line in matrix.md names the pods and the moments its run's report does:
 // here a real naive scale-down through Skipper on the bare cluster, attributed by
-// Skipper's routes (result's testdata); a cell that lost nothing gets no line.
+// Skipper's routes (explain's testdata); a cell that lost nothing gets no line.
 func TestMatrixNamesWhichCameFirst(t *testing.T) {
 	t.Parallel()
-	b, err := os.ReadFile(filepath.Join("..", "result", "testdata", "kube-naive-scale-down-ingress.json"))
+	b, err := os.ReadFile(filepath.Join("..", "explain", "testdata", "kube-naive-scale-down-ingress.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

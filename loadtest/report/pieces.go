@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"scalelab/loadtest/explain"
 	"scalelab/loadtest/result"
 )
 
@@ -97,8 +98,8 @@ func Pods(p map[string]int) string {
 // before it and, where the path could tell, the pods its failures went to (result.Window).
 type Window = result.Window
 
-// Windows finds the error windows of r and attributes each (result.FindWindows).
-func Windows(r *result.Run) []Window { return result.FindWindows(r) }
+// Windows finds the error windows of r and attributes each (explain.Windows).
+func Windows(r *result.Run) []Window { return explain.Windows(r) }
 
 // BlameLine is one attribution of a window in a line: "2.000s–2.250s hello-a: SIGTERM
 // at ...: 9 × 502".

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"scalelab/loadtest/explain"
 	"scalelab/loadtest/result"
 )
 
@@ -72,7 +73,7 @@ func WriteFile(path string, rep Reporter) (err error) {
 // the outcome, as the reports say them, in the current schema (a run read from an older one has been read into it).
 func WriteRun(dir string, r *result.Run) error {
 	result.ReadSteps(r.Events) // events that name no pod (a platform's own words) still get their lanes
-	r.Schema, r.Windows, r.Status = result.SchemaVersion, result.FindWindows(r), r.Outcome()
+	r.Schema, r.Windows, r.Status = result.SchemaVersion, explain.Windows(r), r.Outcome()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

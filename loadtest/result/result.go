@@ -198,7 +198,7 @@ type Run struct {
 	Latency      Latency           `json:"latency"`
 	Pods         map[string]int    `json:"pods,omitempty"`
 	Lost         PodCounts         `json:"lost,omitempty"`    // failed requests by the pod they went to, where the path could tell
-	Windows      []Window          `json:"windows,omitempty"` // the bursts of failures and what explains them (FindWindows)
+	Windows      []Window          `json:"windows,omitempty"` // the bursts of failures and what explains them (explain.Windows)
 	Interval     time.Duration     `json:"interval"`
 	Timeline     []Interval        `json:"timeline"`
 	Events       []Event           `json:"events,omitempty"`

@@ -16,3 +16,23 @@ func Short(s string, n int) string {
 	}
 	return s
 }
+
+// CountsText is failures as a sentence says them, in report order: "96 × 502 + 35
+// timeout"; an HTTP status is counted with ×, a broken connection by its word.
+func CountsText(c Counts) string {
+	var parts []string
+	for _, class := range Classes {
+		n := c[class]
+		switch {
+		case n == 0:
+		case class[0] >= '0' && class[0] <= '9':
+			parts = append(parts, fmt.Sprintf("%d × %s", n, class))
+		default:
+			parts = append(parts, fmt.Sprintf("%d %s", n, class))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, " + ")
+}

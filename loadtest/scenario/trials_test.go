@@ -16,6 +16,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 
 	"scalelab/loadtest/attack"
+	"scalelab/loadtest/lossrate"
 	"scalelab/loadtest/manifest"
 	"scalelab/loadtest/result"
 )
@@ -125,7 +126,7 @@ func TestTrialsWorstAndHowOften(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := m.Cells[0]
-	if r := c.LossRate(); len(c.Trials) != 3 || r.K != 1 || r.N != 3 || c.Errors[result.HTTP502] == 0 ||
+	if r := lossrate.Of(c); len(c.Trials) != 3 || r.K != 1 || r.N != 3 || c.Errors[result.HTTP502] == 0 ||
 		c.Errors.Total() != c.Trials[1].Errors.Total() || c.Dir != c.Trials[1].Dir {
 		t.Errorf("cell %+v: want 3 trials, the second the worst and the only one that lost", c)
 	}

@@ -1,9 +1,16 @@
-package result
+// Package lossrate judges a matrix's cells by their trials: every lesson of the testbed
+// is a race, so a cell's outcome is a rate — in how many of its trials a request was lost
+// (Of), with its exact interval (Rate.Interval) — and two cells differ when Fisher's exact
+// test says so (FisherExact, Apart). Beside the rate, the failed requests' median and
+// maximum over the trials (Losses). It reads result's plain types and keeps no state.
+package lossrate
 
 import (
 	"fmt"
 	"math"
 	"slices"
+
+	"scalelab/loadtest/result"
 )
 
 // Rate is k of n: in how many of a cell's trials something happened, such as a loss.
@@ -111,14 +118,14 @@ func Apart(a, b Rate) bool {
 // Draws are the trials of the cell that ran: a trial that ended in an error (the
 // scenario could not do what it should), proves nothing or was cut short is no draw of
 // the race. A cell that ran once is one trial made of its own fields.
-func (c Cell) Draws() []Trial {
+func Draws(c result.Cell) []result.Trial {
 	ts := c.Trials
 	if len(ts) == 0 {
-		ts = []Trial{{Dir: c.Dir, Requests: c.Requests, Errors: c.Errors, P99: c.P99, Wall: c.Wall,
+		ts = []result.Trial{{Dir: c.Dir, Requests: c.Requests, Errors: c.Errors, P99: c.P99, Wall: c.Wall,
 			Overhead: c.Overhead, Restarts: c.Restarts, Kills: c.Kills, Gates: c.Gates, Error: c.Error,
 			Invalid: c.Invalid, Interrupted: c.Interrupted || c.NotRun}}
 	}
-	var out []Trial
+	var out []result.Trial
 	for _, t := range ts {
 		if t.Error == "" && len(t.Invalid) == 0 && !t.Interrupted {
 			out = append(out, t)
@@ -127,9 +134,9 @@ func (c Cell) Draws() []Trial {
 	return out
 }
 
-// LossRate is in how many of the cell's draws at least one request failed.
-func (c Cell) LossRate() Rate {
-	ds := c.Draws()
+// Of is the cell's loss rate: in how many of its draws at least one request failed.
+func Of(c result.Cell) Rate {
+	ds := Draws(c)
 	r := Rate{N: len(ds)}
 	for _, t := range ds {
 		if t.Errors.Total() > 0 {
@@ -162,10 +169,10 @@ func SpreadOf(vs []int) Spread {
 
 // Losses is the spread of the failed requests over the cell's draws, in total and of
 // each class that failed in any draw.
-func (c Cell) Losses() (total Spread, byClass map[Class]Spread) {
-	ds := c.Draws()
+func Losses(c result.Cell) (total Spread, byClass map[result.Class]Spread) {
+	ds := Draws(c)
 	totals := make([]int, len(ds))
-	perClass := map[Class][]int{}
+	perClass := map[result.Class][]int{}
 	for i, t := range ds {
 		totals[i] = t.Errors.Total()
 		for class, n := range t.Errors {
@@ -179,7 +186,7 @@ func (c Cell) Losses() (total Spread, byClass map[Class]Spread) {
 			vs[i] = t.Errors[class]
 		}
 	}
-	byClass = map[Class]Spread{}
+	byClass = map[result.Class]Spread{}
 	for class, vs := range perClass {
 		byClass[class] = SpreadOf(vs)
 	}

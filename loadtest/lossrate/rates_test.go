@@ -1,8 +1,10 @@
-package result
+package lossrate
 
 import (
 	"math"
 	"testing"
+
+	"scalelab/loadtest/result"
 )
 
 // The figures below were derived by hand or in exact rational arithmetic (Python's
@@ -102,28 +104,28 @@ func TestApart(t *testing.T) {
 
 func TestLossRateAndLosses(t *testing.T) {
 	t.Parallel()
-	once := Cell{Errors: Counts{Reset: 28}}
-	if r := once.LossRate(); r != (Rate{1, 1}) {
+	once := result.Cell{Errors: result.Counts{result.Reset: 28}}
+	if r := Of(once); r != (Rate{1, 1}) {
 		t.Errorf("a cell run once that lost: %v, want 1/1", r)
 	}
-	if r := (Cell{Error: "deploy: timeout"}).LossRate(); r != (Rate{0, 0}) {
+	if r := Of(result.Cell{Error: "deploy: timeout"}); r != (Rate{0, 0}) {
 		t.Errorf("a cell that could not run: %v, want 0/0", r)
 	}
-	c := Cell{Errors: Counts{HTTP502: 9}, Trials: []Trial{
-		{Errors: Counts{HTTP502: 9, Timeout: 1}},
-		{Errors: Counts{}},
-		{Errors: Counts{HTTP502: 4}},
-		{Errors: Counts{HTTP502: 2, Timeout: 3}},
-		{Error: "scale: forbidden", Errors: Counts{Refused: 100}}, // no draw
+	c := result.Cell{Errors: result.Counts{result.HTTP502: 9}, Trials: []result.Trial{
+		{Errors: result.Counts{result.HTTP502: 9, result.Timeout: 1}},
+		{Errors: result.Counts{}},
+		{Errors: result.Counts{result.HTTP502: 4}},
+		{Errors: result.Counts{result.HTTP502: 2, result.Timeout: 3}},
+		{Error: "scale: forbidden", Errors: result.Counts{result.Refused: 100}}, // no draw
 	}}
-	if r := c.LossRate(); r != (Rate{3, 4}) {
+	if r := Of(c); r != (Rate{3, 4}) {
 		t.Errorf("loss rate %v, want 3/4", r)
 	}
-	total, by := c.Losses()
+	total, by := Losses(c)
 	if total != (Spread{Median: 4.5, Max: 10}) {
 		t.Errorf("total spread %+v, want median 4.5 (of 0, 4, 5, 10), max 10", total)
 	}
-	if by[HTTP502] != (Spread{Median: 3, Max: 9}) || by[Timeout] != (Spread{Median: 0.5, Max: 3}) || len(by) != 2 {
+	if by[result.HTTP502] != (Spread{Median: 3, Max: 9}) || by[result.Timeout] != (Spread{Median: 0.5, Max: 3}) || len(by) != 2 {
 		t.Errorf("spread by class %+v, want 502 median 3 max 9, timeout median 0.5 max 3", by)
 	}
 }

@@ -1,4 +1,4 @@
-package result
+package explain
 
 import (
 	"cmp"
@@ -7,36 +7,23 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"scalelab/loadtest/result"
 )
 
-// Blame names the pod some of a window's failures went to and the two moments whose
-// order lost them: the pod stopped serving (SIGTERM, exit, gone) before a proxy stopped
-// routing to it, or a proxy routed to it before it listened. Either moment may be
-// missing when the run did not record it; Text then says what is known.
-type Blame struct {
-	Pod    string `json:"pod"` // "" for failures no pod could be named for
-	Errors Counts `json:"errors"`
-	First  *Event `json:"first,omitempty"` // the earlier of the two moments
-	Then   *Event `json:"then,omitempty"`  // the later one: nil when it did not come in the run
-	Text   string `json:"text"`            // "SIGTERM at 3.340s, the ingress still routed to the pod until 5.900s: 96 × 502"
-	// Inferred says the failures were put on the pod by its path's route events, not
-	// counted per request (infer.go): Pod may then name several, joined by ", ".
-	Inferred bool `json:"inferred,omitempty"`
-}
-
 // stopsServing are the steps after which a pod answers nothing: its requests fail.
-var stopsServing = []string{StepSIGTERM, StepSIGKILL, StepExited, StepGone, StepUnanswered}
+var stopsServing = []string{result.StepSIGTERM, result.StepSIGKILL, result.StepExited, result.StepGone, result.StepUnanswered}
 
 // blame attributes the failures of w that went to each pod (lost) to the two moments of
 // that pod whose order lost them, per class where classes differ in their explanation
 // (502s from SIGTERM on, timeouts from the pod's being gone). Pods come by their number of
 // failures, the most first; failures no pod was named for come last, when some were.
-func blame(r *Run, w Window, lost PodCounts) []Blame {
+func blame(r *result.Run, w result.Window, lost result.PodCounts) []result.Blame {
 	if len(lost) == 0 {
 		return nil
 	}
 	via := r.Meta["via"]
-	byPod := map[string][]Event{}
+	byPod := map[string][]result.Event{}
 	for _, e := range r.Events {
 		if e.Pod != "" {
 			byPod[e.Pod] = append(byPod[e.Pod], e)
@@ -45,23 +32,23 @@ func blame(r *Run, w Window, lost PodCounts) []Blame {
 	pods := slices.SortedFunc(maps.Keys(lost), func(a, b string) int {
 		return cmp.Or(lost[b].Total()-lost[a].Total(), strings.Compare(a, b))
 	})
-	var out []Blame
-	named := Counts{}
+	var out []result.Blame
+	named := result.Counts{}
 	for _, pod := range pods {
 		named.Add(lost[pod])
 		if pod == "" {
 			continue
 		}
-		var mine []Blame
-		for _, class := range Classes {
+		var mine []result.Blame
+		for _, class := range result.Classes {
 			n := lost[pod][class]
 			if n == 0 {
 				continue
 			}
 			first, then, text := explain(byPod[pod], firstLost(r, w, pod, class), r.Interval, via)
-			i := slices.IndexFunc(mine, func(b Blame) bool { return b.Text == text })
+			i := slices.IndexFunc(mine, func(b result.Blame) bool { return b.Text == text })
 			if i < 0 {
-				mine = append(mine, Blame{Pod: pod, Errors: Counts{}, First: first, Then: then, Text: text})
+				mine = append(mine, result.Blame{Pod: pod, Errors: result.Counts{}, First: first, Then: then, Text: text})
 				i = len(mine) - 1
 			}
 			mine[i].Errors[class] += n
@@ -69,22 +56,22 @@ func blame(r *Run, w Window, lost PodCounts) []Blame {
 		out = append(out, mine...)
 	}
 	for i := range out {
-		out[i].Text = fmt.Sprintf("%s: %s", out[i].Text, CountsText(out[i].Errors))
+		out[i].Text = fmt.Sprintf("%s: %s", out[i].Text, result.CountsText(out[i].Errors))
 	}
-	rest := Counts{}
+	rest := result.Counts{}
 	for c, n := range w.Errors {
 		if d := n - named[c] + lost[""][c]; d > 0 {
 			rest[c] = d
 		}
 	}
 	if rest.Total() > 0 {
-		out = append(out, Blame{Errors: rest, Text: "to no pod the path named: " + CountsText(rest)})
+		out = append(out, result.Blame{Errors: rest, Text: "to no pod the path named: " + result.CountsText(rest)})
 	}
 	return out
 }
 
 // firstLost is the start of the first slot of w where a request to pod failed as class.
-func firstLost(r *Run, w Window, pod string, class Class) time.Duration {
+func firstLost(r *result.Run, w result.Window, pod string, class result.Class) time.Duration {
 	for _, iv := range r.Timeline {
 		if iv.Start >= w.From && iv.Start < w.To && iv.Lost[pod][class] > 0 {
 			return iv.Start
@@ -99,30 +86,30 @@ func firstLost(r *Run, w Window, pod string, class Class) time.Duration {
 // when via's proxy stopped routing to it or it listened again; otherwise the first is
 // when via's proxy started routing to it (its Ready condition when no route was
 // recorded) and the second when it listened.
-func explain(evs []Event, at, slot time.Duration, via string) (first, then *Event, text string) {
+func explain(evs []result.Event, at, slot time.Duration, via string) (first, then *result.Event, text string) {
 	horizon := at + slot
-	again := StepStarted // the step after which it serves again
+	again := result.StepStarted // the step after which it serves again
 	hasSIGTERM := false
 	for _, e := range evs {
-		if e.Step == StepListening {
-			again = StepListening
+		if e.Step == result.StepListening {
+			again = result.StepListening
 		}
-		hasSIGTERM = hasSIGTERM || e.Step == StepSIGTERM
+		hasSIGTERM = hasSIGTERM || e.Step == result.StepSIGTERM
 	}
-	var stop, start *Event
+	var stop, start *result.Event
 	for i := range evs {
 		e := &evs[i]
 		if e.At >= horizon {
 			break
 		}
 		switch {
-		case slices.Contains(stopsServing, e.Step) || e.Step == StepDeleting && !hasSIGTERM:
-			if stop == nil || e.Step != StepUnanswered { // gone says it first
+		case slices.Contains(stopsServing, e.Step) || e.Step == result.StepDeleting && !hasSIGTERM:
+			if stop == nil || e.Step != result.StepUnanswered { // gone says it first
 				stop = e
 			}
 		case e.Step == again:
 			stop = nil
-		case e.Step == StepRouted && e.Via == via, start == nil && (e.Step == StepReady || e.Step == StepEndpointReady):
+		case e.Step == result.StepRouted && e.Via == via, start == nil && (e.Step == result.StepReady || e.Step == result.StepEndpointReady):
 			start = e
 		}
 	}
@@ -133,7 +120,7 @@ func explain(evs []Event, at, slot time.Duration, via string) (first, then *Even
 		return nil, nil, "nothing recorded of the pod before its failures"
 	}
 	for i := range evs {
-		if e := &evs[i]; e.At >= start.At && e.Step == StepListening {
+		if e := &evs[i]; e.At >= start.At && e.Step == result.StepListening {
 			return start, e, fmt.Sprintf("%s at %s, listening only at %s", startWords(start), at3(start.At), at3(e.At))
 		}
 	}
@@ -141,22 +128,22 @@ func explain(evs []Event, at, slot time.Duration, via string) (first, then *Even
 }
 
 // explainStop is explain after the pod stopped serving at stop.
-func explainStop(evs []Event, stop *Event, via, again string) (first, then *Event, text string) {
+func explainStop(evs []result.Event, stop *result.Event, via, again string) (first, then *result.Event, text string) {
 	what := fmt.Sprintf("%s at %s", stopWords(stop), at3(stop.At))
-	var unrouted *Event // via's last unrouting before stop, while no routing followed it
+	var unrouted *result.Event // via's last unrouting before stop, while no routing followed it
 	routes := false
 	for i := range evs {
 		e := &evs[i]
-		if e.Via == via && (e.Step == StepRouted || e.Step == StepUnrouted) {
+		if e.Via == via && (e.Step == result.StepRouted || e.Step == result.StepUnrouted) {
 			routes = true
 		}
 		switch {
-		case e.At < stop.At && e.Via == via && e.Step == StepUnrouted:
+		case e.At < stop.At && e.Via == via && e.Step == result.StepUnrouted:
 			unrouted = e
-		case e.At < stop.At && e.Via == via && e.Step == StepRouted:
+		case e.At < stop.At && e.Via == via && e.Step == result.StepRouted:
 			unrouted = nil
 		case e.At < stop.At || e == stop:
-		case e.Via == via && e.Step == StepUnrouted:
+		case e.Via == via && e.Step == result.StepUnrouted:
 			return stop, e, fmt.Sprintf("%s, the %s still routed to the pod until %s", what, pathWords(via), at3(e.At))
 		case e.Step == again:
 			return stop, e, fmt.Sprintf("%s, %s again at %s", what, e.Step, at3(e.At))
@@ -174,18 +161,18 @@ func explainStop(evs []Event, stop *Event, via, again string) (first, then *Even
 
 func at3(d time.Duration) string { return fmt.Sprintf("%.3fs", d.Seconds()) }
 
-func stopWords(e *Event) string {
+func stopWords(e *result.Event) string {
 	switch e.Step {
-	case StepDeleting:
+	case result.StepDeleting:
 		return "deletion requested"
-	case StepUnanswered:
-		return StepGone
+	case result.StepUnanswered:
+		return result.StepGone
 	}
 	return e.Step
 }
 
-func startWords(e *Event) string {
-	if e.Step == StepRouted {
+func startWords(e *result.Event) string {
+	if e.Step == result.StepRouted {
 		return "routed by the " + pathWords(e.Via)
 	}
 	return e.Step
@@ -194,30 +181,10 @@ func startWords(e *Event) string {
 // pathWords names a path's proxy: "service path", "ingress", or "<name> path".
 func pathWords(via string) string {
 	switch via {
-	case ViaIngress:
+	case result.ViaIngress:
 		return "ingress"
 	case "":
 		return "proxy"
 	}
 	return via + " path"
-}
-
-// CountsText is failures as a sentence says them, in report order: "96 × 502 + 35
-// timeout"; an HTTP status is counted with ×, a broken connection by its word.
-func CountsText(c Counts) string {
-	var parts []string
-	for _, class := range Classes {
-		n := c[class]
-		switch {
-		case n == 0:
-		case class[0] >= '0' && class[0] <= '9':
-			parts = append(parts, fmt.Sprintf("%d × %s", n, class))
-		default:
-			parts = append(parts, fmt.Sprintf("%d %s", n, class))
-		}
-	}
-	if len(parts) == 0 {
-		return "none"
-	}
-	return strings.Join(parts, " + ")
 }

@@ -1,4 +1,4 @@
-package result
+package explain
 
 import (
 	"cmp"
@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"scalelab/loadtest/result"
 )
 
 // A path that cannot name the pod of each failed request (a real cluster's: Skipper's
@@ -19,12 +21,12 @@ import (
 
 // infer attributes the failures of w by the route events of the run's path; nil when the
 // run recorded no route of its path or no pod was broken through it during w.
-func infer(r *Run, w Window) []Blame {
-	via := ProxyOf(r.Meta["via"])
-	if !slices.ContainsFunc(r.Events, func(e Event) bool { return e.Kind == EventRoute && e.Via == via }) {
+func infer(r *result.Run, w result.Window) []result.Blame {
+	via := result.ProxyOf(r.Meta["via"])
+	if !slices.ContainsFunc(r.Events, func(e result.Event) bool { return e.Kind == result.EventRoute && e.Via == via }) {
 		return nil
 	}
-	byPod := map[string][]Event{}
+	byPod := map[string][]result.Event{}
 	for _, e := range r.Events {
 		if e.Pod != "" {
 			byPod[e.Pod] = append(byPod[e.Pod], e)
@@ -35,16 +37,16 @@ func infer(r *Run, w Window) []Blame {
 	// then: slots whose pods and explanations are the same add up.
 	type group struct {
 		pods, texts []string
-		first, then *Event
-		errors      Counts
+		first, then *result.Event
+		errors      result.Counts
 	}
 	groups := map[string]*group{}
-	rest := Counts{}
+	rest := result.Counts{}
 	// Each pod's failures are explained as of the first slot it was broken in that way:
 	// a pod that stopped serving stays explained by when it stopped, not by when it was
 	// gone at last.
 	type why struct {
-		first, then *Event
+		first, then *result.Event
 		text        string
 	}
 	whys := map[[2]string]why{}
@@ -52,7 +54,7 @@ func infer(r *Run, w Window) []Blame {
 		if iv.Start < w.From || iv.Start >= w.To || iv.Errors.Total() == 0 {
 			continue
 		}
-		g := &group{errors: Counts{}}
+		g := &group{errors: result.Counts{}}
 		for _, pod := range slices.Sorted(maps.Keys(byPod)) {
 			how := brokenIn(byPod[pod], answered, pod, iv.Start, r.Interval, via)
 			if how == "" {
@@ -61,7 +63,7 @@ func infer(r *Run, w Window) []Blame {
 			y, ok := whys[[2]string{pod, how}]
 			if !ok {
 				y.first, y.then, y.text = explain(byPod[pod], iv.Start, r.Interval, via)
-				if how == "unanswered" && !slices.ContainsFunc(byPod[pod], func(e Event) bool { return e.Step == StepListening }) {
+				if how == "unanswered" && !slices.ContainsFunc(byPod[pod], func(e result.Event) bool { return e.Step == result.StepListening }) {
 					y.first, y.then, y.text = unanswered(byPod[pod], answered, pod, iv.Start, r.Interval, via)
 				}
 				whys[[2]string{pod, how}] = y
@@ -87,7 +89,7 @@ func infer(r *Run, w Window) []Blame {
 	keys := slices.SortedFunc(maps.Keys(groups), func(a, b string) int {
 		return cmp.Or(groups[b].errors.Total()-groups[a].errors.Total(), strings.Compare(a, b))
 	})
-	var out []Blame
+	var out []result.Blame
 	for _, key := range keys {
 		g := groups[key]
 		texts := g.texts
@@ -97,14 +99,14 @@ func infer(r *Run, w Window) []Blame {
 				texts = append(texts, pod+": "+g.texts[i])
 			}
 		}
-		out = append(out, Blame{
+		out = append(out, result.Blame{
 			Pod: strings.Join(g.pods, ", "), Errors: g.errors, First: g.first, Then: g.then, Inferred: true,
 			Text: fmt.Sprintf("%s: %s (by the %s's routes: the pods it sent requests to then, not each request's)",
-				strings.Join(texts, "; "), CountsText(g.errors), pathWords(via)),
+				strings.Join(texts, "; "), result.CountsText(g.errors), pathWords(via)),
 		})
 	}
 	if rest.Total() > 0 {
-		out = append(out, Blame{Errors: rest, Text: "to no pod the " + pathWords(via) + " routed to while it was broken: " + CountsText(rest)})
+		out = append(out, result.Blame{Errors: rest, Text: "to no pod the " + pathWords(via) + " routed to while it was broken: " + result.CountsText(rest)})
 	}
 	return out
 }
@@ -112,10 +114,10 @@ func infer(r *Run, w Window) []Blame {
 // unanswered explains the failures of a pod routed before it answered, where the run did
 // not record when it listened (a real cluster's pods): when via's proxy routed to it, and
 // the slot of its first answer, if it gave one.
-func unanswered(evs []Event, answered map[string]time.Duration, pod string, at, slot time.Duration, via string) (first, then *Event, text string) {
+func unanswered(evs []result.Event, answered map[string]time.Duration, pod string, at, slot time.Duration, via string) (first, then *result.Event, text string) {
 	what := "routed by the " + pathWords(via) + " when the run began"
 	for i := range evs {
-		if e := &evs[i]; e.At < at+slot && e.Kind == EventRoute && e.Via == via && e.Step == StepRouted {
+		if e := &evs[i]; e.At < at+slot && e.Kind == result.EventRoute && e.Via == via && e.Step == result.StepRouted {
 			first, what = e, fmt.Sprintf("%s at %s", startWords(e), at3(e.At))
 		}
 	}
@@ -126,7 +128,7 @@ func unanswered(evs []Event, answered map[string]time.Duration, pod string, at, 
 }
 
 // firstAnswers is when each pod first answered a request: the start of its first slot.
-func firstAnswers(r *Run) map[string]time.Duration {
+func firstAnswers(r *result.Run) map[string]time.Duration {
 	out := map[string]time.Duration{}
 	for _, iv := range r.Timeline {
 		for pod := range iv.Pods {
@@ -142,18 +144,18 @@ func firstAnswers(r *Run) map[string]time.Duration {
 // could not answer: it had stopped serving (stopsServing, or deletion asked where no
 // SIGTERM is recorded) before the slot ended ("stopped"), or it had not answered a
 // request yet ("unanswered"); "" when it was not broken.
-func brokenIn(evs []Event, answered map[string]time.Duration, pod string, at, slot time.Duration, via string) string {
+func brokenIn(evs []result.Event, answered map[string]time.Duration, pod string, at, slot time.Duration, via string) string {
 	if !routedIn(evs, at, slot, via) {
 		return ""
 	}
-	hasSIGTERM := slices.ContainsFunc(evs, func(e Event) bool { return e.Step == StepSIGTERM })
+	hasSIGTERM := slices.ContainsFunc(evs, func(e result.Event) bool { return e.Step == result.StepSIGTERM })
 	stopped := false
 	for _, e := range evs {
 		switch {
 		case e.At >= at+slot:
-		case slices.Contains(stopsServing, e.Step) || e.Step == StepDeleting && !hasSIGTERM:
+		case slices.Contains(stopsServing, e.Step) || e.Step == result.StepDeleting && !hasSIGTERM:
 			stopped = true
-		case (e.Step == StepStarted || e.Step == StepListening) && e.At <= at:
+		case (e.Step == result.StepStarted || e.Step == result.StepListening) && e.At <= at:
 			stopped = false // a container restarted in place serves again
 		}
 	}
@@ -169,19 +171,19 @@ func brokenIn(evs []Event, answered map[string]time.Duration, pod string, at, sl
 // by the pod's route events: after a routing and before an unrouting; before its first
 // route event, when that is an unrouting (routed when the run began); and throughout, when
 // it has none but existed when the run began (no StepCreated).
-func routedIn(evs []Event, at, slot time.Duration, via string) bool {
-	var routes []Event
+func routedIn(evs []result.Event, at, slot time.Duration, via string) bool {
+	var routes []result.Event
 	created := false
 	for _, e := range evs {
-		created = created || e.Step == StepCreated
-		if e.Kind == EventRoute && e.Via == via && (e.Step == StepRouted || e.Step == StepUnrouted) {
+		created = created || e.Step == result.StepCreated
+		if e.Kind == result.EventRoute && e.Via == via && (e.Step == result.StepRouted || e.Step == result.StepUnrouted) {
 			routes = append(routes, e)
 		}
 	}
 	if len(routes) == 0 {
 		return !created
 	}
-	routed := routes[0].Step == StepUnrouted // its state before the first change
+	routed := routes[0].Step == result.StepUnrouted // its state before the first change
 	for _, e := range routes {
 		if e.At >= at+slot {
 			break
@@ -189,7 +191,7 @@ func routedIn(evs []Event, at, slot time.Duration, via string) bool {
 		if e.At > at && routed { // routed at the slot's start, changed within it
 			return true
 		}
-		routed = e.Step == StepRouted
+		routed = e.Step == result.StepRouted
 	}
 	return routed
 }

@@ -1,4 +1,4 @@
-package result
+package explain
 
 import (
 	"encoding/json"
@@ -8,17 +8,19 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"scalelab/loadtest/result"
 )
 
 // readRun reads a run saved in testdata: real runs on the bare cluster (k8s/bare), a naive
 // scale-down from 3 pods to 1 in a lane, with Skipper's and kube-proxy's routes polled.
-func readRun(t *testing.T, name string) *Run {
+func readRun(t *testing.T, name string) *result.Run {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r Run
+	var r result.Run
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -32,18 +34,18 @@ func readRun(t *testing.T, name string) *Run {
 func TestInferSkipperScaleDown(t *testing.T) {
 	t.Parallel()
 	r := readRun(t, "kube-naive-scale-down-ingress.json")
-	ws := FindWindows(r)
+	ws := Windows(r)
 	if len(ws) != 1 {
 		t.Fatalf("%d windows, want 1: %+v", len(ws), ws)
 	}
 	const pods = "hello-5845cb964b-8gvdw, hello-5845cb964b-pvb25"
 	want := []struct {
 		pod    string
-		errors Counts
+		errors result.Counts
 		says   []string
 	}{
-		{pods, Counts{"502": 84}, []string{"routed by the ingress at 0.413s, no answer from it in the run"}},
-		{pods, Counts{"502": 31, "timeout": 48}, []string{"deletion requested at 2.108s, the ingress still routed to the pod until 3.412s",
+		{pods, result.Counts{"502": 84}, []string{"routed by the ingress at 0.413s, no answer from it in the run"}},
+		{pods, result.Counts{"502": 31, "timeout": 48}, []string{"deletion requested at 2.108s, the ingress still routed to the pod until 3.412s",
 			"deletion requested at 2.114s, the ingress still routed to the pod until 3.412s"}},
 	}
 	bs := ws[0].Blame
@@ -54,8 +56,8 @@ func TestInferSkipperScaleDown(t *testing.T) {
 	for i, w := range want {
 		b := bs[i]
 		total += b.Errors.Total()
-		if b.Pod != w.pod || !b.Inferred || CountsText(b.Errors) != CountsText(w.errors) {
-			t.Errorf("blame %d: pod %q inferred %v errors %s, want %q, true, %s", i, b.Pod, b.Inferred, CountsText(b.Errors), w.pod, CountsText(w.errors))
+		if b.Pod != w.pod || !b.Inferred || result.CountsText(b.Errors) != result.CountsText(w.errors) {
+			t.Errorf("blame %d: pod %q inferred %v errors %s, want %q, true, %s", i, b.Pod, b.Inferred, result.CountsText(b.Errors), w.pod, result.CountsText(w.errors))
 		}
 		for _, s := range w.says {
 			if !strings.Contains(b.Text, s) {
@@ -73,7 +75,7 @@ func TestInferSkipperScaleDown(t *testing.T) {
 func TestInferKubeProxyScaleDown(t *testing.T) {
 	t.Parallel()
 	r := readRun(t, "kube-naive-scale-down-service.json")
-	ws := FindWindows(r)
+	ws := Windows(r)
 	if len(ws) != 1 || len(ws[0].Blame) != 1 {
 		t.Fatalf("want one window with one blame: %+v", ws)
 	}
@@ -91,8 +93,8 @@ func TestInferKubeProxyScaleDown(t *testing.T) {
 func TestInferKubeProxyFromTheCluster(t *testing.T) {
 	t.Parallel()
 	r := readRun(t, "kube-naive-scale-down-cluster-ip.json")
-	ws := FindWindows(r)
-	if r.Meta["via"] != ViaClusterIP || len(ws) != 1 || len(ws[0].Blame) == 0 {
+	ws := Windows(r)
+	if r.Meta["via"] != result.ViaClusterIP || len(ws) != 1 || len(ws[0].Blame) == 0 {
 		t.Fatalf("via %s: want one window with blame: %+v", r.Meta["via"], ws)
 	}
 	total, texts := 0, ""
@@ -117,8 +119,8 @@ func TestInferKubeProxyFromTheCluster(t *testing.T) {
 func TestInferNeedsRoutes(t *testing.T) {
 	t.Parallel()
 	r := readRun(t, "kube-naive-scale-down-ingress.json")
-	r.Events = slices.DeleteFunc(r.Events, func(e Event) bool { return e.Kind == EventRoute && e.Via == ViaIngress })
-	for _, w := range FindWindows(r) {
+	r.Events = slices.DeleteFunc(r.Events, func(e result.Event) bool { return e.Kind == result.EventRoute && e.Via == result.ViaIngress })
+	for _, w := range Windows(r) {
 		if len(w.Blame) > 0 {
 			t.Errorf("window %s–%s blamed %+v with no route of the ingress recorded", w.From, w.To, w.Blame)
 		}
@@ -127,27 +129,27 @@ func TestInferNeedsRoutes(t *testing.T) {
 
 func TestRoutedIn(t *testing.T) {
 	t.Parallel()
-	created := ev(500*ms, "a", StepCreated, "")
-	routed, unrouted := ev(1000*ms, "a", StepRouted, ViaIngress), ev(2000*ms, "a", StepUnrouted, ViaIngress)
-	other := ev(100*ms, "a", StepUnrouted, ViaService)
+	created := ev(500*ms, "a", result.StepCreated, "")
+	routed, unrouted := ev(1000*ms, "a", result.StepRouted, result.ViaIngress), ev(2000*ms, "a", result.StepUnrouted, result.ViaIngress)
+	other := ev(100*ms, "a", result.StepUnrouted, result.ViaService)
 	tests := []struct {
 		name string
-		evs  []Event
+		evs  []result.Event
 		at   int // ms; the slot is 250 ms
 		want bool
 	}{
-		{"there from the start, no change", []Event{other}, 3000, true},
-		{"new, never routed", []Event{created}, 3000, false},
-		{"before its routing", []Event{created, routed}, 500, false},
-		{"routed within the slot", []Event{created, routed}, 900, true},
-		{"routed", []Event{created, routed, unrouted}, 1500, true},
-		{"unrouted within the slot", []Event{created, routed, unrouted}, 1900, true},
-		{"unrouted", []Event{created, routed, unrouted}, 2000, false},
-		{"there from the start, then unrouted", []Event{unrouted}, 1000, true},
-		{"there from the start, unrouted before", []Event{unrouted}, 2500, false},
+		{"there from the start, no change", []result.Event{other}, 3000, true},
+		{"new, never routed", []result.Event{created}, 3000, false},
+		{"before its routing", []result.Event{created, routed}, 500, false},
+		{"routed within the slot", []result.Event{created, routed}, 900, true},
+		{"routed", []result.Event{created, routed, unrouted}, 1500, true},
+		{"unrouted within the slot", []result.Event{created, routed, unrouted}, 1900, true},
+		{"unrouted", []result.Event{created, routed, unrouted}, 2000, false},
+		{"there from the start, then unrouted", []result.Event{unrouted}, 1000, true},
+		{"there from the start, unrouted before", []result.Event{unrouted}, 2500, false},
 	}
 	for _, tt := range tests {
-		if got := routedIn(tt.evs, time.Duration(tt.at)*ms, 250*ms, ViaIngress); got != tt.want {
+		if got := routedIn(tt.evs, time.Duration(tt.at)*ms, 250*ms, result.ViaIngress); got != tt.want {
 			t.Errorf("%s: routed at %dms: %v, want %v", tt.name, tt.at, got, tt.want)
 		}
 	}
@@ -158,21 +160,21 @@ func TestRoutedIn(t *testing.T) {
 // not on the pod that answered throughout.
 func TestInferRoutedBeforeFirstAnswer(t *testing.T) {
 	t.Parallel()
-	r := run([]Event{ev(500*ms, "new", StepCreated, ""), ev(1000*ms, "new", StepRouted, ViaIngress)},
-		map[int]PodCounts{4: {"": {"502": 5}}, 5: {"": {"502": 6}}, 6: {"": {"502": 4}}})
+	r := run([]result.Event{ev(500*ms, "new", result.StepCreated, ""), ev(1000*ms, "new", result.StepRouted, result.ViaIngress)},
+		map[int]result.PodCounts{4: {"": {"502": 5}}, 5: {"": {"502": 6}}, 6: {"": {"502": 4}}})
 	for i := range r.Timeline {
 		r.Timeline[i].Pods = map[string]int{"old": 25}
 		if i >= 7 {
 			r.Timeline[i].Pods["new"] = 12
 		}
 	}
-	ws := FindWindows(r)
+	ws := Windows(r)
 	if len(ws) != 1 || len(ws[0].Blame) != 1 {
 		t.Fatalf("want one window with one blame: %+v", ws)
 	}
 	b := ws[0].Blame[0]
 	want := "routed by the ingress at 1.000s, its first answer only in the slot at 1.750s: 15 × 502"
-	if b.Pod != "new" || !strings.HasPrefix(b.Text, want) || b.First == nil || b.First.Step != StepRouted {
+	if b.Pod != "new" || !strings.HasPrefix(b.Text, want) || b.First == nil || b.First.Step != result.StepRouted {
 		t.Errorf("blame %q: %q, want new: %q…", b.Pod, b.Text, want)
 	}
 }
