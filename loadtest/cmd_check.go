@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 
+	"scalelab/loadtest/lint"
 	"scalelab/loadtest/manifest"
 )
 
@@ -78,7 +79,7 @@ func check(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	var out []sourcedFinding
 	for _, m := range all {
-		for _, f := range m.Check(*propagation) {
+		for _, f := range lint.Manifests(m, *propagation) {
 			out = append(out, sourcedFinding{Source: m.Source, Finding: f})
 		}
 	}
@@ -102,7 +103,7 @@ func check(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // sourcedFinding is a finding and the path it was read from, as --format json prints it.
 type sourcedFinding struct {
 	Source string `json:"source"`
-	manifest.Finding
+	lint.Finding
 }
 
 // writeFindings prints one line per finding: ✓ or ✗, the workload and the container

@@ -3,11 +3,11 @@
 // container's args, env and probes, its preStop hook, the grace period and the PDB.
 //
 // It also reads what a user has (Load: a kustomize directory, YAML or JSON files, or the
-// standard input, as `helm template` prints it) and lints every container of every
-// Deployment and StatefulSet against the zero-downtime rules of its role, serving or
-// sidecar (Manifests.Check, Workload.Roles). hello's flags count for any container that
-// sets them; an app that is not hello declares its own timing by pod-template annotations
-// named after them (AnnotationPrefix):
+// standard input, as `helm template` prints it): every Deployment and StatefulSet, the
+// Services and PodDisruptionBudgets that select their pods, and each container's timings,
+// which package lint judges. hello's flags count for any container that sets them; an app
+// that is not hello declares its own timing by pod-template annotations named after them
+// (AnnotationPrefix):
 //
 //	scalelab.dev/startup-delay: 20s   # how long it takes to turn ready
 //	scalelab.dev/request-delay: 2s    # the longest request it answers

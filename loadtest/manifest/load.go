@@ -366,3 +366,9 @@ func pathError(path string, err error) error {
 	}
 	return err
 }
+
+// selects reports whether the Service s routes to pods with these labels. A Service with
+// no selector selects none: its endpoints are set by hand.
+func selects(s *corev1.Service, pods labels.Set) bool {
+	return len(s.Spec.Selector) > 0 && labels.SelectorFromSet(s.Spec.Selector).Matches(pods)
+}

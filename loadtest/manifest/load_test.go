@@ -3,7 +3,6 @@ package manifest
 import (
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -11,9 +10,6 @@ import (
 
 // helmTemplate is a multi-document file as `helm template` prints it.
 var helmTemplate = filepath.Join("testdata", "helm-template.yaml")
-
-// verdict names one finding: object, container and rule.
-type verdict struct{ object, container, rule string }
 
 func TestLoadHelmTemplate(t *testing.T) {
 	t.Parallel()
@@ -43,94 +39,6 @@ func TestLoadHelmTemplate(t *testing.T) {
 	}
 	if s := m.ServicesFor(m.Workloads[1]); len(s) != 0 {
 		t.Errorf("Services of shop-db = %v, want none: its selector does not match", s)
-	}
-
-	fs := m.Check(DefaultPropagation)
-	failing := map[verdict]bool{
-		{"deployment/shop-web", "envoy", "sidecar"}:        true, // no recognisable sleep
-		{"deployment/shop-web", "envoy", "requests"}:       true,
-		{"statefulset/shop-db", "postgres", "readiness"}:   true, // the liveness command
-		{"statefulset/shop-db", "postgres", "propagation"}: true, // nothing declared
-		{"statefulset/shop-db", "", "pdb"}:                 true,
-	}
-	containerRules := []string{"readiness", "startup", "propagation", "grace-period", "drain", "requests"}
-	var want []verdict
-	for _, r := range containerRules {
-		want = append(want, verdict{"deployment/shop-web", "web", r})
-	}
-	for _, r := range []string{"sidecar", "grace-period", "drain", "requests"} {
-		want = append(want, verdict{"deployment/shop-web", "envoy", r})
-	}
-	want = append(want, verdict{"deployment/shop-web", "", "pdb"}, verdict{"deployment/shop-web", "", "max-unavailable"})
-	for _, r := range containerRules {
-		want = append(want, verdict{"statefulset/shop-db", "postgres", r})
-	}
-	want = append(want, verdict{"statefulset/shop-db", "log-shipper", "sidecar"},
-		verdict{"statefulset/shop-db", "", "pdb"}, verdict{"statefulset/shop-db", "", "max-unavailable"})
-	var got []verdict
-	for _, f := range fs {
-		v := verdict{f.Object, f.Container, f.Rule}
-		got = append(got, v)
-		if f.OK == failing[v] {
-			t.Errorf("%v: OK = %v (%s), want %v", v, f.OK, f.Detail, !failing[v])
-		}
-		if f.Why == "" || f.Detail == "" {
-			t.Errorf("%v: empty why or detail", v)
-		}
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("findings\n%v\nwant\n%v", got, want)
-	}
-
-	details := map[verdict]string{
-		{"deployment/shop-web", "web", "propagation"}:       "preStop 0s + shutdown delay 5s = 5s ≥ propagation budget 3s",
-		{"deployment/shop-web", "web", "grace-period"}:      "grace period 30s > preStop 0s + shutdown delay 5s + drain 10s",
-		{"deployment/shop-web", "envoy", "sidecar"}:         `has port admin (9901): preStop 0s < web's preStop 0s + shutdown delay 5s = 5s (preStop exec ["/bin/sh" "-c" "curl`,
-		{"statefulset/shop-db", "postgres", "propagation"}:  "no scalelab.dev/shutdown-delay: counted as 0",
-		{"statefulset/shop-db", "postgres", "grace-period"}: "no scalelab.dev/drain-timeout: counted as 0",
-		{"statefulset/shop-db", "", "max-unavailable"}:      "replaces 1 of 2 replicas at a time, leaving 1 serving",
-	}
-	roles := map[string]string{
-		"web":         "serving: has port http (8080), a targetPort of Service shop-web",
-		"envoy":       "sidecar: no port is a targetPort of Service shop-web",
-		"postgres":    "serving: no Service here selects the pods and no container has a port: each is judged as serving",
-		"log-shipper": "sidecar: a native sidecar (an init container with restartPolicy Always)",
-		"":            "",
-	}
-	for _, f := range fs {
-		if d, ok := details[verdict{f.Object, f.Container, f.Rule}]; ok && !strings.Contains(f.Detail, d) {
-			t.Errorf("%s[%s] %s: detail %q lacks %q", f.Object, f.Container, f.Rule, f.Detail, d)
-		}
-		if f.Role != roles[f.Container] {
-			t.Errorf("%s[%s] %s: role %q, want %q", f.Object, f.Container, f.Rule, f.Role, roles[f.Container])
-		}
-	}
-	if Passed(fs) {
-		t.Error("Passed = true with failing rules")
-	}
-}
-
-// TestLoadStdin: the same file on the standard input gives the same findings.
-func TestLoadStdin(t *testing.T) {
-	t.Parallel()
-	file, err := Load(helmTemplate, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(helmTemplate)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	stdin, err := Load(Stdin, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if stdin.Source != Stdin {
-		t.Errorf("Source = %q, want %q", stdin.Source, Stdin)
-	}
-	if a, b := file.Check(DefaultPropagation), stdin.Check(DefaultPropagation); !reflect.DeepEqual(a, b) {
-		t.Errorf("stdin findings differ from the file's:\n%v\n%v", b, a)
 	}
 }
 
@@ -236,36 +144,6 @@ func TestLoadOverlay(t *testing.T) {
 		}
 		if len(m.Workloads) != 1 || m.Workloads[0].String() != "deployment/hello" || m.PDBFor(m.Workloads[0]) == nil {
 			t.Errorf("%s: workloads %v, PDBs %d; want deployment/hello and its PDB", path, m.Workloads, len(m.PDBs))
-		}
-	}
-	m, err := Load(filepath.Join("testdata", "exec-prestop"), nil)
-	if err != nil {
-		t.Fatalf("the lab's refusal applies to check: %v", err)
-	}
-	for _, f := range m.Check(DefaultPropagation) {
-		if f.Rule == "propagation" && !strings.Contains(f.Detail, `preStop exec ["/bin/sh" "-c" "kill -QUIT 1"] is not a recognisable sleep: counted as 0`) {
-			t.Errorf("propagation detail %q does not say the hook counts as 0", f.Detail)
-		}
-	}
-}
-
-// TestLoadAgreesWithRender: check reads scalelab's overlays as the lab renders them, and
-// judges them alike.
-func TestLoadAgreesWithRender(t *testing.T) {
-	t.Parallel()
-	for _, root := range []string{"overlays", "fast"} {
-		cfgs, err := RenderAll(filepath.Join("..", "..", "k8s", root))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range cfgs {
-			m, err := Load(c.Dir, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if a, b := Check(c, DefaultPropagation), m.Check(DefaultPropagation); !reflect.DeepEqual(a, b) {
-				t.Errorf("%s/%s: Load's findings differ from Render's:\n%v\n%v", root, c.Name, b, a)
-			}
 		}
 	}
 }

@@ -130,9 +130,10 @@ func annotation(w *Workload, name string) (time.Duration, bool, error) {
 	return d, true, nil
 }
 
-// setting is Declared for the rules: 0 when undeclared or unreadable, with a note saying
-// so (none for hello, whose unset flags have their defaults).
-func (t Target) setting(name string) (time.Duration, string) {
+// Setting is Declared for the timings and the linter's rules (package lint): 0 when
+// undeclared or unreadable, with a note saying so (none for hello, whose unset flags have
+// their defaults).
+func (t Target) Setting(name string) (time.Duration, string) {
 	d, ok, err := t.Declared(name)
 	switch {
 	case err != nil:

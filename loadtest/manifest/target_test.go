@@ -1,14 +1,11 @@
 package manifest
 
 import (
-	"strings"
 	"testing"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/utils/ptr"
 )
 
 // target builds a Deployment whose pod template has the annotations and the one container.
@@ -79,67 +76,5 @@ func TestTargetShutdown(t *testing.T) {
 				t.Errorf("Shutdown() = %+v, notes %v; want %+v, notes %v", s, notes, tt.want, [3]bool{tt.preStop, tt.delay, tt.drain})
 			}
 		})
-	}
-}
-
-func TestReadinessHandlers(t *testing.T) {
-	t.Parallel()
-	grpc := func(port int32) *corev1.Probe {
-		return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{GRPC: &corev1.GRPCAction{Port: port}}}
-	}
-	exec := func(cmd ...string) *corev1.Probe {
-		return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: cmd}}}
-	}
-	get := func(port intstr.IntOrString) *corev1.Probe {
-		return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: port}}}
-	}
-	ports := []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}}
-	tests := []struct {
-		name string
-		ct   corev1.Container
-		ok   bool
-	}{
-		{"gRPC", corev1.Container{ReadinessProbe: grpc(9000)}, true},
-		{"gRPC as liveness", corev1.Container{ReadinessProbe: grpc(9000), LivenessProbe: grpc(9000)}, false},
-		{"exec", corev1.Container{ReadinessProbe: exec("ready"), LivenessProbe: exec("alive")}, true},
-		{"exec as liveness", corev1.Container{ReadinessProbe: exec("ready"), LivenessProbe: exec("ready")}, false},
-		{"the liveness endpoint by port name", corev1.Container{Ports: ports, ReadinessProbe: get(intstr.FromString("http")), LivenessProbe: get(intstr.FromInt32(8080))}, false},
-		{"no handler", corev1.Container{ReadinessProbe: &corev1.Probe{}}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			tt.ct.Name = "web"
-			if f := checkReadiness(target(tt.ct, nil)); f.OK != tt.ok {
-				t.Errorf("readiness OK = %v (%s), want %v", f.OK, f.Detail, tt.ok)
-			}
-		})
-	}
-}
-
-func TestStatefulSetMaxUnavailable(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		replicas int32
-		unav     *intstr.IntOrString
-		ok       bool
-		detail   string
-	}{
-		{1, nil, false, "replaces 1 of 1 replicas at a time, leaving 0 serving"},
-		{3, nil, true, "replaces 1 of 3 replicas at a time, leaving 2 serving"},
-		{3, ptr.To(intstr.FromInt32(3)), false, "replaces 3 of 3 replicas at a time, leaving 0 serving"},
-	}
-	for _, tt := range tests {
-		s := &appsv1.StatefulSet{}
-		s.Name = "db"
-		s.Spec.Replicas = ptr.To(tt.replicas)
-		if tt.unav != nil {
-			s.Spec.UpdateStrategy.RollingUpdate = &appsv1.RollingUpdateStatefulSetStrategy{MaxUnavailable: tt.unav}
-		}
-		w, _ := WorkloadOf(s)
-		f := checkMaxUnavailable(w)
-		if f.OK != tt.ok || !strings.Contains(f.Detail, tt.detail) {
-			t.Errorf("%d replicas, maxUnavailable %v: %v %q, want %v %q", tt.replicas, tt.unav, f.OK, f.Detail, tt.ok, tt.detail)
-		}
 	}
 }

@@ -93,11 +93,11 @@ func (c *Config) validateProbe(field string, p *corev1.Probe) error {
 
 // ContainerPort resolves a probe's or hook's port, a number or the name of one of the hello
 // container's ports, to a number.
-func (c *Config) ContainerPort(p intstr.IntOrString) (int32, error) { return c.target().port(p) }
+func (c *Config) ContainerPort(p intstr.IntOrString) (int32, error) { return c.target().Port(p) }
 
-// port resolves a probe's or hook's port, a number or the name of one of the container's
+// Port resolves a probe's or hook's port, a number or the name of one of the container's
 // ports, to a number.
-func (t Target) port(p intstr.IntOrString) (int32, error) {
+func (t Target) Port(p intstr.IntOrString) (int32, error) {
 	if p.Type == intstr.Int {
 		if p.IntVal <= 0 || p.IntVal > 65535 {
 			return 0, fmt.Errorf("port %d out of range", p.IntVal)

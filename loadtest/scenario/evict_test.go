@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"scalelab/loadtest/lint"
 	"scalelab/loadtest/manifest"
 	"scalelab/loadtest/result"
 )
@@ -94,8 +95,8 @@ func TestEvictOverlays(t *testing.T) {
 	if len(with.Objects) != len(without.Objects)+1 {
 		t.Errorf("%d and %d objects: want the PDB the only difference", len(with.Objects), len(without.Objects))
 	}
-	if with.Replicas() != 3 || !manifest.Passed(onlyRule(manifest.Check(with, manifest.DefaultPropagation), "pdb")) ||
-		manifest.Passed(onlyRule(manifest.Check(without, manifest.DefaultPropagation), "pdb")) {
+	if with.Replicas() != 3 || !lint.Passed(onlyRule(lint.Check(with, manifest.DefaultPropagation), "pdb")) ||
+		lint.Passed(onlyRule(lint.Check(without, manifest.DefaultPropagation), "pdb")) {
 		t.Error("want 3 replicas, the pdb rule passed by evict-pdb and failed by evict-no-pdb")
 	}
 	for _, cfg := range []*manifest.Config{with, without} {
@@ -118,8 +119,8 @@ func TestEvictOverlays(t *testing.T) {
 }
 
 // onlyRule is the findings of one rule.
-func onlyRule(fs []manifest.Finding, rule string) []manifest.Finding {
-	var out []manifest.Finding
+func onlyRule(fs []lint.Finding, rule string) []lint.Finding {
+	var out []lint.Finding
 	for _, f := range fs {
 		if f.Rule == rule {
 			out = append(out, f)

@@ -1,4 +1,10 @@
-package manifest
+// Package lint judges manifests against the lessons of the tutorial: the rules a
+// configuration must pass to scale and roll without losing a request (`loadtest check`).
+// It judges each container of each Deployment and StatefulSet by the rules of its role,
+// serving or sidecar (Roles, roles.go), given the Services that select its pods, then the
+// workload itself (pdb, max-unavailable); a Finding says each rule's verdict and why.
+// Package manifest renders and reads what it judges; lint keeps no state.
+package lint
 
 import (
 	"fmt"
@@ -11,13 +17,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
-)
 
-// DefaultPropagation is the default propagation budget: how long after a pod starts
-// terminating a proxy may still send it requests. Skipper, the ingress of the cluster
-// platforms, polls the API every 3 s, so it drops a terminating endpoint 0–3 s later
-// (measured: 1.1 s); kube-proxy is faster. The worst of the two is the budget.
-const DefaultPropagation = 3 * time.Second
+	"scalelab/loadtest/manifest"
+)
 
 // Finding is the verdict of one rule of Check on one workload, or one of its containers.
 type Finding struct {
@@ -43,9 +45,8 @@ func Passed(fs []Finding) bool {
 // Check lints a rendered configuration against the takeaways of the tutorial: the rules a
 // configuration must pass to scale and roll without losing a request when proxies take up
 // to propagation to stop routing to a terminating pod. It judges each container of the
-// configuration's workload by its role (Workload.Roles) given its Service, as
-// Manifests.Check does.
-func Check(c *Config, propagation time.Duration) []Finding {
+// configuration's workload by its role (Roles) given its Service, as Manifests does.
+func Check(c *manifest.Config, propagation time.Duration) []Finding {
 	var svcs []*corev1.Service
 	if c.Service != nil {
 		svcs = append(svcs, c.Service)
@@ -53,10 +54,10 @@ func Check(c *Config, propagation time.Duration) []Finding {
 	return checkWorkload(c.Owner(), svcs, c.PDB, propagation)
 }
 
-// Check lints every workload of m: each of its containers by the rules of its role, given
-// the Services that select its pods (Workload.Roles, Role.check), then the workload itself
+// Manifests lints every workload of m: each of its containers by the rules of its role,
+// given the Services that select its pods (Roles, Role.check), then the workload itself
 // (pdb, max-unavailable).
-func (m *Manifests) Check(propagation time.Duration) []Finding {
+func Manifests(m *manifest.Manifests, propagation time.Duration) []Finding {
 	var fs []Finding
 	for _, w := range m.Workloads {
 		fs = append(fs, checkWorkload(w, m.ServicesFor(w), m.PDBFor(w), propagation)...)
@@ -66,8 +67,8 @@ func (m *Manifests) Check(propagation time.Duration) []Finding {
 
 // checkWorkload judges w's containers by their roles given svcs, the Services that select
 // its pods, then w with pdb, the PodDisruptionBudget that does (nil when none does).
-func checkWorkload(w *Workload, svcs []*corev1.Service, pdb *policyv1.PodDisruptionBudget, propagation time.Duration) []Finding {
-	rs := w.Roles(svcs)
+func checkWorkload(w *manifest.Workload, svcs []*corev1.Service, pdb *policyv1.PodDisruptionBudget, propagation time.Duration) []Finding {
+	rs := Roles(w, svcs)
 	serving := slices.DeleteFunc(slices.Clone(rs), func(r Role) bool { return r.Sidecar })
 	var fs []Finding
 	for _, r := range rs {
@@ -81,7 +82,7 @@ func checkWorkload(w *Workload, svcs []*corev1.Service, pdb *policyv1.PodDisrupt
 
 // checkOwner judges the workload itself, with the PDB that selects its pods (nil when none
 // does).
-func checkOwner(w *Workload, pdb *policyv1.PodDisruptionBudget) []Finding {
+func checkOwner(w *manifest.Workload, pdb *policyv1.PodDisruptionBudget) []Finding {
 	fs := []Finding{checkPDB(w, pdb), checkMaxUnavailable(w)}
 	for i := range fs {
 		fs[i].Object = w.String()
@@ -89,7 +90,7 @@ func checkOwner(w *Workload, pdb *policyv1.PodDisruptionBudget) []Finding {
 	return fs
 }
 
-func checkReadiness(t Target) Finding {
+func checkReadiness(t manifest.Target) Finding {
 	f := Finding{Rule: "readiness", Why: "without a readiness probe distinct from liveness, a starting or stopping pod gets traffic it cannot answer"}
 	r, l := t.Spec.ReadinessProbe, t.Spec.LivenessProbe
 	if l == nil {
@@ -100,7 +101,7 @@ func checkReadiness(t Target) Finding {
 		f.Detail = "no readiness probe"
 	case r.TCPSocket != nil:
 		f.Detail = "a tcpSocket readiness probe passes while the container shuts down: its port is still open"
-	case r.HTTPGet != nil && l.HTTPGet != nil && r.HTTPGet.Path == l.HTTPGet.Path && t.samePort(r.HTTPGet.Port, l.HTTPGet.Port):
+	case r.HTTPGet != nil && l.HTTPGet != nil && r.HTTPGet.Path == l.HTTPGet.Path && samePort(t, r.HTTPGet.Port, l.HTTPGet.Port):
 		f.Detail = fmt.Sprintf("readiness probes the liveness endpoint %s", r.HTTPGet.Path)
 	case r.HTTPGet != nil:
 		f.OK, f.Detail = true, fmt.Sprintf("readiness probes %s", r.HTTPGet.Path)
@@ -120,22 +121,22 @@ func checkReadiness(t Target) Finding {
 
 // samePort reports whether two probe ports are the same port of the container, by number
 // or by name.
-func (t Target) samePort(a, b intstr.IntOrString) bool {
+func samePort(t manifest.Target, a, b intstr.IntOrString) bool {
 	if a == b {
 		return true
 	}
-	pa, errA := t.port(a)
-	pb, errB := t.port(b)
+	pa, errA := t.Port(a)
+	pb, errB := t.Port(b)
 	return errA == nil && errB == nil && pa == pb
 }
 
-func checkStartup(t Target) Finding {
+func checkStartup(t manifest.Target) Finding {
 	f := Finding{Rule: "startup", Why: "a slow start must be covered by a startup probe or initialDelaySeconds, or liveness kills the pod before it is warm"}
-	startup, note := t.setting("startup-delay")
+	startup, note := t.Setting("startup-delay")
 	s, r, l := t.Spec.StartupProbe, t.Spec.ReadinessProbe, t.Spec.LivenessProbe
 	switch {
 	case s != nil:
-		b := ProbeTimings(s).Earliest()
+		b := manifest.ProbeTimings(s).Earliest()
 		f.OK = b > startup
 		f.Detail = fmt.Sprintf("startup probe allows %s for a %s startup", b, startup)
 	case r == nil:
@@ -143,7 +144,7 @@ func checkStartup(t Target) Finding {
 	case l == nil:
 		f.OK, f.Detail = true, fmt.Sprintf("readiness gates a %s startup, no liveness probe", startup)
 	default:
-		b := ProbeTimings(l).Earliest()
+		b := manifest.ProbeTimings(l).Earliest()
 		f.OK = b > startup
 		f.Detail = fmt.Sprintf("liveness allows %s before it restarts the pod, for a %s startup", b, startup)
 	}
@@ -151,7 +152,7 @@ func checkStartup(t Target) Finding {
 	return f
 }
 
-func checkPropagation(t Target, propagation time.Duration) Finding {
+func checkPropagation(t manifest.Target, propagation time.Duration) Finding {
 	f := Finding{Rule: "propagation", Why: "a terminating pod must keep serving until every proxy has stopped routing to it (preStop sleep or shutdown delay)"}
 	s := t.Shutdown()
 	f.OK = s.Serving() >= propagation
@@ -160,7 +161,7 @@ func checkPropagation(t Target, propagation time.Duration) Finding {
 	return f
 }
 
-func checkGracePeriod(t Target) Finding {
+func checkGracePeriod(t manifest.Target) Finding {
 	f := Finding{Rule: "grace-period", Why: "the kubelet sends SIGKILL at terminationGracePeriodSeconds: it must outlast preStop + shutdown delay + drain (t3 > t1 + t2)"}
 	s := t.Shutdown()
 	f.OK = s.Grace > s.Serving()+s.Drain
@@ -169,10 +170,10 @@ func checkGracePeriod(t Target) Finding {
 	return f
 }
 
-func checkDrain(t Target) Finding {
+func checkDrain(t manifest.Target) Finding {
 	f := Finding{Rule: "drain", Why: "the drain must outlast a request, or shutdown cuts the requests in flight"}
 	s := t.Shutdown()
-	req, note := t.setting("request-delay")
+	req, note := t.Setting("request-delay")
 	f.OK = s.Drain >= req
 	f.Detail = fmt.Sprintf("drain timeout %s %s request time %s", s.Drain, cmp(f.OK, "≥", "<"), req)
 	f.Detail += notes(s.DrainNote, note)
@@ -181,7 +182,7 @@ func checkDrain(t Target) Finding {
 
 // checkPDB: a drain evicts every pod of a node at once (kubectl drain asks for every
 // eviction together), so the budget must keep some pods serving while it lets at least one go.
-func checkPDB(w *Workload, pdb *policyv1.PodDisruptionBudget) Finding {
+func checkPDB(w *manifest.Workload, pdb *policyv1.PodDisruptionBudget) Finding {
 	f := Finding{Rule: "pdb", Why: "a node drain evicts every pod it may at once: graceful shutdown does not keep one ready " +
 		"while the replacements start, a PodDisruptionBudget does (and must let one go, or the drain waits forever)"}
 	if pdb == nil {
@@ -189,7 +190,7 @@ func checkPDB(w *Workload, pdb *policyv1.PodDisruptionBudget) Finding {
 		return f
 	}
 	n := w.Replicas()
-	st, err := BudgetStatus(pdb, n, n, n)
+	st, err := manifest.BudgetStatus(pdb, n, n, n)
 	switch {
 	case err != nil:
 		f.Detail = err.Error()
@@ -216,63 +217,7 @@ func budget(pdb *policyv1.PodDisruptionBudget) string {
 	return "neither minAvailable nor maxUnavailable"
 }
 
-// BudgetStatus is the status the disruption controller computes for a PodDisruptionBudget
-// (pkg/controller/disruption of Kubernetes v1.34: getExpectedPodCount, updatePdbStatus):
-// scale is the replicas of the workload whose pods it selects, pods how many pods it
-// selects (terminating ones too), healthy how many of those are ready and not terminating.
-//
-// ExpectedPods is pods for an integer minAvailable, else scale, and 0 when neither field is
-// set. DesiredHealthy is minAvailable (a percentage of scale, rounded up), or scale less
-// maxUnavailable (a percentage of scale, rounded up), at least 0. DisruptionsAllowed is
-// CurrentHealthy less DesiredHealthy, at least 0, and 0 when no pod is expected: the
-// Eviction API lets that many ready pods go and answers 429 TooManyRequests to the next.
-// A budget the API server would refuse (both fields, a negative value, more than 100 %) is
-// an error.
-func BudgetStatus(pdb *policyv1.PodDisruptionBudget, scale, pods, healthy int32) (policyv1.PodDisruptionBudgetStatus, error) {
-	st := policyv1.PodDisruptionBudgetStatus{CurrentHealthy: healthy}
-	minAvailable, maxUnavailable := pdb.Spec.MinAvailable, pdb.Spec.MaxUnavailable
-	if minAvailable != nil && maxUnavailable != nil {
-		return st, fmt.Errorf("PodDisruptionBudget %s: minAvailable and maxUnavailable cannot be both set", pdb.Name)
-	}
-	scaled := func(field string, v *intstr.IntOrString) (int32, error) {
-		n, err := intstr.GetScaledValueFromIntOrPercent(v, int(scale), true)
-		if err == nil {
-			// Of 100, a percentage is itself: the API server wants 0 to 100 %, or a number ≥ 0.
-			if p, _ := intstr.GetScaledValueFromIntOrPercent(v, 100, true); p < 0 || v.Type == intstr.String && p > 100 {
-				err = fmt.Errorf("%s: want a number ≥ 0 or a percentage up to 100%%", v)
-			}
-		}
-		if err != nil {
-			return 0, fmt.Errorf("PodDisruptionBudget %s: %s: %w", pdb.Name, field, err)
-		}
-		return int32(n), nil
-	}
-	switch {
-	case maxUnavailable != nil:
-		n, err := scaled("maxUnavailable", maxUnavailable)
-		if err != nil {
-			return st, err
-		}
-		st.ExpectedPods, st.DesiredHealthy = scale, max(scale-n, 0)
-	case minAvailable != nil && minAvailable.Type == intstr.Int:
-		if _, err := scaled("minAvailable", minAvailable); err != nil {
-			return st, err
-		}
-		st.ExpectedPods, st.DesiredHealthy = pods, minAvailable.IntVal
-	case minAvailable != nil:
-		n, err := scaled("minAvailable", minAvailable)
-		if err != nil {
-			return st, err
-		}
-		st.ExpectedPods, st.DesiredHealthy = scale, n
-	}
-	if st.ExpectedPods > 0 {
-		st.DisruptionsAllowed = max(healthy-st.DesiredHealthy, 0)
-	}
-	return st, nil
-}
-
-func checkRequests(t Target) Finding {
+func checkRequests(t manifest.Target) Finding {
 	f := Finding{Rule: "requests", Why: "without resource requests the scheduler packs pods where they starve, and slow probes fail"}
 	req := t.Spec.Resources.Requests
 	var missing []string
@@ -296,11 +241,11 @@ func checkRequests(t Target) Finding {
 // a time), so the best it can do is keep the other replicas serving while one is replaced;
 // it passes when replicas exceed what it takes down, and the readiness rule says whether
 // the replacement gets traffic only when it can answer.
-func checkMaxUnavailable(w *Workload) Finding {
+func checkMaxUnavailable(w *manifest.Workload) Finding {
 	f := Finding{Rule: "max-unavailable", Why: "a rollout must not take a serving pod away before its replacement is ready"}
 	_, u := w.Strategy()
 	n := w.Replicas()
-	if w.Kind == KindStatefulSet {
+	if w.Kind == manifest.KindStatefulSet {
 		f.OK = n > u
 		f.Detail = fmt.Sprintf("a StatefulSet cannot surge: it replaces %d of %d replicas at a time, leaving %d serving", u, n, max(n-u, 0))
 		return f

@@ -1,4 +1,4 @@
-package manifest
+package lint
 
 import (
 	"slices"
@@ -12,6 +12,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+
+	"scalelab/loadtest/manifest"
 )
 
 // webPods are the labels of web's pods, which the Services of TestCheckRoles select.
@@ -19,7 +21,7 @@ var webPods = map[string]string{"app": "web"}
 
 // web is a Deployment of 3 pods that passes the workload's rules (maxUnavailable 0, and
 // the PDB of TestCheckRoles), with these containers and native sidecars.
-func web(containers, sidecars []corev1.Container) *Workload {
+func web(containers, sidecars []corev1.Container) *manifest.Workload {
 	d := &appsv1.Deployment{}
 	d.Name = "web"
 	d.Spec.Replicas = ptr.To[int32](3)
@@ -31,7 +33,7 @@ func web(containers, sidecars []corev1.Container) *Workload {
 		s.RestartPolicy = ptr.To(corev1.ContainerRestartPolicyAlways)
 		d.Spec.Template.Spec.InitContainers = append(d.Spec.Template.Spec.InitContainers, s)
 	}
-	w, _ := WorkloadOf(d)
+	w, _ := manifest.WorkloadOf(d)
 	return w
 }
 
@@ -124,9 +126,9 @@ func TestCheckRoles(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			w := web(tt.containers, tt.sidecars)
-			m := &Manifests{Workloads: []*Workload{w}, Services: tt.svcs, PDBs: []*policyv1.PodDisruptionBudget{pdb("max", intstr.FromInt32(1))}}
+			m := &manifest.Manifests{Workloads: []*manifest.Workload{w}, Services: tt.svcs, PDBs: []*policyv1.PodDisruptionBudget{pdb("max", intstr.FromInt32(1))}}
 			m.PDBs[0].Spec.Selector = &metav1.LabelSelector{MatchLabels: webPods}
-			fs := m.Check(DefaultPropagation)
+			fs := Manifests(m, manifest.DefaultPropagation)
 			judged := map[string][]string{} // container → its rules, in order
 			for _, f := range fs {
 				if f.Container == "" {

@@ -1,4 +1,4 @@
-package manifest
+package lint
 
 import (
 	"fmt"
@@ -8,15 +8,16 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"scalelab/loadtest/manifest"
 )
 
 // Role is the part a container plays in its pod, which decides the rules Check judges it
 // by: a serving container answers the Service's requests; a sidecar runs beside it (a log
 // shipper, a mesh proxy).
 type Role struct {
-	Target
+	manifest.Target
 	Sidecar bool   // a sidecar; false: a serving container
 	Native  bool   // a native sidecar: an init container with restartPolicy Always
 	Why     string // why Check takes it to play the part: "has port 8080, a targetPort of Service web"
@@ -36,7 +37,7 @@ func (r Role) String() string {
 // are sidecars; with no Service, a container with a port serves. When no container has
 // such a port, each serves: what Check cannot tell apart it judges by the stricter rules.
 // The native sidecars follow, in order.
-func (w *Workload) Roles(svcs []*corev1.Service) []Role {
+func Roles(w *manifest.Workload, svcs []*corev1.Service) []Role {
 	var rs []Role
 	serving := false
 	for _, t := range w.Targets() {
@@ -68,7 +69,7 @@ func (w *Workload) Roles(svcs []*corev1.Service) []Role {
 	}
 	for i, c := range w.Template.Spec.InitContainers {
 		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
-			rs = append(rs, Role{Target: Target{Workload: w, Spec: &w.Template.Spec.InitContainers[i]}, Sidecar: true, Native: true,
+			rs = append(rs, Role{Target: manifest.Target{Workload: w, Spec: &w.Template.Spec.InitContainers[i]}, Sidecar: true, Native: true,
 				Why: "a native sidecar (an init container with restartPolicy Always)"})
 		}
 	}
@@ -127,12 +128,6 @@ func targetOf(svcs []*corev1.Service) string {
 		return "a targetPort of Service " + names[0]
 	}
 	return "a targetPort of Services " + strings.Join(names, ", ")
-}
-
-// selects reports whether the Service s routes to pods with these labels. A Service with
-// no selector selects none: its endpoints are set by hand.
-func selects(s *corev1.Service, pods labels.Set) bool {
-	return len(s.Spec.Selector) > 0 && labels.SelectorFromSet(s.Spec.Selector).Matches(pods)
 }
 
 // check judges the container by the rules of its role: a serving container by readiness,
