@@ -92,9 +92,9 @@
 // started container (up to 1 s), kube-proxy's sync (at most once per minSyncPeriod, 1 s by
 // default) and sandboxTeardown (a fixed 1 s).
 //
-// The HorizontalPodAutoscaler (hpa.go): of a configuration that has one, metrics-server
-// reading each hello's CPU time from /proc and the HPA controller of v1.34 scaling the
-// Deployment by it, every reading on the timeline.
+// The HorizontalPodAutoscaler (hpa.go, hpacontroller.go): of a configuration that has
+// one, metrics-server reading each hello's CPU time from /proc and the HPA controller of
+// v1.34 scaling the Deployment by it, every reading on the timeline.
 //
 // # Left out, on purpose
 //
