@@ -106,6 +106,7 @@ func (h *hpaStandIn) Scale(context.Context, int32) error             { return ni
 func (h *hpaStandIn) Restart(context.Context) error                  { return nil }
 func (h *hpaStandIn) DeletePod(context.Context) (string, error)      { return "", nil }
 func (h *hpaStandIn) Settle(context.Context) error                   { return nil }
+func (h *hpaStandIn) SettlesRoutes(string) bool                      { return false }
 func (h *hpaStandIn) Pods(context.Context) (map[string]bool, error)  { return nil, nil }
 func (h *hpaStandIn) Close() error                                   { return nil }
 

@@ -14,8 +14,19 @@ import (
 
 // Platform runs the pods of one configuration and changes them the way Kubernetes does.
 // lab.Lab (local processes) and kube.Cluster (client-go) implement it.
+//
+// What only some scenarios need is an interface of its own, though both platforms
+// implement it: Updater, Evictor, Drainer (an Evictor that cordons nodes) and Autoscaled.
+// A scenario names it in Needs and Run checks it with Supports before it deploys, so that
+// a platform without it is refused with the capability named; EvictAll and Drain take
+// only the interface they use. The tests' stand-ins implement only what they exercise:
+// evict_test.go's budget is an Evictor and no Platform, drain_test.go's nodes a Drainer,
+// autoscale_test.go's hpaStandIn a Platform and Autoscaled, trials_test.go's flaky a
+// Platform alone; folded into Platform, each would carry methods that do nothing. What
+// only one platform does stays apart too: VirtualHoster, Renewer and OwnSourcer
+// (kube.Cluster), Upstreamer (lab.Lab).
 type Platform interface {
-	// Name is "local" or "kube".
+	// Name is "lab" or "kube".
 	Name() string
 	// Deploy makes cfg the running configuration (replacing any earlier one) and
 	// returns once the rollout is complete: every replica ready, as Kubernetes judges it,
@@ -37,6 +48,11 @@ type Platform interface {
 	Pods(ctx context.Context) (map[string]bool, error)
 	// Settle returns once the rollout is complete and no pod is terminating.
 	Settle(ctx context.Context) error
+	// SettlesRoutes says whether Settle also waits until the proxy of via routes to
+	// exactly the ready pods (lab.Lab for both its paths; kube.Cluster where it reads
+	// Skipper's routes or kube-proxy's rules): once it has settled, the last change has
+	// reached that path. A platform that cannot read that proxy says false.
+	SettlesRoutes(via string) bool
 	// Close stops everything the platform started.
 	Close() error
 }
@@ -46,14 +62,6 @@ type Platform interface {
 type VirtualHoster interface {
 	// VirtualHost is the Host header that load through via must carry ("" for none).
 	VirtualHost(via string) string
-}
-
-// RouteSettler is a Platform whose Settle also waits until the proxy of a path routes to
-// exactly the ready pods (lab.Lab; kube.Cluster where it reads Skipper's routes or
-// kube-proxy's rules): once it has settled, the last change has reached that path.
-type RouteSettler interface {
-	// SettlesRoutes says whether Settle waits for via's proxy.
-	SettlesRoutes(via string) bool
 }
 
 // header is h with the platform's virtual host for via, if it has one.

@@ -10,11 +10,12 @@ import (
 )
 
 // The tail is the load after the platform has settled, there to see the last change's
-// effect through the path. Where the settle waited for the path's proxy to route to exactly
-// the ready pods (RouteSettler), the change has reached the path; but a pod that is ready
-// before it serves (naive: no readiness probe) fails what is routed to it until it listens,
-// and the tail must see that out. So there it lasts at least SettledTail and goes on while
-// failures keep coming back, until QuietTail passes without one, for at most BlindTail.
+// effect through the path. Where the settle waited for the path's proxy to route to
+// exactly the ready pods (Platform.SettlesRoutes), the change has reached the path; but a
+// pod that is ready before it serves (naive: no readiness probe) fails what is routed to
+// it until it listens, and the tail must see that out. So there it lasts at least
+// SettledTail and goes on while failures keep coming back, until QuietTail passes without
+// one, for at most BlindTail.
 // Where the settle cannot see the proxy (a user's ingress, a --target), it lasts BlindTail,
 // longer than Skipper's 3 s poll, or the change's effect would go unseen. --tail fixes it.
 //
@@ -36,7 +37,7 @@ func (o Options) tailOn(p Platform) tailSpan {
 	if o.Tail > 0 {
 		return tailSpan{o.Tail, 0, o.Tail}
 	}
-	if rs, ok := p.(RouteSettler); ok && rs.SettlesRoutes(o.Via) {
+	if p != nil && p.SettlesRoutes(o.Via) {
 		return tailSpan{SettledTail, QuietTail, BlindTail}
 	}
 	return tailSpan{BlindTail, 0, BlindTail}

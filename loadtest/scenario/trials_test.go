@@ -79,6 +79,7 @@ func (f *flaky) Pods(context.Context) (map[string]bool, error) {
 	defer f.mu.Unlock()
 	return map[string]bool{podName(f.pod): true}, nil
 }
+func (f *flaky) SettlesRoutes(string) bool { return false }
 func (f *flaky) Settle(ctx context.Context) error {
 	time.Sleep(300 * time.Millisecond) // the action's effect lasts a while
 	f.failing.Store(false)
