@@ -15,8 +15,9 @@ import (
 // (a container "started" is not a port that accepts connections, and a deletion is not the
 // signal, which waits for preStop). So from each container's start its log is followed, as
 // `kubectl logs -f --timestamps` does, and those lines become timeline events at the
-// moments the runtime stamped them: the per-pod lanes' "listening" and "SIGTERM", as the
-// lab draws them. A container that is not hello logs neither line and adds nothing.
+// moments the runtime stamped them: "listening" and "SIGTERM" on the pod's row of the
+// timeline, as the lab draws them. A container that is not hello logs neither line and
+// adds nothing.
 
 // helloSteps are the messages of hello's log (its JSON "msg", or msg= in text) that are
 // steps, with the words the timeline gives them.

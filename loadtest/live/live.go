@@ -1,5 +1,5 @@
 // Package live serves the timeline of the runs going on now on a local web page, for a
-// room to watch: the same picture as timeline.svg (the aggregate panels and a lane per
+// room to watch: the same picture as timeline.svg (the aggregate panels and a row per
 // pod) and the same attribution of each error window as report.md, redrawn twice a
 // second while the load runs. The page is one HTML document with its script inline and
 // no external asset, so it works with no network but the loopback. It is an
@@ -166,7 +166,7 @@ type blameLine struct {
 func writeRun(b *strings.Builder, v view) error {
 	r := *v.run
 	r.Events = slices.Clone(r.Events)
-	result.ReadSteps(r.Events) // a platform that names no pod yet (kube's watch) still gets its lanes
+	result.ReadSteps(r.Events) // a platform that names no pod yet (kube's watch) still gets its rows
 	var svg strings.Builder
 	if err := report.SVG(&r)(&svg); err != nil {
 		return err

@@ -38,7 +38,7 @@ func get(t *testing.T, url string) string {
 }
 
 // The page is one document with its script inline; its frame shows each run as seen so
-// far, its lanes and its attribution, then as it ended, until the next run starts.
+// far, its pod rows and its attribution, then as it ended, until the next run starts.
 func TestPageShowsTheRunAsItGoes(t *testing.T) {
 	t.Parallel()
 	s, err := Listen("127.0.0.1:0")

@@ -72,7 +72,7 @@ func WriteFile(path string, rep Reporter) (err error) {
 // r.Status first, so that summary.json carries the windows and their attribution, and
 // the outcome, as the reports say them, in the current schema (a run read from an older one has been read into it).
 func WriteRun(dir string, r *result.Run) error {
-	result.ReadSteps(r.Events) // events that name no pod (a platform's own words) still get their lanes
+	result.ReadSteps(r.Events) // events that name no pod (a platform's own words) still get their rows
 	r.Schema, r.Windows, r.Status = result.SchemaVersion, explain.Windows(r), r.Outcome()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err

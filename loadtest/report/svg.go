@@ -42,7 +42,7 @@ func classColor(c result.Class) string {
 const okColor = "#16a34a"
 
 // The geometry of the timeline, in SVG units. Below the aggregate panels come the pods'
-// lanes (lanes.go), as many as there are pods, so the height is the plot's.
+// rows (podrows.go), as many as there are pods, so the height is the plot's.
 const (
 	svgW, left, right = 960.0, 112.0, 20.0
 	top, okH, gapH    = 70.0, 150.0, 34.0
@@ -50,16 +50,16 @@ const (
 	latTop            = top + okH + gapH
 	errTop            = latTop + latH + gapH
 	axisY             = errTop + errH
-	lanesTop          = axisY + 48 // below the axis's labels and the lanes' title
+	podRowsTop        = axisY + 48 // below the axis's labels and the pod rows' title
 	legendH           = 26.0       // the row of the legend of the panels
-	legendRowH        = 18.0       // a row of the lanes' legend
+	legendRowH        = 18.0       // a line of the pod rows' legend
 	plotW             = svgW - left - right
 	minBar            = 3.0 // narrowest bar; more intervals than fit are merged
 )
 
 // SVG renders r's timeline (timeline.svg): requests answered OK per interval on top,
 // failed requests below on their own scale, stacked by class, every command, action and
-// phase as a vertical marker through them; then a lane per pod (lanes.go): the requests
+// phase as a vertical marker through them; then a row per pod (podrows.go): the requests
 // it answered and lost, its states, the routes to it and its SIGTERM, exit and end.
 func SVG(r *result.Run) Reporter {
 	return func(out io.Writer) error {
@@ -73,11 +73,11 @@ func SVG(r *result.Run) Reporter {
 func writeSVG(b *strings.Builder, r *result.Run) {
 	p := newPlot(r)
 	// Drawn first into their own builder, so the height is known for the header.
-	var lanes strings.Builder
-	end := p.drawLanes(&lanes, lanesTop, r.Meta["via"])
+	var podRows strings.Builder
+	end := p.drawPodRows(&podRows, podRowsTop, r.Meta["via"])
 	height := max(end, axisY+24) + legendH
-	if len(p.lanes) > 0 {
-		_, rows := layoutLegend(p.laneLegend(), svgW-16)
+	if len(p.podRows) > 0 {
+		_, rows := layoutLegend(p.podRowLegend(), svgW-16)
 		height += 8 + float64(rows)*legendRowH
 	}
 	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %g %.0f" width="%g" height="%.0f" font-family="sans-serif" font-size="11">`+"\n",
@@ -92,7 +92,7 @@ func writeSVG(b *strings.Builder, r *result.Run) {
 	p.bars(b)
 	p.latency(b)
 	p.xAxis(b)
-	b.WriteString(lanes.String())
+	b.WriteString(podRows.String())
 	p.events(b, r.Events, max(end, axisY))
 	p.legend(b, height)
 	b.WriteString("</svg>\n")
@@ -108,7 +108,7 @@ type plot struct {
 	latMax        time.Duration
 	classes       []result.Class
 	width         float64
-	lanes         []lane
+	podRows       []podRow
 	podBuckets    []podBucket // per bucket: its answers and failures by pod
 }
 
@@ -156,7 +156,7 @@ func newPlot(r *result.Run) *plot {
 	}
 	p.okMax, p.errMax = niceCeil(max(p.okMax, 1)), niceCeil(max(p.errMax, 1))
 	p.classes = Present(errs...)
-	p.lanes = buildLanes(r, p.t0, p.t1)
+	p.podRows = buildPodRows(r, p.t0, p.t1)
 	return p
 }
 
@@ -231,14 +231,14 @@ func (p *plot) xAxis(b *strings.Builder) {
 
 // events draws each event inside the plotted span as a dashed line down to bottom, with
 // a short label; labels take turns on three rows so that close events stay readable.
-// A pod's own transitions are drawn on its lane instead, when there are lanes; else they
+// A pod's own transitions are drawn on its row instead, when there are pod rows; else they
 // are labelled only when few. Each line has the whole event as its tooltip.
 func (p *plot) events(b *strings.Builder, events []result.Event, bottom float64) {
 	var shown []result.Event
 	transitions := 0
 	for _, e := range events {
 		isTransition := e.Kind == result.EventPod || e.Kind == result.EventEndpoint || e.Kind == result.EventRoute
-		if e.At < p.t0 || e.At > p.t1 || isTransition && e.Pod != "" && len(p.lanes) > 0 {
+		if e.At < p.t0 || e.At > p.t1 || isTransition && e.Pod != "" && len(p.podRows) > 0 {
 			continue
 		}
 		shown = append(shown, e)
@@ -278,11 +278,11 @@ func (p *plot) events(b *strings.Builder, events []result.Event, bottom float64)
 }
 
 // legend explains the colours at the bottom of a picture height high: the answers and
-// failure classes, then, under lanes, the pods' states, route lines and marks.
+// failure classes, then, under the pod rows, the pods' states, route lines and marks.
 func (p *plot) legend(b *strings.Builder, height float64) {
 	x, y := left, height-12
-	if len(p.lanes) > 0 {
-		_, rows := layoutLegend(p.laneLegend(), svgW-16)
+	if len(p.podRows) > 0 {
+		_, rows := layoutLegend(p.podRowLegend(), svgW-16)
 		y -= 8 + float64(rows)*legendRowH
 	}
 	item := func(color, label string) {
@@ -294,10 +294,10 @@ func (p *plot) legend(b *strings.Builder, height float64) {
 	for _, c := range p.classes {
 		item(classColor(c), string(c))
 	}
-	if len(p.lanes) == 0 {
+	if len(p.podRows) == 0 {
 		return
 	}
-	items := p.laneLegend()
+	items := p.podRowLegend()
 	pos, rows := layoutLegend(items, svgW-16)
 	for k, it := range items {
 		x, y := 8+pos[k].x, height-12-float64(rows-1-pos[k].row)*legendRowH

@@ -6,7 +6,7 @@ import (
 )
 
 // The steps of a pod's life, as Event.Step names them on every platform: what the
-// per-pod lanes draw and what a window's attribution reasons with.
+// timeline's pod rows draw and what a window's attribution reasons with.
 const (
 	StepCreated   = "created"   // the pod exists; no container runs yet
 	StepStarted   = "started"   // a container started (again, after a restart)

@@ -11,7 +11,7 @@ import (
 	"scalelab/loadtest/result"
 )
 
-// A pod's state on its lane, from its events.
+// A pod's state on its row, from its events.
 const (
 	statePending     = "pending"                // created, no container yet
 	stateStarting    = "started, not listening" // a container runs, its port refuses
@@ -26,7 +26,7 @@ const (
 // allStates are the states in the legend's order.
 var allStates = []string{statePending, stateStarting, stateReadyDeaf, stateRunning, stateListening, stateReady, stateTerminating, stateExited}
 
-// stateColor is the fill of a state's stretch of a lane.
+// stateColor is the fill of a state's stretch of a row.
 func stateColor(s string) string {
 	switch s {
 	case statePending:
@@ -52,7 +52,7 @@ func stateColor(s string) string {
 const deafPattern = `<defs><pattern id="deaf" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">` +
 	`<rect width="6" height="6" fill="#fcd34d"/><rect width="3" height="6" fill="#e11d48"/></pattern></defs>` + "\n"
 
-// lineEndpoint is the key of the EndpointSlice's view among a lane's route lines.
+// lineEndpoint is the key of the EndpointSlice's view among a row's route lines.
 const lineEndpoint = "endpoint"
 
 // lineColor is the colour of a route line: the EndpointSlice's, or a path's proxy's.
@@ -68,24 +68,24 @@ func lineColor(key string) string {
 	return "#0891b2"
 }
 
-// span is a stretch of a lane's time in one state, or routed by one proxy.
+// span is a stretch of a row's time in one state, or routed by one proxy.
 type span struct {
 	from, to time.Duration
 	what     string
 }
 
-// lane is one pod's row under the aggregate panels: its states, the routes to it (the
+// podRow is one pod's row under the aggregate panels: its states, the routes to it (the
 // EndpointSlice's and each proxy's own), its marks (SIGTERM, exit, ...), and the
 // requests it answered and lost per bucket.
-type lane struct {
+type podRow struct {
 	pod    string
-	first  time.Duration // its first sign of life: the order of the lanes
+	first  time.Duration // its first sign of life: the order of the rows
 	states []span
 	lines  map[string][]span // by lineEndpoint or path
 	marks  []result.Event
 }
 
-// markSteps are the steps drawn as a tick across a lane.
+// markSteps are the steps drawn as a tick across a row.
 var markSteps = []string{result.StepListening, result.StepSIGTERM, result.StepSIGKILL, result.StepExited, result.StepGone}
 
 // markColor is the colour of a mark's tick.
@@ -101,16 +101,16 @@ func markColor(step string) string {
 	return "#0f172a"
 }
 
-// buildLanes makes a lane for every pod the run's events name or its answers or failures
+// buildPodRows makes a row for every pod the run's events name or its answers or failures
 // came from, in the order they appeared, over [t0, t1]. A pod already there when the
 // run's events begin (no "created") is drawn ready, and routed by every line whose first
 // change of it is a removal, from t0: a scenario starts its load on a settled platform.
-func buildLanes(r *result.Run, t0, t1 time.Duration) []lane {
-	byPod := map[string]*lane{}
-	get := func(pod string, at time.Duration) *lane {
+func buildPodRows(r *result.Run, t0, t1 time.Duration) []podRow {
+	byPod := map[string]*podRow{}
+	get := func(pod string, at time.Duration) *podRow {
 		l := byPod[pod]
 		if l == nil {
-			l = &lane{pod: pod, first: at, lines: map[string][]span{}}
+			l = &podRow{pod: pod, first: at, lines: map[string][]span{}}
 			byPod[pod] = l
 		}
 		return l
@@ -141,7 +141,7 @@ func buildLanes(r *result.Run, t0, t1 time.Duration) []lane {
 			keys[k] = true
 		}
 	}
-	var out []lane
+	var out []podRow
 	for pod, l := range byPod {
 		l.states = states(evs[pod], listening, len(evs) > 0, t0, t1)
 		l.lines = lines(evs[pod], t0, t1)
@@ -166,7 +166,7 @@ func buildLanes(r *result.Run, t0, t1 time.Duration) []lane {
 		}
 		out = append(out, *l)
 	}
-	slices.SortFunc(out, func(a, b lane) int { return cmp.Or(cmp.Compare(a.first, b.first), strings.Compare(a.pod, b.pod)) })
+	slices.SortFunc(out, func(a, b podRow) int { return cmp.Or(cmp.Compare(a.first, b.first), strings.Compare(a.pod, b.pod)) })
 	return out
 }
 
@@ -305,9 +305,9 @@ func lines(evs []result.Event, t0, t1 time.Duration) map[string][]span {
 	return out
 }
 
-// laneLabels are the pods' names less the prefix they all share, so the part that tells
+// podRowLabels are the pods' names less the prefix they all share, so the part that tells
 // them apart fits the margin; each cut to n runes from the right.
-func laneLabels(ls []lane, n int) []string {
+func podRowLabels(ls []podRow, n int) []string {
 	prefix := ""
 	if len(ls) > 1 {
 		prefix = ls[0].pod
@@ -334,37 +334,37 @@ func laneLabels(ls []lane, n int) []string {
 	return out
 }
 
-// laneGeometry is the height of each lane's parts, smaller when there are many lanes.
-type laneGeometry struct {
+// podRowGeometry is the height of each row's parts, smaller when there are many rows.
+type podRowGeometry struct {
 	traffic, bar, line, gap float64
 }
 
-func (g laneGeometry) height(lines int) float64 {
+func (g podRowGeometry) height(lines int) float64 {
 	return g.traffic + g.bar + float64(lines)*g.line + g.gap
 }
 
-func geometryFor(n int) laneGeometry {
+func geometryFor(n int) podRowGeometry {
 	switch {
 	case n > 10:
-		return laneGeometry{traffic: 9, bar: 6, line: 2.5, gap: 4}
+		return podRowGeometry{traffic: 9, bar: 6, line: 2.5, gap: 4}
 	case n > 6:
-		return laneGeometry{traffic: 14, bar: 9, line: 3, gap: 7}
+		return podRowGeometry{traffic: 14, bar: 9, line: 3, gap: 7}
 	}
-	return laneGeometry{traffic: 20, bar: 12, line: 3.5, gap: 9}
+	return podRowGeometry{traffic: 20, bar: 12, line: 3.5, gap: 9}
 }
 
-// drawLanes draws the lanes from y0 on and returns where they end.
-func (p *plot) drawLanes(b *strings.Builder, y0 float64, via string) float64 {
-	if len(p.lanes) == 0 {
+// drawPodRows draws the rows from y0 on and returns where they end.
+func (p *plot) drawPodRows(b *strings.Builder, y0 float64, via string) float64 {
+	if len(p.podRows) == 0 {
 		return y0
 	}
-	g := geometryFor(len(p.lanes))
+	g := geometryFor(len(p.podRows))
 	keys := p.lineKeys()
 	b.WriteString(deafPattern)
 	fmt.Fprintf(b, `<text x="%g" y="%g" fill="#333">pods: requests answered and lost per %s · state · routes to it</text>`+"\n",
 		left, y0-6, p.step)
-	labels := laneLabels(p.lanes, 17)
-	// The traffic of every lane shares one scale, so that a pod's share reads across lanes.
+	labels := podRowLabels(p.podRows, 17)
+	// The traffic of every row shares one scale, so that a pod's share reads across rows.
 	most := 1
 	for _, bk := range p.podBuckets {
 		for pod, n := range bk.answered {
@@ -375,14 +375,14 @@ func (p *plot) drawLanes(b *strings.Builder, y0 float64, via string) float64 {
 		}
 	}
 	y := y0
-	for i, l := range p.lanes {
+	for i, l := range p.podRows {
 		h := g.height(len(keys))
 		if i%2 == 1 {
 			fmt.Fprintf(b, `<rect x="0" y="%.1f" width="%g" height="%.1f" fill="#f8fafc"/>`+"\n", y-g.gap/2, p.width, h)
 		}
 		fmt.Fprintf(b, `<text x="%g" y="%.1f" text-anchor="end" font-size="10" fill="#333"><title>%s</title>%s</text>`+"\n",
 			left-6, y+g.traffic+g.bar-1, esc(l.pod), esc(labels[i]))
-		p.laneTraffic(b, l.pod, y, g.traffic, most)
+		p.podRowTraffic(b, l.pod, y, g.traffic, most)
 		by := y + g.traffic
 		for _, s := range l.states {
 			x0, x1 := p.x(s.from), p.x(s.to)
@@ -410,10 +410,10 @@ func (p *plot) drawLanes(b *strings.Builder, y0 float64, via string) float64 {
 	return y
 }
 
-// lineKeys are the route lines the lanes draw: the EndpointSlice's, then each path's.
+// lineKeys are the route lines the pod rows draw: the EndpointSlice's, then each path's.
 func (p *plot) lineKeys() []string {
 	seen := map[string]bool{}
-	for _, l := range p.lanes {
+	for _, l := range p.podRows {
 		for k := range l.lines {
 			seen[k] = true
 		}
@@ -427,9 +427,9 @@ func (p *plot) lineKeys() []string {
 	return out
 }
 
-// laneTraffic draws, above a lane's states, the requests the pod answered (an area) and
+// podRowTraffic draws, above a row's states, the requests the pod answered (an area) and
 // those that failed going to it (bars in their class's colour, stacked on the answered).
-func (p *plot) laneTraffic(b *strings.Builder, pod string, y0, h float64, most int) {
+func (p *plot) podRowTraffic(b *strings.Builder, pod string, y0, h float64, most int) {
 	base := y0 + h
 	var path strings.Builder
 	open := false
@@ -479,15 +479,15 @@ type podBucket struct {
 	lost     result.PodCounts
 }
 
-// legendItem is one entry of the lanes' legend: a box (a state), a line (a route) or a
+// legendItem is one entry of the pod rows' legend: a box (a state), a line (a route) or a
 // tick (a mark), in its colour, and its words.
 type legendItem struct{ kind, color, label string }
 
-// laneLegend lists what the lanes draw: the states, route lines and marks present.
-func (p *plot) laneLegend() []legendItem {
+// podRowLegend lists what the rows draw: the states, route lines and marks present.
+func (p *plot) podRowLegend() []legendItem {
 	var items []legendItem
 	states, marks := map[string]bool{}, map[string]bool{}
-	for _, l := range p.lanes {
+	for _, l := range p.podRows {
 		for _, st := range l.states {
 			states[st.what] = true
 		}

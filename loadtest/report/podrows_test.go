@@ -87,7 +87,7 @@ func rollout(n int, d time.Duration, rate int) *result.Run {
 	return r
 }
 
-func TestLanes(t *testing.T) {
+func TestPodRows(t *testing.T) {
 	t.Parallel()
 	for _, n := range []int{3, 10} {
 		r := rollout(n, 12*time.Second, 200)
@@ -95,25 +95,25 @@ func TestLanes(t *testing.T) {
 		writeSVG(&b, r)
 		svg := b.String()
 		p := newPlot(r)
-		if len(p.lanes) != 2*n {
-			t.Fatalf("%d lanes for %d pods", len(p.lanes), 2*n)
+		if len(p.podRows) != 2*n {
+			t.Fatalf("%d rows for %d pods", len(p.podRows), 2*n)
 		}
 		// The old pods come first, ready from the start; a new one is pending, then ready
 		// and not listening (the stretch the ingress routes to it and it refuses), then ready.
-		if l := p.lanes[0]; l.pod != "hello-aaaa-00000" || l.states[0].what != stateReady || l.states[0].from != p.t0 {
-			t.Errorf("first lane %s: %+v", l.pod, l.states)
+		if l := p.podRows[0]; l.pod != "hello-aaaa-00000" || l.states[0].what != stateReady || l.states[0].from != p.t0 {
+			t.Errorf("first row %s: %+v", l.pod, l.states)
 		}
 		var whats []string
-		for _, s := range p.lanes[n].states {
+		for _, s := range p.podRows[n].states {
 			whats = append(whats, s.what)
 		}
 		if got := strings.Join(whats, ", "); got != "pending, ready, not listening, ready" {
 			t.Errorf("a new pod's states: %s", got)
 		}
-		if in := p.lanes[n].lines[result.ViaIngress]; len(in) != 1 || in[0].from != 5*time.Second || in[0].to != p.t1 {
+		if in := p.podRows[n].lines[result.ViaIngress]; len(in) != 1 || in[0].from != 5*time.Second || in[0].to != p.t1 {
 			t.Errorf("a new pod's ingress route: %+v", in)
 		}
-		if in := p.lanes[0].lines[result.ViaIngress]; len(in) != 1 || in[0].from != p.t0 || in[0].to != 5*time.Second {
+		if in := p.podRows[0].lines[result.ViaIngress]; len(in) != 1 || in[0].from != p.t0 || in[0].to != 5*time.Second {
 			t.Errorf("an old pod's ingress route: %+v", in)
 		}
 		for _, want := range []string{">aaaa-00000<", ">bbbb-00000<", `url(#deaf)`, `<pattern id="deaf"`, "ready, not listening", "SIGTERM"} {
@@ -124,30 +124,30 @@ func TestLanes(t *testing.T) {
 		// A pod nothing happened to, answering all along, was ready and routed all along.
 		r.Timeline[0].Pods["hello-keep"] = 1
 		p = newPlot(r)
-		i := slices.IndexFunc(p.lanes, func(l lane) bool { return l.pod == "hello-keep" })
+		i := slices.IndexFunc(p.podRows, func(l podRow) bool { return l.pod == "hello-keep" })
 		if i < 0 {
-			t.Fatal("no lane for a pod that only answered")
+			t.Fatal("no row for a pod that only answered")
 		}
-		keep := p.lanes[i]
+		keep := p.podRows[i]
 		if keep.pod != "hello-keep" || len(keep.states) != 1 || keep.states[0] != (span{p.t0, p.t1, stateReady}) ||
 			len(keep.lines[result.ViaIngress]) != 1 || keep.lines[result.ViaIngress][0] != (span{p.t0, p.t1, result.ViaIngress}) {
-			t.Errorf("an untouched pod's lane: %+v", keep)
+			t.Errorf("an untouched pod's row: %+v", keep)
 		}
-		// The pods' transitions are on their lanes, not dashed across the panels.
+		// The pods' transitions are on their rows, not dashed across the panels.
 		if strings.Contains(svg, "<title>4.000s pod hello-aaaa-00000 SIGTERM</title><line") {
 			t.Error("a pod's SIGTERM drawn across the panels")
 		}
 	}
 }
 
-func TestLaneLabels(t *testing.T) {
+func TestPodRowLabels(t *testing.T) {
 	t.Parallel()
-	ls := []lane{{pod: "hello-429mgdj-xlc45"}, {pod: "hello-dmn8lfj-fwqgh"}, {pod: "hello-429mgdj-averyveryverylongsuffix"}}
-	got := strings.Join(laneLabels(ls, 15), " ")
+	ls := []podRow{{pod: "hello-429mgdj-xlc45"}, {pod: "hello-dmn8lfj-fwqgh"}, {pod: "hello-429mgdj-averyveryverylongsuffix"}}
+	got := strings.Join(podRowLabels(ls, 15), " ")
 	if got != "429mgdj-xlc45 dmn8lfj-fwqgh …verylongsuffix" {
 		t.Errorf("labels %q", got)
 	}
-	if got := laneLabels([]lane{{pod: "web-0"}}, 15); got[0] != "web-0" {
+	if got := podRowLabels([]podRow{{pod: "web-0"}}, 15); got[0] != "web-0" {
 		t.Errorf("one pod's label %q", got[0])
 	}
 }
