@@ -51,7 +51,8 @@ type Options struct {
 	Nodes int
 }
 
-// Lab is the local platform; it implements scenario.Platform.
+// Lab is the platform "lab": pods as hello processes on this machine; it implements
+// scenario.Platform.
 type Lab struct {
 	opts    Options
 	spawner *spawner
@@ -86,7 +87,7 @@ type Lab struct {
 // New checks o and starts the two proxies, with no pod yet.
 func New(o Options) (*Lab, error) {
 	if !supported {
-		return nil, errors.New("lab: the local platform needs Linux or another Unix system (process groups, SIGTERM)")
+		return nil, errors.New("lab: the lab needs Linux or another Unix system (process groups, SIGTERM)")
 	}
 	if o.Hello == "" {
 		return nil, errors.New("lab: no hello binary given (build it with `make build`: bin/hello)")

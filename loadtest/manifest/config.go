@@ -27,7 +27,7 @@ import (
 	"scalelab/loadtest/result"
 )
 
-// PromiseAnnotation on the Deployment says what an overlay claims (result.Promise).
+// PromiseAnnotation on the Deployment says what an overlay promises (result.Promise).
 const PromiseAnnotation = "scalelab.dev/promise"
 
 // Config is one rendered overlay.

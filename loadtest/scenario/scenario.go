@@ -29,7 +29,7 @@ type Scenario struct {
 	Doc  string
 	// Needs is what the scenario needs of a platform beyond Platform ("" for nothing more).
 	Needs Capability
-	// Tests lists the promises that claim no failed request in this scenario.
+	// Tests lists the promises of no failed request in this scenario.
 	Tests []result.Promise
 	// Replicas is how many replicas run before the action; nil: the configuration's own.
 	Replicas func(cfg *manifest.Config) int32
