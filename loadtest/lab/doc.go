@@ -16,13 +16,13 @@
 // creation, starting its probe workers, and runs its first container a drawn while later
 // (the sandbox), both fitted to the bare cluster (draws.go); a container is a hello process
 // leading its own process group at the pod's address, restarted as restartPolicy Always
-// does (at once, then
-// a crash-loop back-off from 10 s doubling to 5 min); the startup, readiness and liveness
-// probes with every field and default, a failed liveness or startup probe restarting the
-// container; and a pod's deletion: the preStop hook (sleep, exec `hello sleep`, httpGet)
-// within the grace period, SIGTERM with what is left of it (whole seconds, at least 2 s),
-// SIGKILL at its end, and the sandbox torn down 1 s after the last container ended
-// (sandboxTeardown, from the bare cluster's timings). Then the pod is gone.
+// does (at once, then a crash-loop back-off from 10 s doubling to 5 min); the startup,
+// readiness and liveness probes with every field and default, a failed liveness or
+// startup probe restarting the container; and a pod's deletion: the preStop hook (sleep,
+// exec `hello sleep`, httpGet) within the grace period, SIGTERM with what is left of it
+// (whole seconds, at least 2 s), SIGKILL at its end, and the sandbox torn down 1 s after
+// the last container ended (sandboxTeardown, from the bare cluster's timings). Then the
+// pod is gone.
 //
 // The endpoints controller (routes.go): the ready endpoints are published at every
 // change; a deleted pod leaves them at once (ready: false, terminating), while its kill
@@ -80,10 +80,11 @@
 // pod's admission and sandbox delays (draws.go: 0.3 s plus an exponential of mean 0.17 s,
 // 0.2 s plus one of mean 0.55 s, fitted to the 52 pods of the bare cluster's fast runs),
 // which set when its container runs, when its probes tick and so when a rollout deletes
-// the next old pod. Before, a pod ran at once and turned ready a whole number of probe
-// periods after its creation, and Settle ended right after a poll: a fast rollout deleted
-// a pod every 6 s, twice the 3 s poll, and one phase decided every deletion of every trial
-// (15 deletions in 5 trials, each dropped by the ingress 0.60 to 0.69 s after its SIGTERM).
+// the next old pod. Without them a pod would run at once and turn ready a whole number of
+// probe periods after its creation, and Settle would end right after a poll: a fast
+// rollout would delete a pod every 6 s, twice the 3 s poll, and one phase would decide
+// every deletion of every trial (measured so: 15 deletions in 5 trials, each dropped by
+// the ingress 0.60 to 0.69 s after its SIGTERM).
 // Options.Seed seeds the draws: a fixed seed replays them; 0, the default, draws a seed.
 //
 // Not drawn, though they vary on the cluster: the endpoints controller's publishing of a
@@ -136,12 +137,13 @@
 // (Deploy, Scale, Restart, Update, DeletePod, Evictable, Evict; Settle while it checks),
 // the control loop, the pod worker at each transition (startContainer, exited, finish), a
 // prober around each probe but never during it, poke (so every propagation),
-// releaseHole, and a hole's close callback. Every change under it ends in changedLocked, which publishes the
-// endpoints, schedules their propagation, kicks the controllers and wakes the waiters.
+// releaseHole, and a hole's close callback. Every change under it ends in changedLocked,
+// which publishes the endpoints, schedules their propagation, kicks the controllers and
+// wakes the waiters.
 //
-// Lab.mu also guards each route table's poll epoch (rephaseLocked, lagLocked). The smaller locks
-// each guard one thing and never call out: routeTable.mu orders the updates of a route
-// table (proxies read it lock-free, from an atomic pointer), service.mu and hole.mu their
-// sets of connections. Lab.mu may be held while taking hole.mu (release),
+// Lab.mu also guards each route table's poll epoch (rephaseLocked, lagLocked). The
+// smaller locks each guard one thing and never call out: routeTable.mu orders the updates
+// of a route table (proxies read it lock-free, from an atomic pointer), service.mu and
+// hole.mu their sets of connections. Lab.mu may be held while taking hole.mu (release),
 // never the other way round; a route table is updated before Lab.mu is taken (propagate).
 package lab

@@ -35,7 +35,7 @@ const (
 	// Apart: one lost in every trial and the other in none, but the trials are too few
 	// for the test to say so (0/1 against 1/1 has p = 1, 0/3 against 3/3 p = 0.1).
 	// Nothing further apart can be seen with these trials, so it counts as a
-	// disagreement: with one trial a side it is the old judgement, loss against none.
+	// disagreement: with one trial a side it is loss against none.
 	Apart Agreement = "apart"
 )
 
