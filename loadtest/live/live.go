@@ -4,7 +4,8 @@
 // second while the load runs. The page is one HTML document with its script inline and
 // no external asset, so it works with no network but the loopback. It is an
 // attack.Watcher: every attack given it shows until the next one starts (in a matrix
-// with lanes, every attack going on at once shows, one under the other).
+// with lanes, every attack going on at once shows, one under the other). A Server's lock
+// guards the runs it shows: the attacks add them, the page's requests read them.
 package live
 
 import (
@@ -28,8 +29,8 @@ type Server struct {
 	ln  net.Listener
 	srv *http.Server
 
-	mu   sync.Mutex
-	runs []*run // going on, then the last finished one(s); oldest first
+	mu   sync.Mutex // guards runs
+	runs []*run     // going on, then the last finished one(s); oldest first
 }
 
 // run is one attack as the page shows it.

@@ -1,7 +1,10 @@
 // Package result holds the plain data of a load run and of a matrix of runs: what the
 // attack measured, what happened on the platform meanwhile, and the versioned schema of
-// summary.json and matrix.json. It depends on nothing but the standard library, so the
-// attack, the platforms and the reports can all speak it.
+// summary.json and matrix.json, read from every schema there was. It depends on nothing
+// but the standard library, so the attack, the platforms and the reports can all speak
+// it; package explain says why a run lost requests, package lossrate judges a cell's
+// trials. Its one lock is a Log's, which guards the events the platform's and the
+// attack's goroutines add to it.
 package result
 
 import (
@@ -113,7 +116,7 @@ func Marks(events []Event) map[string]int {
 
 // Log collects events from several goroutines, each stamped with its offset from start.
 type Log struct {
-	mu     sync.Mutex
+	mu     sync.Mutex // guards events
 	start  time.Time
 	events []Event
 }
