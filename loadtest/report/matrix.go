@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -40,21 +39,14 @@ func WriteMatrix(dir string, m *result.Matrix) error {
 	return nil
 }
 
-// ReadMatrix reads dir/matrix.json.
+// ReadMatrix reads dir/matrix.json, of any schema (result.DecodeMatrix).
 func ReadMatrix(dir string) (*result.Matrix, error) {
 	path := filepath.Join(dir, MatrixJSONFile)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var m result.Matrix
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if m.Schema == 0 || m.Schema > result.SchemaVersion {
-		return nil, fmt.Errorf("%s: schema %d, this loadtest reads 1 to %d", path, m.Schema, result.SchemaVersion)
-	}
-	return &m, nil
+	return result.DecodeMatrix(b, path)
 }
 
 // attribute sets the Blame of each cell that lost requests and has none yet from its

@@ -8,7 +8,6 @@ package report
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -92,23 +91,11 @@ func WriteRun(dir string, r *result.Run) error {
 	return nil
 }
 
-// ReadRun reads dir/summary.json.
+// ReadRun reads dir/summary.json, of any schema (result.DecodeRun).
 func ReadRun(dir string) (*result.Run, error) {
 	b, err := os.ReadFile(filepath.Join(dir, SummaryFile))
 	if err != nil {
 		return nil, err
 	}
-	var r result.Run
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, SummaryFile), err)
-	}
-	switch {
-	case r.Schema == 0:
-		return nil, errors.New(filepath.Join(dir, SummaryFile) + ": not a run summary (no schema)")
-	case r.Schema > result.SchemaVersion:
-		return nil, fmt.Errorf("%s: schema %d is newer than this loadtest reads (%d)",
-			filepath.Join(dir, SummaryFile), r.Schema, result.SchemaVersion)
-	}
-	r.Upgrade()
-	return &r, nil
+	return result.DecodeRun(b, filepath.Join(dir, SummaryFile))
 }
