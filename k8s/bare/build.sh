@@ -31,6 +31,7 @@ build() {
   log "built: $(cd "$out" && echo *)"
 }
 
+trap 'exit 143' TERM # so that a stopped build still removes its temporary directory (EXIT)
 only_check= # set by --cached: say whether the build is cached, build nothing
 if [[ ${1:-} == --cached ]]; then
   only_check=1
