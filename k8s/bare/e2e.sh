@@ -32,7 +32,7 @@ status=0
 # the run longer.
 make matrix PLATFORM=kube SET="${SET:-fast}" VIA=service,ingress TRIALS=3 TIMEOUT=2s KUBE_FLAGS="$kube_flags" OUT="$out" || status=$?
 make reliability PLATFORM=kube VIA=service,ingress CONFIGS=liveness-trap,short-grace,slow-requests \
-  TRIALS=1 LANES=1 KUBE_FLAGS="$kube_flags" OUT="$out-reliability" || status=$?
+  TRIALS=1 KUBE_FLAGS="$kube_flags" OUT="$out-reliability" || status=$?
 # Every pod evicted at once: graceful shutdown alone loses requests, with the
 # PodDisruptionBudget nothing is lost; three trials each. evict-no-pdb's thousands of refused
 # connections leave conntrack entries that once failed the next run's connections through the
