@@ -5,6 +5,7 @@ import (
 	"maps"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"scalelab/loadtest/result"
 )
@@ -27,4 +28,15 @@ func Finish(m *result.Matrix, dir, junit string, meta ...map[string]string) erro
 		rel = dir
 	}
 	return WriteFile(junit, MatrixJUnit(m, rel))
+}
+
+// Invalidity says why a cell proves nothing.
+func Invalidity(c result.Cell) string {
+	switch {
+	case c.NotRun:
+		return "not run: interrupted first"
+	case c.Interrupted:
+		return result.Reason
+	}
+	return strings.Join(c.Invalid, "; ")
 }

@@ -46,3 +46,19 @@ func TestFinish(t *testing.T) {
 		t.Error("a matrix written into a file: no error")
 	}
 }
+
+func TestInvalidity(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		cell result.Cell
+		want string
+	}{
+		{result.Cell{NotRun: true, Interrupted: true}, "not run: interrupted first"},
+		{result.Cell{Interrupted: true}, result.Reason},
+		{result.Cell{Invalid: []string{"trial 1: the load fell short", "trial 2: exit 3"}}, "trial 1: the load fell short; trial 2: exit 3"},
+	} {
+		if got := Invalidity(tt.cell); got != tt.want {
+			t.Errorf("Invalidity(%+v) = %q, want %q", tt.cell, got, tt.want)
+		}
+	}
+}

@@ -61,14 +61,17 @@ func TestFlagValues(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			c := newCmdline("test", help{synopsis: "loadtest test [flags]"}, &stdout, &stderr)
+			c := newCommand(help{synopsis: "loadtest test [flags]"})
 			got := values{header: http.Header{}}
-			c.Var(headerFlag{got.header}, "header", "")
-			c.Var((*atFlag)(&got.at), "at", "")
-			c.Var((*metaFlag)(&got.meta), "meta", "")
+			c.flags.Var(headerFlag{got.header}, "header", "")
+			c.flags.Var((*atFlag)(&got.at), "at", "")
+			c.flags.Var((*metaFlag)(&got.meta), "meta", "")
 			v := viaFlag{paths: []string{"service"}}
-			c.Var(&v, "via", "")
-			code, done := c.parse(tc.args)
+			c.flags.Var(&v, "via", "")
+			done := true // the command did not run: bad usage
+			c.run = func(context.Context, []string) error { done = false; return nil }
+			ctx := context.Background()
+			code := exit(ctx, &stderr, "test", c.help.synopsis, c.execute(ctx, tc.args, &stdout))
 			got.via = v.paths
 			if tc.err == "" {
 				if done || stderr.Len() > 0 {
@@ -95,11 +98,11 @@ func TestFlagValues(t *testing.T) {
 func TestEveryCommandHelp(t *testing.T) {
 	t.Parallel()
 	flagLine := regexp.MustCompile(`(?m)^      --([a-z0-9-]+)`)
-	for _, cmd := range commands() {
+	for _, cmd := range commands {
 		t.Run(cmd.name, func(t *testing.T) {
 			t.Parallel()
 			var out, errs bytes.Buffer
-			if code := run(context.Background(), []string{cmd.name, "--help"}, &out, &errs); code != 0 {
+			if code := run(context.Background(), []string{cmd.name, "--help"}, streams{nil, &out, &errs}); code != 0 {
 				t.Fatalf("exit %d: %s", code, &errs)
 			}
 			stdout := out.String()
