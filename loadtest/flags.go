@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"time"
@@ -9,6 +12,7 @@ import (
 
 	"scalelab/loadtest/attack"
 	"scalelab/loadtest/kube"
+	"scalelab/loadtest/result"
 	"scalelab/loadtest/scenario"
 )
 
@@ -113,4 +117,55 @@ func (f *gateFlags) register(fs *pflag.FlagSet, maxFailed int) {
 // registerLive adds --live ADDR, shared by attack, scenario and matrix.
 func registerLive(fs *pflag.FlagSet, addr *string) {
 	fs.StringVar(addr, "live", "", "serve the timeline, a lane per pod, live on a web page at `ADDR` while the load runs (a port alone: on the loopback, e.g. 8090; HOST:PORT to serve a room); the page keeps its last picture when the run ends")
+}
+
+// check refuses --from's values that are no place, and --attackers without pods to count.
+func (f *fromFlags) check() error {
+	switch {
+	case f.from == fromHost && f.attackers.N != 1:
+		return errors.New("--attackers needs --from cluster")
+	case f.from != fromHost && f.from != fromCluster:
+		return fmt.Errorf("--from %q: want host or cluster", f.from)
+	case f.from == fromCluster && (f.attackers.N < 1 || f.attackers.N > kube.MaxAttackers):
+		return fmt.Errorf("--attackers %d: want 1 to %d", f.attackers.N, kube.MaxAttackers)
+	}
+	return nil
+}
+
+// attack is what starts a run's load from the attacker pods, nil from this process.
+func (f *fromFlags) attack() func(context.Context, scenario.Platform, attack.Options) (func() (*result.Run, error), error) {
+	if f.from != fromCluster {
+		return nil
+	}
+	a := f.attackers
+	return func(ctx context.Context, p scenario.Platform, o attack.Options) (func() (*result.Run, error), error) {
+		c, ok := p.(*kube.Cluster)
+		if !ok {
+			return nil, fmt.Errorf("--from cluster: platform %s is no cluster", p.Name())
+		}
+		return c.Attack(ctx, o, a)
+	}
+}
+
+// meta says where the load came from, for a matrix's provenance: nothing from the host.
+func (f *fromFlags) meta() map[string]string {
+	if f.from != fromCluster {
+		return nil
+	}
+	return map[string]string{"from": fmt.Sprintf("cluster: %d attacker pod(s) of %s", f.attackers.N, f.attackers.Image)}
+}
+
+// get checks the gates and returns them, nil when none is on.
+func (f *gateFlags) get() (*attack.Gates, error) {
+	g := f.gates
+	g.Budget = f.budget.Counts
+	switch {
+	case g.MinSuccess < 0 || g.MinSuccess > 1:
+		return nil, fmt.Errorf("--min-success %g: want 0..1", g.MinSuccess)
+	case g.MaxP99 < 0:
+		return nil, fmt.Errorf("--max-p99 %s: want ≥ 0 (0: off)", g.MaxP99)
+	case !g.On():
+		return nil, nil
+	}
+	return &g, nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -19,18 +18,11 @@ import (
 type headerFlag struct{ http.Header }
 
 func (h headerFlag) Set(s string) error {
-	name, value, ok := strings.Cut(s, ":")
-	name, value = strings.TrimSpace(name), strings.TrimSpace(value)
-	switch {
-	case !ok:
-		return errors.New(`want "Name: value"`)
-	case !isToken(name):
-		return fmt.Errorf(`header name %q: want letters, digits and !#$%%&'*+-.^_|~, no space`, name)
-	case strings.ContainsFunc(value, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }):
-		return errors.New("control character in the value")
+	name, value, err := attack.ParseHeader(s)
+	if err == nil {
+		h.Add(name, value)
 	}
-	h.Add(name, value)
-	return nil
+	return err
 }
 
 func (h headerFlag) String() string {
@@ -44,13 +36,6 @@ func (h headerFlag) String() string {
 }
 
 func (headerFlag) Type() string { return "header" }
-
-// isToken says whether s is an HTTP token (RFC 9110 5.6.2), as a header name must be.
-func isToken(s string) bool {
-	return s != "" && !strings.ContainsFunc(s, func(r rune) bool {
-		return r <= ' ' || r > '~' || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r)
-	})
-}
 
 // viaFlag is --via service,ingress: the paths into the pods. The first value replaces
 // the default, later ones add to it; each path counts once.

@@ -96,24 +96,10 @@ func (intFlag) Type() string { return "int" }
 type budgetFlag struct{ result.Counts }
 
 func (b *budgetFlag) Set(s string) error {
-	for part := range strings.SplitSeq(s, ",") {
-		class, n, ok := strings.Cut(strings.TrimSpace(part), "=")
-		limit, err := strconv.Atoi(strings.TrimSpace(n))
-		switch c := result.Class(strings.TrimSpace(class)); {
-		case !ok:
-			return fmt.Errorf("%q: want CLASS=N", part)
-		case !slices.Contains(result.Classes, c):
-			return fmt.Errorf("no class %q (known: %v)", c, result.Classes)
-		case err != nil || limit < 0:
-			return fmt.Errorf("%q: want a count ≥ 0", part)
-		default:
-			if b.Counts == nil {
-				b.Counts = result.Counts{}
-			}
-			b.Counts[c] = limit
-		}
+	if b.Counts == nil {
+		b.Counts = result.Counts{}
 	}
-	return nil
+	return attack.ParseBudget(s, b.Counts)
 }
 
 func (b *budgetFlag) String() string {
