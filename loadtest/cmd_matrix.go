@@ -7,8 +7,6 @@ import (
 	"io"
 	"maps"
 	"path/filepath"
-	"strings"
-	"sync/atomic"
 
 	"scalelab/loadtest/lab"
 	"scalelab/loadtest/manifest"
@@ -112,10 +110,9 @@ func runMatrix(ctx context.Context, p *plan, scs []scenario.Scenario, meta map[s
 }
 
 // lanes decides how many lanes the matrix runs (--lanes, else what fits) and what makes
-// each lane's platform. On a cluster every lane is a namespace of its own, made for the
-// run and deleted after it, and the lanes a killed loadtest left behind are removed
-// first; only a --namespace of the user's, a --workload or a --target keep the matrix in
-// one place, one run at a time. A shared scenario (drain) keeps it to one lane there.
+// each lane's platform: a lab each on the lab; on a cluster a namespace each, made for the
+// run and deleted after it (kube's Lanes), unless a --namespace of the user's, a
+// --workload or a --target keep the matrix in one place, one run at a time.
 func lanes(ctx context.Context, p *plan, scs []scenario.Scenario, jobs int, out io.Writer) (int, func() (scenario.Platform, error), map[string]string, error) {
 	pl := p.platform
 	switch {
@@ -126,26 +123,16 @@ func lanes(ctx context.Context, p *plan, scs []scenario.Scenario, jobs int, out 
 	case pl.onePlace:
 		return 1, pl.new, nil, nil
 	}
-	gone, err := pl.cluster.ClaimLanes(ctx)
-	if len(gone) > 0 {
-		fmt.Fprintf(out, "lanes: removed %d left behind by a loadtest that was killed: %s\n", len(gone), strings.Join(gone, ", "))
-	}
+	n, lane, err := pl.cluster.Lanes(ctx, p.lanes, scenario.Shared(p.configs, scs), p.configs, p.load.Rate, jobs, out)
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	n := p.lanes
-	switch shared := sharedScenario(p.configs, scs); {
-	case shared != "":
-		n = 1
-		fmt.Fprintf(out, "lanes: 1 (%s cordons a node that every lane's pods may run on)\n", shared)
-	case n <= 0:
-		var why string
-		if n, why, err = pl.cluster.LanesThatFit(ctx, p.configs, p.load.Rate, jobs); err != nil {
-			return 0, nil, nil, err
+	newPlatform := func() (scenario.Platform, error) {
+		c, err := lane()
+		if err != nil {
+			return nil, err
 		}
-		fmt.Fprintf(out, "lanes: %d (%s)\n", n, why)
+		return c, nil
 	}
-	var next atomic.Int32
-	return n, func() (scenario.Platform, error) { return pl.cluster.Lane(ctx, int(next.Add(1)-1)) },
-		map[string]string{"namespace": "scalelab-lane-… (a namespace for each lane, deleted after the run)"}, nil
+	return n, newPlatform, map[string]string{"namespace": "scalelab-lane-… (a namespace for each lane, deleted after the run)"}, nil
 }

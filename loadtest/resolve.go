@@ -94,12 +94,13 @@ func (f *runFlags) plan(ctx context.Context, r request) (*plan, error) {
 	if p.trials == 0 {
 		p.trials = trialsOn(pl.name)
 	}
-	if p.out == "" {
-		if p.out = r.defaultOut(pl.name, cfgs[0].Name); outDir("out", p.out) != nil {
-			return nil, usageError{outDir("out", p.out)}
+	if p.out == "" { // the default names the configuration, checked as soon as it is known
+		p.out = r.defaultOut(pl.name, cfgs[0].Name)
+		if err := outDir("out", p.out); err != nil {
+			return nil, usageError{err}
 		}
 	}
-	if sc := sharedScenario(cfgs, r.scenarios); sc != "" && pl.cluster != nil && r.lanes > 1 {
+	if sc := scenario.Shared(cfgs, r.scenarios); sc != "" && pl.cluster != nil && r.lanes > 1 {
 		return nil, usagef("--lanes %d: %s cordons a node that every lane's pods may run on: run it with --lanes 1", r.lanes, sc)
 	}
 	p.load.Attack = f.from.attack()
@@ -146,18 +147,6 @@ func trialsOn(platform string) int {
 		return clusterTrials
 	}
 	return 1
-}
-
-// sharedScenario is a scenario of the matrix that changes what the lanes on a cluster
-// share (drain: it cordons a node every lane's pods may run on), if any.
-func sharedScenario(cfgs []*manifest.Config, scs []scenario.Scenario) string {
-	var shared string
-	for _, name := range scenario.Columns(cfgs, scs) {
-		if sc, err := scenario.Lookup(name); err == nil && sc.Needs.Shared() {
-			shared = name
-		}
-	}
-	return shared
 }
 
 // startLive serves the live page when addr is given and says where on w; the watcher is

@@ -3,7 +3,10 @@ package kube
 import (
 	"context"
 	"fmt"
+	"io"
 	"runtime"
+	"strings"
+	"sync/atomic"
 
 	"scalelab/loadtest/manifest"
 )
@@ -59,4 +62,31 @@ func FitLanes(room int64, cpus int, local bool, cfgs []*manifest.Config, rate, j
 	n := max(1, min(jobs, byRoom, byMachine))
 	return n, fmt.Sprintf("room for %d on the cluster's CPU (%dm free, %dm a lane), %d in two thirds of this machine's %d cores (%s, %.2f a lane), %d runs",
 		byRoom, room, perLane, byMachine, cpus, where, cost, jobs)
+}
+
+// Lanes says how many lanes a matrix of cfgs runs on the cluster — asked, else as many as
+// fit (LanesThatFit), one when shared names a scenario that changes what every lane's
+// pods share — once the lanes a killed loadtest left behind are removed (ClaimLanes),
+// and tells out about both; lane makes the next lane, a namespace of its own (Lane).
+func (c *Cluster) Lanes(ctx context.Context, asked int, shared string, cfgs []*manifest.Config, rate, jobs int, out io.Writer) (n int, lane func() (*Cluster, error), err error) {
+	gone, err := c.ClaimLanes(ctx)
+	if len(gone) > 0 {
+		fmt.Fprintf(out, "lanes: removed %d left behind by a loadtest that was killed: %s\n", len(gone), strings.Join(gone, ", "))
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	switch n = asked; {
+	case shared != "":
+		n = 1
+		fmt.Fprintf(out, "lanes: 1 (%s cordons a node that every lane's pods may run on)\n", shared)
+	case n <= 0:
+		var why string
+		if n, why, err = c.LanesThatFit(ctx, cfgs, rate, jobs); err != nil {
+			return 0, nil, err
+		}
+		fmt.Fprintf(out, "lanes: %d (%s)\n", n, why)
+	}
+	var next atomic.Int32
+	return n, func() (*Cluster, error) { return c.Lane(ctx, int(next.Add(1)-1)) }, nil
 }
