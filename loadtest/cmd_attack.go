@@ -73,46 +73,47 @@ func (f *attackFlags) register(fs *pflag.FlagSet) {
 	registerLive(fs, &f.live)
 }
 
-// options checks the flags before any load is sent, each error naming its flag, and
-// fills in the rest of the Options. A zero that attack.Options would read as its
-// default is refused: --timeout 0 is no "no timeout".
-func (f *attackFlags) options() (attack.Options, error) {
+// options checks the flags before any load is sent, each error naming its flag, fills
+// in the rest of the Options and returns the gates (nil: none). A zero that
+// attack.Options would read as its default is refused: --timeout 0 is no "no timeout".
+func (f *attackFlags) options() (attack.Options, *attack.Gates, error) {
 	o := f.o
 	switch {
 	case o.Target == "":
-		return o, errors.New("no target URL: want --target http://HOST:PORT/PATH")
+		return o, nil, errors.New("no target URL: want --target http://HOST:PORT/PATH")
 	case o.Rate <= 0:
-		return o, fmt.Errorf("--rate %d: want > 0", o.Rate)
+		return o, nil, fmt.Errorf("--rate %d: want > 0", o.Rate)
 	case o.Duration < 0:
-		return o, fmt.Errorf("--duration %s: want ≥ 0 (0: until Ctrl-C)", o.Duration)
+		return o, nil, fmt.Errorf("--duration %s: want ≥ 0 (0: until Ctrl-C)", o.Duration)
 	case o.Timeout <= 0:
-		return o, fmt.Errorf("--timeout %s: want > 0", o.Timeout)
+		return o, nil, fmt.Errorf("--timeout %s: want > 0", o.Timeout)
 	case o.Interval <= 0:
-		return o, fmt.Errorf("--interval %s: want > 0", o.Interval)
+		return o, nil, fmt.Errorf("--interval %s: want > 0", o.Interval)
 	case o.CommandGrace <= 0:
-		return o, fmt.Errorf("--command-grace %s: want > 0", o.CommandGrace)
+		return o, nil, fmt.Errorf("--command-grace %s: want > 0", o.CommandGrace)
 	case o.Workers == 0:
-		return o, errors.New("--workers 0: want ≥ 1")
+		return o, nil, errors.New("--workers 0: want ≥ 1")
 	}
 	if err := f.from.check(); err != nil {
-		return o, err
+		return o, nil, err
 	}
 	if f.from.from == fromCluster && o.Duration <= 0 {
-		return o, errors.New("--from cluster: the attacker pods are bounded, want a --duration")
+		return o, nil, errors.New("--from cluster: the attacker pods are bounded, want a --duration")
 	}
-	if _, err := f.gates.get(); err != nil {
-		return o, err
+	gates, err := f.gates.get()
+	if err != nil {
+		return o, nil, err
 	}
 	if f.out != "" {
 		if err := outDir("out", f.out); err != nil {
-			return o, err
+			return o, nil, err
 		}
 	}
 	if f.body != "" {
 		o.Body = []byte(f.body)
 	}
 	o.Meta = f.meta
-	return o, nil
+	return o, gates, nil
 }
 
 // attackCmd is `loadtest attack`.
@@ -124,11 +125,10 @@ func attackCmd(s streams) command {
 		if len(args) > 0 {
 			return usagef("unexpected arguments %q", args)
 		}
-		o, err := f.options()
+		o, gates, err := f.options()
 		if err != nil {
 			return usageError{err}
 		}
-		gates, _ := f.gates.get() // checked by options
 		if !f.noProgress {
 			o.Progress = s.stderr
 		}

@@ -12,7 +12,7 @@ import (
 )
 
 // The flags whose values have a shape of their own. Each is a pflag.Value: a bad value
-// fails in Parse, and the error names the flag (cmdline.parse prints it in one line).
+// fails in Parse, and the error names the flag (command.execute makes it one line).
 
 // headerFlag is --header "Name: value", repeatable: each value adds one header.
 type headerFlag struct{ http.Header }
@@ -49,18 +49,12 @@ func (v *viaFlag) Set(s string) error {
 		v.paths, v.set = nil, true
 	}
 	for _, p := range strings.Split(s, ",") {
-		switch p = strings.TrimSpace(p); p {
-		case result.ViaService, result.ViaIngress:
-			if !slices.Contains(v.paths, p) {
-				v.paths = append(v.paths, p)
-			}
-		default:
-			if !isName(p) {
-				return fmt.Errorf("no path %q: want service, ingress or a --target's name, comma-separated", p)
-			}
-			if !slices.Contains(v.paths, p) {
-				v.paths = append(v.paths, p)
-			}
+		p = strings.TrimSpace(p)
+		if p != result.ViaService && p != result.ViaIngress && !isName(p) {
+			return fmt.Errorf("no path %q: want service, ingress or a --target's name, comma-separated", p)
+		}
+		if !slices.Contains(v.paths, p) {
+			v.paths = append(v.paths, p)
 		}
 	}
 	return nil
