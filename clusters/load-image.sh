@@ -3,7 +3,7 @@
 # current kubectl context's cluster: kind (kind-*) or minikube. Prints the host on which the
 # cluster's NodePorts answer (127.0.0.1 for kind through clusters/kind/kind.yaml's port mappings).
 # kind comes from the Go module proxy when none is installed (kind/lib.sh).
-set -euo pipefail
+set -o errexit -o nounset -o pipefail
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/kind/lib.sh"
 tar=${1:?usage: load-image.sh TAR}

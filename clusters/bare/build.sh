@@ -5,7 +5,7 @@
 # The cache is keyed by the module's go.mod and go.sum and the build flags (a stamp file).
 # build.sh --cached WHAT — exit 0 when WHAT is in the cache (no build), 1 when a build would
 # run: .ci/run's budget asks it.
-set -euo pipefail
+set -o errexit -o nounset -o pipefail
 . "$(dirname "$0")/lib.sh"
 
 # build MODULE_DIR OUT_DIR LDFLAGS PKG... — go build into OUT_DIR unless its stamp matches.

@@ -4,7 +4,7 @@
 # PID), pod containers, mounts, cgroups, kube-proxy's and kubelet's rules, the bridges,
 # routes and rules of the network safety, the fixed paths kubelet and containerd write;
 # restore the sysctls it changed. Safe when nothing is up, and twice. Keeps the last logs.
-set -euo pipefail
+set -o errexit -o nounset -o pipefail
 . "$(dirname "$0")/lib.sh"
 require_linux_root
 . "$BARE_DIR/net.sh"

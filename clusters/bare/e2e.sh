@@ -6,7 +6,7 @@
 # bare-up. OUT (default runs/bare) gets the matrix, OUT-reliability, OUT-evict and
 # OUT-autoscale the checks; SET (default fast) and RATE pass through to make; OUT-workload
 # gets "test your own service" (workload.sh).
-set -euo pipefail
+set -o errexit -o nounset -o pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=SCRIPTDIR/lib.sh
 . clusters/bare/lib.sh

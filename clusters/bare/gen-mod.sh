@@ -9,7 +9,7 @@
 #            ...@version` cannot resolve it; a wrapper module can).
 #   metrics-server, etcd, coredns, crictl: clusters/bare/NAME/go.mod requires upstream's command as a tool
 #            and nothing else by hand (gen_tool). The last three are for kind's node image.
-set -euo pipefail
+set -o errexit -o nounset -o pipefail
 . "$(dirname "$0")/lib.sh"
 
 upstream_gomod() { # module@version -> path of its downloaded go.mod

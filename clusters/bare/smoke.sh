@@ -4,7 +4,7 @@
 # and that the metrics API (metrics-server, what an HPA reads) measures its pods,
 # bring it down, and check the machine is as it was: the end-to-end test of clusters/bare.
 # Prints one line per check and exits non-zero on the first that fails (after tearing down).
-set -euo pipefail
+set -o errexit -o nounset -o pipefail
 . "$(dirname "$0")/lib.sh"
 require_linux_root
 

@@ -7,7 +7,7 @@
 # Linux and root only. It first tears down whatever an earlier run left, and tears down
 # again if any step fails. The last lines it prints are KEY=VALUE facts, also in
 # $STATE_DIR/env.
-set -euo pipefail
+set -o errexit -o nounset -o pipefail
 . "$(dirname "$0")/lib.sh"
 require_linux_root
 . "$BARE_DIR/net.sh"

@@ -7,7 +7,7 @@
 # losses, the graceful ones 0, and the workload must keep its replica count and spec.
 # Prints one PASS or FAIL line per check; exits non-zero if any failed. Removes the
 # namespace afterwards, also after a failure.
-set -euo pipefail
+set -o errexit -o nounset -o pipefail
 cd "$(dirname "$0")/../.."
 . clusters/bare/lib.sh
 require_linux_root

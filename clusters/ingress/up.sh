@@ -4,7 +4,7 @@
 # cluster: the pinned build (clusters/bare/build.sh skipper) in an image written without Docker
 # (cmd/image), loaded into the cluster, then the manifests beside this script. The bare
 # cluster runs the same build on the host instead (clusters/bare/up.sh).
-set -euo pipefail
+set -o errexit -o nounset -o pipefail
 . "$(dirname "$0")/../bare/lib.sh"
 INGRESS_DIR=$BARE_DIR/../ingress
 tag=scalelab/skipper:$SKIPPER_VERSION

@@ -37,7 +37,7 @@ main() {
   [[ -n $pods && -n $svcs ]] || { echo "network: no podSubnet/serviceSubnet in kind-$cluster's kubeadm-config" >&2; exit 1; }
   for ((i = 0; i < ${#names[@]}; i++)); do
     "$engine" exec -i "${names[i]}" bash -s "$pods" "$svcs" <<'SAFETY'
-set -o errexit -o nounset
+set -o errexit -o nounset -o pipefail
 pods=$1 svcs=$2
 # Nothing sent to a pod or Service address may leave this machine (the bare cluster's
 # clusters/bare/net.sh does the same): a pod range no node holds is unreachable, a service IP
