@@ -35,8 +35,9 @@ make reliability PLATFORM=kube VIA=service,ingress CONFIGS=liveness-trap,short-g
   TRIALS=1 KUBE_FLAGS="$kube_flags" OUT="$out-reliability" || status=$?
 # Every pod evicted at once: graceful shutdown alone loses requests, with the
 # PodDisruptionBudget nothing is lost; three trials each. evict-no-pdb's thousands of refused
-# connections leave conntrack entries that once failed the next run's connections through the
-# Service; each attack there now comes from a loopback address of its own (attack/source.go).
+# connections leave conntrack entries (for 120 s) that would send a later run's new connections
+# through the Service to where nothing answers; so each attack there comes from a loopback
+# address of its own (attack/source.go).
 make reliability PLATFORM=kube VIA=service,ingress CONFIGS=evict-no-pdb,evict-pdb \
   TRIALS=3 KUBE_FLAGS="$kube_flags" OUT="$out-evict" || status=$?
 # A real HorizontalPodAutoscaler (metrics-server, kube-controller-manager's controller):
