@@ -58,7 +58,7 @@ func (f *runFlags) register(fs *pflag.FlagSet, defaultVias ...string) {
 	f.gates.register(fs, -1)
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report here: a test case per scenario and path")
 	f.from.register(fs, "where the load comes from: host (this process) or cluster (kube: a Job of attacker pods running loadtest's attack, aimed at the Service's ClusterIP; their results stream back through the API server)",
-		" (k8s/bare/up.sh imports it)")
+		" (clusters/bare/up.sh imports it)")
 	fs.IntVar(&f.load.Rate, "rate", 100, "requests per second")
 	registerMinRate(fs, &f.load.MinRate)
 	fs.BoolVar(&f.load.KeepAlive, "keepalive", true, "reuse connections, as most clients do")

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// readRun reads a run saved in testdata: real runs on the bare cluster (k8s/bare), a naive
+// readRun reads a run saved in testdata: real runs on the bare cluster (clusters/bare), a naive
 // scale-down from 3 pods to 1 in a lane, with Skipper's and kube-proxy's routes polled.
 func readRun(t *testing.T, name string) *Run {
 	t.Helper()
