@@ -5,7 +5,7 @@ GO ?= go
 BIN := bin
 LOADTEST := $(BIN)/loadtest
 # The shell scripts, for make lint-sh.
-SCRIPTS := .ci/run .ci/stress $(wildcard k8s/*.sh k8s/*/*.sh) k8s/kind/node/iptables-wrapper
+SCRIPTS := .ci/run .ci/stress $(wildcard clusters/*.sh clusters/*/*.sh) clusters/kind/node/iptables-wrapper
 
 # What the load verbs act on; e.g. `make rollout CONFIG=naive SET=fast PLATFORM=kube`.
 # The platform: lab (hello processes, no cluster) or kube (the kubeconfig's cluster).
@@ -42,7 +42,7 @@ TARGET ?= http://127.0.0.1:8080/
 DURATION ?= 60s
 # Where a run writes its reports; empty: under RUNS, named after the run.
 OUT ?=
-# kind: empty for the installed one, else the pinned one from the Go module proxy (k8s/kind/lib.sh).
+# kind: empty for the installed one, else the pinned one from the Go module proxy (clusters/kind/lib.sh).
 KIND ?=
 KIND_WORKERS ?= 0
 # Where runs go by default: a directory git ignores, so no run dirties the tree. The
@@ -112,14 +112,14 @@ references-bare: ## the cluster's ones again (Linux, root; ~15 min): results/bar
 
 ##@ A cluster: kind, minikube, or any kubeconfig's
 
-kind-node-image: ## (root, podman) kind's node image made here, offline (k8s/kind/node-image.sh; cold ~55 min of Go builds, then ~1 min)
-	k8s/kind/node-image.sh
+kind-node-image: ## (root, podman) kind's node image made here, offline (clusters/kind/node-image.sh; cold ~55 min of Go builds, then ~1 min)
+	clusters/kind/node-image.sh
 
-kind-up: ## a kind cluster "scalelab" with k8s/kind.yaml (NodePorts 30080, 30081 on 127.0.0.1); KIND_WORKERS=2 adds workers
-	KIND="$(KIND)" KIND_WORKERS=$(KIND_WORKERS) k8s/kind/up.sh k8s/kind.yaml
+kind-up: ## a kind cluster "scalelab" with clusters/kind/kind.yaml (NodePorts 30080, 30081 on 127.0.0.1); KIND_WORKERS=2 adds workers
+	KIND="$(KIND)" KIND_WORKERS=$(KIND_WORKERS) clusters/kind/up.sh clusters/kind/kind.yaml
 
 kind-down: ## delete the kind cluster (and, on a cgroup v1 host, the cgroup hierarchies its nodes left)
-	KIND="$(KIND)" k8s/kind/down.sh
+	KIND="$(KIND)" clusters/kind/down.sh
 
 minikube-up: ## a minikube cluster (then: make image-load, make ingress-up)
 	minikube start
@@ -128,11 +128,11 @@ image-tar: build ## write bin/hello-image.tar without Docker (ctr images import,
 	CGO_ENABLED=0 $(GO) run -trimpath ./cmd/image -binary $(BIN)/hello -tag scalelab/hello:dev -entrypoint hello -user 65532:65532 -expose 8080/tcp -o $(BIN)/hello-image.tar
 
 image-load: build ## the hello image into the current kind or minikube cluster: the Dockerfile's (make image) where docker or podman runs, else image-tar's
-	if k8s/kind/image.sh --engine >/dev/null; then k8s/kind/image.sh scalelab/hello:dev $(BIN)/hello-image.tar; else $(MAKE) image-tar; fi
-	k8s/load-image.sh $(BIN)/hello-image.tar
+	if clusters/kind/image.sh --engine >/dev/null; then clusters/kind/image.sh scalelab/hello:dev $(BIN)/hello-image.tar; else $(MAKE) image-tar; fi
+	clusters/load-image.sh $(BIN)/hello-image.tar
 
 ingress-up: ## Skipper into the current kind/minikube cluster (image written without Docker), on :30081
-	k8s/ingress/up.sh
+	clusters/ingress/up.sh
 
 deploy: ## apply k8s/SET/CONFIG to the current cluster, as the harness does (it also prunes)
 	kubectl apply --server-side --field-manager=scalelab -k k8s/$(SET)/$(CONFIG)
@@ -176,9 +176,9 @@ bench: tools ## hello's middleware vs a bare handler; the harness vs the vegeta 
 	$(GO) test -run '^$$' -bench AgainstVegeta -benchtime 1x ./loadtest
 
 image: build ## the hello image from the Dockerfile: docker where it runs, else podman (FROM images made here), else see image-tar
-	k8s/kind/image.sh scalelab/hello:dev
+	clusters/kind/image.sh scalelab/hello:dev
 
 image-check: image image-tar ## (root, podman) the Dockerfile's image and image-tar's run the same hello
-	k8s/kind/image-check.sh scalelab/hello:dev $(BIN)/hello-image.tar
+	clusters/kind/image-check.sh scalelab/hello:dev $(BIN)/hello-image.tar
 
-include k8s/bare/bare.mk
+include clusters/bare/bare.mk

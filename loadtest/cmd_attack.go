@@ -11,7 +11,10 @@ import (
 	"github.com/spf13/pflag"
 
 	"scalelab/loadtest/attack"
+	"scalelab/loadtest/fromcluster"
+	"scalelab/loadtest/kube"
 	"scalelab/loadtest/report"
+	"scalelab/loadtest/result"
 )
 
 var attackHelp = help{
@@ -41,7 +44,9 @@ type attackFlags struct {
 	body, out  string
 	meta       map[string]string
 	noProgress bool
-	cluster    attackFromFlags // cmd_attack_from.go
+	live       string
+	from       fromFlags
+	kube       kube.Options // --from cluster's
 }
 
 func (f *attackFlags) register(fs *pflag.FlagSet) {
@@ -64,107 +69,136 @@ func (f *attackFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.out, "out", "", "directory to write summary.json, report.md, report.txt, timeline.svg/html")
 	fs.Var((*metaFlag)(&f.meta), "meta", "key=value recorded with the run (repeatable; the value may hold commas)")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no live progress on stderr")
-	f.cluster.register(fs)
+	f.from.register(fs, "where the load comes from: host (this process) or cluster (a Job of attacker pods in --namespace, which must reach --target: a ClusterIP, say)", "")
+	registerKube(fs, &f.kube, "--from cluster", "where the attacker pods run (default: the context's, else default)")
+	registerLive(fs, &f.live)
 }
 
-// options checks the flags before any load is sent, each error naming its flag, and
-// fills in the rest of the Options. A zero that attack.Options would read as its
-// default is refused: --timeout 0 is no "no timeout".
-func (f *attackFlags) options() (attack.Options, error) {
+// options checks the flags before any load is sent, each error naming its flag, fills
+// in the rest of the Options and returns the gates (nil: none). A zero that
+// attack.Options would read as its default is refused: --timeout 0 is no "no timeout".
+func (f *attackFlags) options() (attack.Options, *attack.Gates, error) {
 	o := f.o
 	switch {
 	case o.Target == "":
-		return o, errors.New("no target URL: want --target http://HOST:PORT/PATH")
+		return o, nil, errors.New("no target URL: want --target http://HOST:PORT/PATH")
 	case o.Rate <= 0:
-		return o, fmt.Errorf("--rate %d: want > 0", o.Rate)
+		return o, nil, fmt.Errorf("--rate %d: want > 0", o.Rate)
 	case o.Duration < 0:
-		return o, fmt.Errorf("--duration %s: want ≥ 0 (0: until Ctrl-C)", o.Duration)
+		return o, nil, fmt.Errorf("--duration %s: want ≥ 0 (0: until Ctrl-C)", o.Duration)
 	case o.Timeout <= 0:
-		return o, fmt.Errorf("--timeout %s: want > 0", o.Timeout)
+		return o, nil, fmt.Errorf("--timeout %s: want > 0", o.Timeout)
 	case o.Interval <= 0:
-		return o, fmt.Errorf("--interval %s: want > 0", o.Interval)
+		return o, nil, fmt.Errorf("--interval %s: want > 0", o.Interval)
 	case o.CommandGrace <= 0:
-		return o, fmt.Errorf("--command-grace %s: want > 0", o.CommandGrace)
+		return o, nil, fmt.Errorf("--command-grace %s: want > 0", o.CommandGrace)
 	case o.Workers == 0:
-		return o, errors.New("--workers 0: want ≥ 1")
+		return o, nil, errors.New("--workers 0: want ≥ 1")
 	}
-	if _, err := f.gates.get(); err != nil {
-		return o, err
+	if err := f.from.check(); err != nil {
+		return o, nil, err
+	}
+	if f.from.from == fromCluster && o.Duration <= 0 {
+		return o, nil, errors.New("--from cluster: the attacker pods are bounded, want a --duration")
+	}
+	gates, err := f.gates.get()
+	if err != nil {
+		return o, nil, err
 	}
 	if f.out != "" {
 		if err := outDir("out", f.out); err != nil {
-			return o, err
+			return o, nil, err
 		}
 	}
 	if f.body != "" {
 		o.Body = []byte(f.body)
 	}
 	o.Meta = f.meta
-	return o, nil
+	return o, gates, nil
 }
 
-// runAttack is `loadtest attack`.
-func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	c := newCmdline("attack", attackHelp, stdout, stderr)
+// attackCmd is `loadtest attack`.
+func attackCmd(s streams) command {
+	c := newCommand(attackHelp)
 	var f attackFlags
-	var lv liveFlag
-	f.register(c.FlagSet)
-	lv.register(c.FlagSet)
-	if code, done := c.parse(args); done {
-		return code
+	f.register(c.flags)
+	c.run = func(ctx context.Context, args []string) error {
+		if len(args) > 0 {
+			return usagef("unexpected arguments %q", args)
+		}
+		o, gates, err := f.options()
+		if err != nil {
+			return usageError{err}
+		}
+		if !f.noProgress {
+			o.Progress = s.stderr
+		}
+		var stopLive func()
+		if o.Watch, stopLive, err = startLive(f.live, s.stderr); err != nil {
+			return usageError{err}
+		}
+		defer stopLive()
+		load, err := f.attacker(ctx, s.stderr)
+		if err != nil {
+			return err
+		}
+		return runAttack(ctx, load, o, gates, f.out, s.stdout, s.stderr)
 	}
-	if c.NArg() > 0 {
-		return c.usage(fmt.Errorf("unexpected arguments %q", c.Args()))
+	return c
+}
+
+// attacker is what sends the load: attack.Run from here, or the attacker pods of the
+// cluster, connected to now.
+func (f *attackFlags) attacker(ctx context.Context, progress io.Writer) (func(context.Context, attack.Options) (*result.Run, error), error) {
+	if f.from.from == fromHost {
+		return attack.Run, nil
 	}
-	o, err := f.options()
+	c, err := dial(ctx, f.kube, progress)
 	if err != nil {
-		return c.usage(err)
+		return nil, err
 	}
-	if !f.noProgress {
-		o.Progress = stderr
+	return func(ctx context.Context, o attack.Options) (*result.Run, error) {
+		wait, err := fromcluster.Attack(ctx, c, o, f.from.attackers)
+		if err != nil {
+			return nil, err
+		}
+		return wait()
+	}, nil
+}
+
+// runAttack sends the load, judges the run by gates (nil: none), writes its reports to
+// out (when given) and prints it; the verdict says which gates failed and why the run
+// proves nothing. An error of the attacker pods ends no run: part of the load failed, and
+// the report says what was measured.
+func runAttack(ctx context.Context, load func(context.Context, attack.Options) (*result.Run, error), o attack.Options,
+	gates *attack.Gates, out string, stdout, stderr io.Writer) error {
+	r, loadErr := load(ctx, o)
+	if r == nil {
+		return loadErr
 	}
-	watch, stopLive, err := lv.start(stderr)
-	if err != nil {
-		return c.usage(err)
-	}
-	defer stopLive()
-	o.Watch = watch
-	r, err := f.cluster.run(ctx, o, stderr)
-	if err != nil && r == nil {
-		return c.usage(err)
-	}
-	attackErr := err          // from the attacker pods: part of the load failed; the report says what was measured
-	gates, _ := f.gates.get() // checked by options
 	if gates == nil {
 		gates = &attack.Gates{MaxErrors: -1}
 	}
 	attack.Judge(r, *gates)
-
-	if f.out != "" {
-		if err := report.WriteRun(f.out, r); err != nil {
-			fmt.Fprintf(stderr, "loadtest attack: %v\n", err)
-			return 1
+	if out != "" {
+		if err := report.WriteRun(out, r); err != nil {
+			return err
 		}
 	}
 	if err := report.Text(r)(stdout); err != nil {
-		fmt.Fprintf(stderr, "loadtest attack: %v\n", err)
-		return 1
+		return err
 	}
-	if r.Interrupted && f.out != "" {
-		fmt.Fprintf(stderr, "loadtest attack: interrupted; the report of what was measured is in %s\n", f.out)
+	if r.Interrupted && out != "" {
+		fmt.Fprintf(stderr, "loadtest attack: interrupted; the report of what was measured is in %s\n", out)
 	}
-	code := exitStatus(ctx, r.Outcome())
-	if attackErr != nil {
-		fmt.Fprintf(stderr, "loadtest attack: %v\n", attackErr)
-		code = max(code, 1)
-	}
+	var why []string
 	for _, g := range r.Gates {
 		if !g.OK {
-			fmt.Fprintf(stderr, "loadtest attack: gate %s failed: %s, limit %s\n", g.Name, g.Actual, g.Limit)
+			why = append(why, fmt.Sprintf("gate %s failed: %s, limit %s", g.Name, g.Actual, g.Limit))
 		}
 	}
-	for _, why := range r.Invalid {
-		fmt.Fprintf(stderr, "loadtest attack: INVALID: %s\n", why)
+	for _, w := range r.Invalid {
+		why = append(why, "INVALID: "+w)
 	}
-	return code
+	return errors.Join(loadErr, judged(r.Outcome(), why...))
 }

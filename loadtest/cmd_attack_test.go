@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 // cli runs loadtest with args and returns its exit status and output.
 func cli(ctx context.Context, args ...string) (code int, stdout, stderr string) {
 	var out, errs bytes.Buffer
-	code = run(ctx, args, &out, &errs)
+	code = run(ctx, args, streams{nil, &out, &errs})
 	return code, out.String(), errs.String()
 }
 
@@ -59,7 +59,7 @@ func TestAttackExitStatus(t *testing.T) {
 		{"clean", []string{"--target", ok}, 0, ""},
 		{"502s fail the default gate", []string{"--target", bad}, 1, "gate max-errors failed: "},
 		{"502s allowed", []string{"--target", bad, "--max-failed", "1000"}, 0, ""},
-		{"502s allowed, the old name", []string{"--target", bad, "--max-errors", "1000"}, 0, ""},
+		{"--max-errors, removed", []string{"--target", bad, "--max-errors", "1000"}, 2, "unknown flag: --max-errors"},
 		{"502s within their budget", []string{"--target", bad, "--max-failed", "-1", "--budget", "502=1000"}, 0, ""},
 		{"502s over their budget", []string{"--target", bad, "--max-failed", "-1", "--budget", "502=0"}, 1, "gate budget 502 failed: "},
 		{"success gate", []string{"--target", bad, "--max-failed", "-1", "--min-success", "0.5"}, 1, "gate min-success failed: 0.000%"},

@@ -28,53 +28,65 @@ that merges the streams checks against what it received.`,
 	exit: [3]string{"the attack ran to its end or to SIGTERM", "the results could not be written", "bad usage"},
 }
 
-// runAttacker is `loadtest attacker`, the attacker pods' command (fromcluster.Attackers).
-func runAttacker(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	c := newCmdline("attacker", attackerHelp, stdout, stderr)
+// attackerCmd is `loadtest attacker`, the attacker pods' command (fromcluster.Attackers).
+func attackerCmd(s streams) command {
+	c := newCommand(attackerHelp)
 	var o attack.Options
 	var n, index int
 	var body, summary string
-	c.StringVar(&o.Target, "target", "", "URL to attack (required)")
-	c.StringVar(&o.Method, "method", http.MethodGet, "HTTP method")
+	c.flags.StringVar(&o.Target, "target", "", "URL to attack (required)")
+	c.flags.StringVar(&o.Method, "method", http.MethodGet, "HTTP method")
 	o.Header = http.Header{}
-	c.Var(headerFlag{o.Header}, "header", "a header sent with every request, as `\"NAME: VALUE\"` (repeatable)")
-	c.StringVar(&body, "body", "", "request body")
-	c.IntVar(&o.Rate, "rate", 100, "requests per second of all the attackers together")
-	c.IntVar(&n, "attackers", 1, "how many attackers share --rate")
-	c.IntVar(&index, "index", -1, "this attacker's index, 0 ≤ index < --attackers (default: $JOB_COMPLETION_INDEX, else 0)")
-	c.DurationVar(&o.Duration, "duration", time.Minute, "how long to attack at most (SIGTERM ends it sooner)")
-	c.DurationVar(&o.Timeout, "timeout", attack.DefaultTimeout, "per-request timeout")
-	c.BoolVar(&o.KeepAlive, "keepalive", true, "reuse connections")
-	c.StringVar(&summary, "summary", "", "write this attacker's counts here as JSON when it ends (a pod's /dev/termination-log)")
-	if code, done := c.parse(args); done {
-		return code
-	}
-	if index < 0 {
-		index = 0
-		if s := os.Getenv("JOB_COMPLETION_INDEX"); s != "" {
-			i, err := strconv.Atoi(s)
-			if err != nil {
-				return c.usage(fmt.Errorf("$JOB_COMPLETION_INDEX %q: %w", s, err))
-			}
-			index = i
+	c.flags.Var(headerFlag{o.Header}, "header", "a header sent with every request, as `\"NAME: VALUE\"` (repeatable)")
+	c.flags.StringVar(&body, "body", "", "request body")
+	c.flags.IntVar(&o.Rate, "rate", 100, "requests per second of all the attackers together")
+	c.flags.IntVar(&n, "attackers", 1, "how many attackers share --rate")
+	c.flags.IntVar(&index, "index", -1, "this attacker's index, 0 ≤ index < --attackers (default: $JOB_COMPLETION_INDEX, else 0)")
+	c.flags.DurationVar(&o.Duration, "duration", time.Minute, "how long to attack at most (SIGTERM ends it sooner)")
+	c.flags.DurationVar(&o.Timeout, "timeout", attack.DefaultTimeout, "per-request timeout")
+	c.flags.BoolVar(&o.KeepAlive, "keepalive", true, "reuse connections")
+	c.flags.StringVar(&summary, "summary", "", "write this attacker's counts here as JSON when it ends (a pod's /dev/termination-log)")
+	c.run = func(ctx context.Context, args []string) error {
+		index, err := jobIndex(index)
+		switch {
+		case err != nil:
+			return usageError{err}
+		case len(args) > 0:
+			return usagef("unexpected arguments %q", args)
+		case n < 1 || index >= n:
+			return usagef("--index %d of --attackers %d: want 0 ≤ index < attackers", index, n)
+		case o.Duration <= 0:
+			return usagef("--duration %s: an attacker is bounded, want > 0", o.Duration)
 		}
+		o := o
+		if body != "" {
+			o.Body = []byte(body)
+		}
+		total := o.Rate
+		if o.Rate = attack.Share(total, n, index); o.Rate <= 0 {
+			return usagef("--rate %d across %d attackers leaves attacker %d nothing to send", total, n, index)
+		}
+		return runAttacker(ctx, o, index, summary, s.stdout)
 	}
-	switch {
-	case c.NArg() > 0:
-		return c.usage(fmt.Errorf("unexpected arguments %q", c.Args()))
-	case n < 1 || index >= n:
-		return c.usage(fmt.Errorf("--index %d of --attackers %d: want 0 ≤ index < attackers", index, n))
-	case o.Duration <= 0:
-		return c.usage(fmt.Errorf("--duration %s: an attacker is bounded, want > 0", o.Duration))
+	return c
+}
+
+// jobIndex is --index, else the Job's $JOB_COMPLETION_INDEX, else 0.
+func jobIndex(index int) (int, error) {
+	s := os.Getenv("JOB_COMPLETION_INDEX")
+	if index >= 0 || s == "" {
+		return max(index, 0), nil
 	}
-	if body != "" {
-		o.Body = []byte(body)
+	i, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("$JOB_COMPLETION_INDEX %q: %w", s, err)
 	}
-	total := o.Rate
-	o.Rate = attack.Share(total, n, index)
-	if o.Rate <= 0 {
-		return c.usage(fmt.Errorf("--rate %d across %d attackers leaves attacker %d nothing to send", total, n, index))
-	}
+	return i, nil
+}
+
+// runAttacker streams the attacker's results to stdout and, when it ends, writes its
+// counts to summary (when given).
+func runAttacker(ctx context.Context, o attack.Options, index int, summary string, stdout io.Writer) error {
 	sum, err := attack.Stream(ctx, o, fmt.Sprintf("attacker-%d", index), stdout)
 	if summary != "" {
 		b, _ := json.Marshal(sum)
@@ -82,8 +94,5 @@ func runAttacker(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			err = werr
 		}
 	}
-	if err != nil {
-		return c.fail(1, err)
-	}
-	return 0
+	return err
 }

@@ -3,14 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
+	"time"
 
 	"scalelab/loadtest/lint"
 	"scalelab/loadtest/manifest"
+	"scalelab/loadtest/result"
 )
 
 var checkHelp = help{
@@ -35,69 +35,69 @@ request-delay, shutdown-delay, drain-timeout (e.g. 5s); what nobody declares cou
 	exit: [3]string{"every rule passed", "a rule failed", "bad usage, a missing path or a bad file"},
 }
 
-// runCheck is `loadtest check`, reading "-" from the process's standard input.
-func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return check(ctx, args, os.Stdin, stdout, stderr)
+// checkCmd is `loadtest check [--propagation D] [--format text|json] PATH...`, reading
+// "-" from stdin.
+func checkCmd(s streams) command {
+	c := newCommand(checkHelp)
+	propagation := c.flags.Duration("propagation", manifest.DefaultPropagation,
+		"how long proxies may keep routing to a terminating pod (the slowest: Skipper polls every 3s)")
+	format := c.flags.String("format", "text", "text: a line per finding; json: the findings as a JSON list")
+	c.run = func(_ context.Context, args []string) error {
+		switch {
+		case len(args) == 0:
+			return usagef("no path given")
+		case *propagation < 0:
+			return usagef("--propagation %s is negative", *propagation)
+		case *format != "text" && *format != "json":
+			return usagef("--format %q: want text or json", *format)
+		case countOf(args, manifest.Stdin) > 1:
+			return usagef("- (the standard input) given more than once")
+		}
+		return check(args, *propagation, *format == "json", s.stdin, s.stdout)
+	}
+	return c
 }
 
-// check is `loadtest check [--propagation D] [--format text|json] PATH...`: it reads each
-// path (manifest.Sources, manifest.Load) and prints one line per finding, naming the
-// workload and the container, grouped per workload; or, with --format json, the findings
-// as one JSON list. Exit 0 when every rule passes, 1 when one fails, 2 for bad usage, a
-// missing path or a bad file (one line on stderr, nothing on stdout).
-func check(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c := newCmdline("check", checkHelp, stdout, stderr)
-	propagation := c.Duration("propagation", manifest.DefaultPropagation,
-		"how long proxies may keep routing to a terminating pod (the slowest: Skipper polls every 3s)")
-	format := c.String("format", "text", "text: a line per finding; json: the findings as a JSON list")
-	if code, done := c.parse(args); done {
-		return code
-	}
-	switch {
-	case c.NArg() == 0:
-		return c.usage(errors.New("no path given"))
-	case *propagation < 0:
-		return c.usage(fmt.Errorf("--propagation %s is negative", *propagation))
-	case *format != "text" && *format != "json":
-		return c.usage(fmt.Errorf("--format %q: want text or json", *format))
-	case countOf(c.Args(), manifest.Stdin) > 1:
-		return c.usage(errors.New("- (the standard input) given more than once"))
-	}
+// check reads each path (manifest.Sources, manifest.Load) and prints one line per
+// finding, naming the workload and the container, grouped per workload; or, as JSON,
+// the findings as one list. A missing path or a bad file is a setup error, before
+// anything is printed; a rule that fails, the verdict.
+func check(paths []string, propagation time.Duration, asJSON bool, stdin io.Reader, stdout io.Writer) error {
 	var all []*manifest.Manifests
-	for _, arg := range c.Args() {
+	for _, arg := range paths {
 		srcs, err := manifest.Sources(arg)
 		if err != nil {
-			return c.fail(2, err)
+			return setupError{err}
 		}
 		for _, src := range srcs {
 			m, err := manifest.Load(src, stdin)
 			if err != nil {
-				return c.fail(2, err)
+				return setupError{err}
 			}
 			all = append(all, m)
 		}
 	}
 	var out []sourcedFinding
+	failed := false
 	for _, m := range all {
-		for _, f := range lint.Manifests(m, *propagation) {
+		for _, f := range lint.Manifests(m, propagation) {
 			out = append(out, sourcedFinding{Source: m.Source, Finding: f})
+			failed = failed || !f.OK
 		}
 	}
-	if *format == "json" {
+	if asJSON {
 		b, err := json.MarshalIndent(out, "", "  ")
 		if err != nil {
-			return c.fail(2, err)
+			return err
 		}
 		fmt.Fprintf(stdout, "%s\n", b)
 	} else {
 		writeFindings(stdout, out, len(all) > 1)
 	}
-	for _, f := range out {
-		if !f.OK {
-			return 1
-		}
+	if failed {
+		return verdict{status: result.StatusFail}
 	}
-	return 0
+	return nil
 }
 
 // sourcedFinding is a finding and the path it was read from, as --format json prints it.

@@ -66,7 +66,7 @@ func TestRunCheck(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			code := check(context.Background(), tt.args, strings.NewReader(tt.stdin), &stdout, &stderr)
+			code := run(context.Background(), append([]string{"check"}, tt.args...), streams{strings.NewReader(tt.stdin), &stdout, &stderr})
 			if code != tt.code {
 				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, &stdout, &stderr)
 			}
@@ -100,7 +100,7 @@ func TestRunCheck(t *testing.T) {
 func TestRunCheckJSON(t *testing.T) {
 	t.Parallel()
 	var stdout, stderr bytes.Buffer
-	code := check(context.Background(), []string{"--format=json", helmTemplate, filepath.Join("..", "k8s", "overlays", "graceful")}, nil, &stdout, &stderr)
+	code := run(context.Background(), []string{"check", "--format=json", helmTemplate, filepath.Join("..", "k8s", "overlays", "graceful")}, streams{nil, &stdout, &stderr})
 	if code != 1 {
 		t.Errorf("exit %d, want 1; stderr: %s", code, &stderr)
 	}

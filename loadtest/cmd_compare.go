@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"path/filepath"
 
 	"scalelab/loadtest/report"
+	"scalelab/loadtest/result"
 )
 
 var compareHelp = help{
@@ -34,45 +34,50 @@ that could not run are no draws; cells only one matrix has are shown, not judged
 		"bad usage, or a matrix that could not be read"},
 }
 
-// runCompare is `loadtest compare DIR_A DIR_B`: two saved matrices side by side, by each
-// cell's loss rate over its trials. Exit 0 when they agree on every cell both ran, 1 when
-// some cell disagrees or is apart, 2 for bad usage.
-func runCompare(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	c := newCmdline("compare", compareHelp, stdout, stderr)
-	format := c.String("format", "markdown", "what to print: markdown, or json (every cell's rates, p-value and verdict)")
-	out := c.String("out", "", "also write the comparison to this file, in the same format")
-	if code, done := c.parse(args); done {
-		return code
+// compareCmd is `loadtest compare DIR_A DIR_B`: two saved matrices side by side, by
+// each cell's loss rate over its trials.
+func compareCmd(s streams) command {
+	c := newCommand(compareHelp)
+	format := c.flags.String("format", "markdown", "what to print: markdown, or json (every cell's rates, p-value and verdict)")
+	out := c.flags.String("out", "", "also write the comparison to this file, in the same format")
+	c.run = func(_ context.Context, args []string) error {
+		if *format != "markdown" && *format != "json" {
+			return usagef("--format %q: want markdown or json", *format)
+		}
+		if len(args) != 2 {
+			return usagef("want two matrix directories, got %d", len(args))
+		}
+		return compare(args[0], args[1], *format, *out, s.stdout)
 	}
-	if *format != "markdown" && *format != "json" {
-		return c.usage(fmt.Errorf("--format %q: want markdown or json", *format))
-	}
-	if c.NArg() != 2 {
-		return c.usage(fmt.Errorf("want two matrix directories, got %d", c.NArg()))
-	}
-	a, err := report.ReadMatrix(c.Arg(0))
+	return c
+}
+
+// compare prints the comparison of the matrices in dirs a and b, and writes it to out
+// when given; that they disagree is the verdict.
+func compare(dirA, dirB, format, out string, stdout io.Writer) error {
+	a, err := report.ReadMatrix(dirA)
 	if err != nil {
-		return c.fail(2, err)
+		return setupError{err}
 	}
-	b, err := report.ReadMatrix(c.Arg(1))
+	b, err := report.ReadMatrix(dirB)
 	if err != nil {
-		return c.fail(2, err)
+		return setupError{err}
 	}
 	render := report.CompareMarkdown
-	if *format == "json" {
+	if format == "json" {
 		render = report.CompareJSON
 	}
-	rep := render(a, b, filepath.Base(c.Arg(0)), filepath.Base(c.Arg(1)))
+	rep := render(a, b, filepath.Base(dirA), filepath.Base(dirB))
 	if err := rep(stdout); err != nil {
-		return c.fail(2, err)
+		return err
 	}
-	if *out != "" {
-		if err := report.WriteFile(*out, rep); err != nil {
-			return c.fail(2, err)
+	if out != "" {
+		if err := report.WriteFile(out, rep); err != nil {
+			return err
 		}
 	}
 	if len(report.Disagreements(a, b)) > 0 {
-		return 1
+		return verdict{status: result.StatusFail}
 	}
-	return 0
+	return nil
 }

@@ -62,7 +62,7 @@ func TestRunCompare(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			code := runCompare(context.Background(), tt.args, &stdout, &stderr)
+			code := run(context.Background(), append([]string{"compare"}, tt.args...), streams{nil, &stdout, &stderr})
 			if code != tt.code {
 				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, &stdout, &stderr)
 			}
@@ -85,7 +85,7 @@ func TestRunCompareOut(t *testing.T) {
 	}
 	out := filepath.Join(dir, "compare.json")
 	var stdout, stderr bytes.Buffer
-	if code := runCompare(context.Background(), []string{"--format=json", "--out", out, dir, dir}, &stdout, &stderr); code != 0 {
+	if code := run(context.Background(), []string{"compare", "--format=json", "--out", out, dir, dir}, streams{nil, &stdout, &stderr}); code != 0 {
 		t.Fatalf("exit %d, stderr: %s", code, &stderr)
 	}
 	b, err := os.ReadFile(out)

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 
+	"scalelab/loadtest/lab"
 	"scalelab/loadtest/manifest"
 	"scalelab/loadtest/report"
 	"scalelab/loadtest/result"
@@ -34,99 +37,102 @@ signal, or never run after one) is INVALID, never a pass.`,
 	signals: true,
 }
 
-// runMatrix is `loadtest matrix`: every configuration × scenario × path, the runs saved
-// under --out with matrix.md and matrix.json beside them. The exit status is the verdict
-// (exitStatus): 0 when every promise held and the control lost requests, 1 when one did
-// not, 2 for bad usage or an invalid matrix, 130 or 143 when a signal cut it short.
-func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	c := newCmdline("matrix", matrixHelp, stdout, stderr)
-	var pf platformFlags
-	var lf loadFlags
-	var lv liveFlag
-	pf.register(c.FlagSet)
-	lf.register(c.FlagSet, result.ViaService, result.ViaIngress)
-	lv.register(c.FlagSet)
-	set := c.String("set", "fast", "the configurations: every overlay of this set, a name under k8s/ (fast, overlays, reliability) or a directory")
-	c.StringVar(set, "root", "fast", "the old name of --set")
-	_ = c.MarkDeprecated("root", "use --set")
-	configs := c.StringSlice("configs", nil, "only these configurations of the set (default: all)")
-	scenarios := c.StringSlice("scenarios", scenario.DefaultScenarios, "the scenarios, in order")
-	out := c.String("out", "", "where the matrix goes (default: runs/<platform>)")
+// matrixCmd is `loadtest matrix`: every configuration × scenario × path, the runs saved
+// under --out with matrix.md and matrix.json beside them; the exit status is the verdict.
+func matrixCmd(s streams) command {
+	c := newCommand(matrixHelp)
+	var f runFlags
+	f.register(c.flags, result.ViaService, result.ViaIngress)
+	set := c.flags.String("set", "fast", "the configurations: every overlay of this set, a name under k8s/ (fast, overlays, reliability) or a directory")
+	configs := c.flags.StringSlice("configs", nil, "only these configurations of the set (default: all)")
+	scenarios := c.flags.StringSlice("scenarios", scenario.DefaultScenarios, "the scenarios, in order")
+	out := c.flags.String("out", "", "where the matrix goes (default: runs/<platform>)")
 	var lanes int
-	c.Var(intFlag{&lanes, 0, ""}, "lanes", "how many runs go on side by side, each in a lane of its own: on the lab a lab, on kube a namespace made for the run (0: as many as fit: the open-file limit on the lab, the cluster's free CPU and this machine's cores on kube)")
+	c.flags.Var(intFlag{&lanes, 0, ""}, "lanes", "how many runs go on side by side, each in a lane of its own: on the lab a lab, on kube a namespace made for the run (0: as many as fit: the open-file limit on the lab, the cluster's free CPU and this machine's cores on kube)")
 	meta := map[string]string{}
-	c.Var((*metaFlag)(&meta), "meta", "key=value for the matrix's provenance, e.g. ingress=skipper-v0.23.0 (repeatable; the value may hold commas)")
-	if code, done := c.parse(args); done {
-		return code
-	}
-	if c.NArg() > 0 {
-		return c.usage(fmt.Errorf("unexpected argument %q", c.Arg(0)))
-	}
-	vias, gates, err := lf.judged(&pf, c.Changed("via"))
-	if err != nil {
-		return c.usage(err)
-	}
-	var scs []scenario.Scenario
-	for _, name := range *scenarios {
-		sc, err := scenario.Lookup(name)
+	c.flags.Var((*metaFlag)(&meta), "meta", "key=value for the matrix's provenance, e.g. ingress=skipper-v0.23.0 (repeatable; the value may hold commas)")
+	c.run = func(ctx context.Context, args []string) error {
+		if len(args) > 0 {
+			return usagef("unexpected argument %q", args[0])
+		}
+		var scs []scenario.Scenario
+		for _, name := range *scenarios {
+			sc, err := scenario.Lookup(name)
+			if err != nil {
+				return usageError{err}
+			}
+			scs = append(scs, sc)
+		}
+		p, err := resolve(ctx, &f, request{set: *set, configs: *configs, scenarios: scs, lanes: lanes,
+			out: cmp.Or(*out, filepath.Join("runs", f.platform)), viaSet: c.flags.Changed("via"), progress: io.Discard}, s.stdout)
 		if err != nil {
-			return c.usage(err)
+			return err
 		}
-		scs = append(scs, sc)
+		defer p.stopLive()
+		given := map[string]string{"set": *set}
+		maps.Copy(given, meta)
+		return runMatrix(ctx, p, scs, given, s.stdout)
 	}
-	dir := *out
-	if dir == "" {
-		dir = filepath.Join("runs", pf.name)
-	}
-	// Before the cluster is asked anything: the outputs.
-	if err := outDir("out", dir); err != nil {
-		return c.usage(err)
-	}
-	watch, stopLive, err := lv.start(stdout)
-	if err != nil {
-		return c.usage(err)
-	}
-	defer stopLive()
-	lf.Watch = watch
-	rs, err := pf.configurations(ctx, *set, *configs, io.Discard)
-	if err != nil {
-		return c.fail(2, err)
-	}
+	return c
+}
 
+// runMatrix runs the plan's matrix in as many lanes as fit, writes each run as it ends
+// and the matrix with its provenance (the plan's, then meta's), prints it and judges it.
+func runMatrix(ctx context.Context, p *plan, scs []scenario.Scenario, meta map[string]string, stdout io.Writer) error {
 	jobs := 0
-	for _, cfg := range rs.cfgs {
-		jobs += len(scenario.Columns([]*manifest.Config{cfg}, scs)) * len(vias) * lf.trials
+	for _, cfg := range p.configs {
+		jobs += len(scenario.Columns([]*manifest.Config{cfg}, scs)) * len(p.vias) * p.trials
 	}
-	var shared string // a scenario that changes what the lanes on a cluster share
-	for _, name := range scenario.Columns(rs.cfgs, scs) {
-		if sc, err := scenario.Lookup(name); err == nil && sc.Needs.Shared() {
-			shared = name
-		}
-	}
-	n, newPlatform, err := matrixLanes(ctx, &pf, rs, lanes, lf.Rate, len(vias), jobs, shared, stdout)
+	n, newPlatform, laneMeta, err := lanes(ctx, p, scs, jobs, stdout)
 	if err != nil {
-		return c.usage(err)
+		return err
 	}
 	fmt.Fprintf(stdout, "matrix: %d configurations × %d scenarios × %d paths × %d trials on %s, %d requests/s, %d lanes at once; runs in %s\n",
-		len(rs.cfgs), len(scenario.Columns(rs.cfgs, scs)), len(vias), lf.trials, pf.name, lf.Rate, n, dir)
+		len(p.configs), len(scenario.Columns(p.configs, scs)), len(p.vias), p.trials, p.platform.name, p.load.Rate, n, p.out)
 	m, err := scenario.RunMatrix(ctx, newPlatform, scenario.MatrixOptions{
-		Options: lf.Options, Configs: rs.cfgs, Scenarios: scs, Vias: vias,
-		Lanes: n, Trials: lf.trials, Gates: gates,
+		Options: p.load, Configs: p.configs, Scenarios: scs, Vias: p.vias, Lanes: n, Trials: p.trials, Gates: p.gates,
 		Save: func(run string, r *result.Run) error {
 			fmt.Fprintf(stdout, "  %-14s %-16s %-8s %6d requests, %d failed\n",
 				r.Meta["config"], r.Meta["scenario"], r.Meta["via"], r.Requests, r.Failed())
-			return report.WriteRun(filepath.Join(dir, run), r)
+			return report.WriteRun(filepath.Join(p.out, run), r)
 		},
 	})
-	if ferr := finish(m, dir, lf.junit, rs.meta, map[string]string{
-		"set": *set, "rate": fmt.Sprint(lf.Rate), "keepalive": fmt.Sprint(lf.KeepAlive), "trials": fmt.Sprint(lf.trials),
-	}, meta, lf.from.meta()); ferr != nil {
-		return c.fail(2, ferr)
+	load := map[string]string{"rate": fmt.Sprint(p.load.Rate), "keepalive": fmt.Sprint(p.load.KeepAlive), "trials": fmt.Sprint(p.trials)}
+	if ferr := report.Finish(m, p.out, p.junit, p.meta, laneMeta, load, meta); ferr != nil {
+		return ferr
 	}
 	report.MatrixText(m)(stdout)
-	fmt.Fprintf(stdout, "matrix in %s\n", filepath.Join(dir, "matrix.md"))
+	fmt.Fprintf(stdout, "matrix in %s\n", filepath.Join(p.out, "matrix.md"))
 	if err != nil && !m.Interrupted {
-		return c.fail(2, err)
+		return err
 	}
-	return exitStatus(ctx, m.Outcome())
+	return judged(m.Outcome())
+}
+
+// lanes decides how many lanes the matrix runs (--lanes, else what fits) and what makes
+// each lane's platform: a lab each on the lab; on a cluster a namespace each, made for the
+// run and deleted after it (kube's Lanes), unless a --namespace of the user's, a
+// --workload or a --target keep the matrix in one place, one run at a time.
+func lanes(ctx context.Context, p *plan, scs []scenario.Scenario, jobs int, out io.Writer) (int, func() (scenario.Platform, error), map[string]string, error) {
+	pl := p.platform
+	switch {
+	case pl.cluster == nil && p.lanes > 0:
+		return p.lanes, pl.new, nil, nil
+	case pl.cluster == nil:
+		return lab.Lanes(p.configs, p.load.Rate, len(p.configs)*len(p.vias)), pl.new, nil, nil
+	case pl.onePlace:
+		return 1, pl.new, nil, nil
+	}
+	n, lane, err := pl.cluster.Lanes(ctx, p.lanes, scenario.Shared(p.configs, scs), p.configs, p.load.Rate, jobs, out)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	newPlatform := func() (scenario.Platform, error) {
+		c, err := lane()
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+	return n, newPlatform, map[string]string{"namespace": "scalelab-lane-… (a namespace for each lane, deleted after the run)"}, nil
 }

@@ -3,10 +3,9 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"scalelab/loadtest/report"
 )
@@ -23,45 +22,35 @@ of loadtest, or to get them from a summary alone), and prints the report.`,
 	exit: [3]string{"the report is written", "the run could not be read or written", "bad usage, or RUN_DIR is missing or unreadable"},
 }
 
-// runReport is `loadtest report DIR`: it re-renders a saved run.
-func runReport(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	c := newCmdline("report", reportHelp, stdout, stderr)
-	format := c.String("format", "text", "what to print: text, markdown, json or none")
-	if code, done := c.parse(args); done {
-		return code
+// reportCmd is `loadtest report DIR`: it renders a saved run again.
+func reportCmd(s streams) command {
+	c := newCommand(reportHelp)
+	format := c.flags.String("format", "text", "what to print: text, markdown, json or none")
+	c.run = func(_ context.Context, args []string) error {
+		if len(args) != 1 {
+			return usagef("want one run directory")
+		}
+		if _, err := os.ReadDir(args[0]); err != nil { // missing, not a directory, or unreadable
+			return usageError{cmp.Or(isDir(args[0]), err)}
+		}
+		if !slices.Contains([]string{"text", "markdown", "json", "none"}, *format) {
+			return usagef("--format %q: want text, markdown, json or none", *format)
+		}
+		return rerender(args[0], *format, s.stdout)
 	}
-	if c.NArg() != 1 {
-		return c.usage(errors.New("want one run directory"))
-	}
-	dir := c.Arg(0)
-	if _, err := os.ReadDir(dir); err != nil { // missing, not a directory, or unreadable
-		return c.usage(cmp.Or(isDir(dir), err))
-	}
+	return c
+}
+
+// rerender reads the run saved in dir, writes its reports again and prints it in format.
+func rerender(dir, format string, stdout io.Writer) error {
 	r, err := report.ReadRun(dir)
 	if err != nil {
-		fmt.Fprintf(stderr, "loadtest report: %v\n", err)
-		return 1
+		return err
 	}
-	var print report.Reporter
-	switch *format {
-	case "text":
-		print = report.Text(r)
-	case "markdown":
-		print = report.Markdown(r)
-	case "json":
-		print = report.JSON(r)
-	case "none":
-		print = func(io.Writer) error { return nil }
-	default:
-		return c.usage(fmt.Errorf("--format %q: want text, markdown, json or none", *format))
-	}
+	print := map[string]report.Reporter{"text": report.Text(r), "markdown": report.Markdown(r), "json": report.JSON(r),
+		"none": func(io.Writer) error { return nil }}[format]
 	if err := report.WriteRun(dir, r); err != nil {
-		fmt.Fprintf(stderr, "loadtest report: %v\n", err)
-		return 1
+		return err
 	}
-	if err := print(stdout); err != nil {
-		fmt.Fprintf(stderr, "loadtest report: %v\n", err)
-		return 1
-	}
-	return 0
+	return print(stdout)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -45,132 +44,86 @@ proves nothing, kept or not. The scenarios:` + list.String(),
 	}
 }
 
-// runScenario is `loadtest scenario NAME`: deploy (or adopt), load, act, settle, tail,
-// report, for each path and trial: a matrix of one configuration and one scenario. Exit 0
-// when the configuration kept what it promises for this scenario, 1 when it lost requests
-// it promised not to lose or broke a budget, 2 for bad usage, a platform that cannot run
-// it or a run that proves nothing, 130 or 143 when a signal cut it short.
-func runScenario(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	c := newCmdline("scenario", scenarioHelp(), stdout, stderr)
-	var pf platformFlags
-	var lf loadFlags
-	var lv liveFlag
-	pf.register(c.FlagSet)
-	lf.register(c.FlagSet, result.ViaService)
-	lv.register(c.FlagSet)
-	config := c.String("config", "graceful", "the configuration: a name in --set, or an overlay directory")
-	set := c.String("set", "overlays", "where --config is looked up: a name under k8s/ (overlays: the tutorial's timings; fast: short ones) or a directory")
-	c.StringVar(set, "root", "overlays", "the old name of --set")
-	_ = c.MarkDeprecated("root", "use --set")
-	out := c.String("out", "", "where the reports go (default: runs/<platform>/<config>/<scenario>)")
-	if code, done := c.parse(args); done {
-		return code
-	}
-	if c.NArg() != 1 {
-		return c.usage(errors.New("name one scenario"))
-	}
-	sc, err := scenario.Lookup(c.Arg(0))
-	if err != nil {
-		return c.usage(err)
-	}
-	vias, gates, err := lf.judged(&pf, c.Changed("via"))
-	if err != nil {
-		return c.usage(err)
-	}
-	// Before the cluster is asked anything: the outputs. (Without --out, the default names
-	// the configuration, checked as soon as it is known.)
-	if *out != "" {
-		if err := outDir("out", *out); err != nil {
-			return c.usage(err)
+// scenarioCmd is `loadtest scenario NAME`: a matrix of one configuration and one
+// scenario, its runs kept in --out itself.
+func scenarioCmd(s streams) command {
+	c := newCommand(scenarioHelp())
+	var f runFlags
+	f.register(c.flags, result.ViaService)
+	config := c.flags.String("config", "graceful", "the configuration: a name in --set, or an overlay directory")
+	set := c.flags.String("set", "overlays", "where --config is looked up: a name under k8s/ (overlays: the tutorial's timings; fast: short ones) or a directory")
+	out := c.flags.String("out", "", "where the reports go (default: runs/<platform>/<config>/<scenario>)")
+	c.run = func(ctx context.Context, args []string) error {
+		if len(args) != 1 {
+			return usagef("name one scenario")
 		}
-	}
-	watch, stopLive, err := lv.start(stdout)
-	if err != nil {
-		return c.usage(err)
-	}
-	defer stopLive()
-	rs, err := pf.configurations(ctx, *set, []string{*config}, stdout)
-	if err != nil {
-		return c.fail(2, err)
-	}
-	cfg := rs.cfgs[0]
-	if gates != nil { // the gates say what this run must keep, whatever the configuration promises
-		cfg.Promise = result.PromiseZero
-	}
-	dir := *out
-	if dir == "" {
-		dir = filepath.Join("runs", pf.name, cfg.Name, sc.Name)
-		if err := outDir("out", dir); err != nil {
-			return c.usage(err)
+		sc, err := scenario.Lookup(args[0])
+		if err != nil {
+			return usageError{err}
 		}
+		p, err := resolve(ctx, &f, request{set: *set, configs: []string{*config}, out: *out, viaSet: c.flags.Changed("via"),
+			gatesRule: true, progress: s.stdout, defaultOut: func(platform, cfg string) string {
+				return filepath.Join("runs", platform, cfg, sc.Name)
+			}}, s.stdout)
+		if err != nil {
+			return err
+		}
+		defer p.stopLive()
+		return runScenario(ctx, p, sc, s.stdout, s.stderr)
 	}
-	o := lf.Options
+	return c
+}
+
+// runScenario deploys (or adopts), loads, acts, settles and reports, for each path and
+// trial, and judges the configuration by what it promises for this scenario.
+func runScenario(ctx context.Context, p *plan, sc scenario.Scenario, stdout, stderr io.Writer) error {
+	o := p.load
 	o.Progress = stderr
-	o.Watch = watch
-	fmt.Fprintf(stdout, "== %s: %s on %s via %s, %d requests/s, %d trial(s)\n", sc.Name, cfg.Name, pf.name, strings.Join(vias, ", "), o.Rate, lf.trials)
-	m, err := scenario.RunMatrix(ctx, rs.newPlatform, scenario.MatrixOptions{
-		Options: o, Configs: rs.cfgs, Scenarios: []scenario.Scenario{sc}, Vias: vias,
-		Trials: lf.trials, Gates: gates,
+	cfg := p.configs[0]
+	fmt.Fprintf(stdout, "== %s: %s on %s via %s, %d requests/s, %d trial(s)\n", sc.Name, cfg.Name, p.platform.name, strings.Join(p.vias, ", "), o.Rate, p.trials)
+	m, err := scenario.RunMatrix(ctx, p.platform.new, scenario.MatrixOptions{
+		Options: o, Configs: p.configs, Scenarios: []scenario.Scenario{sc}, Vias: p.vias,
+		Trials: p.trials, Gates: p.gates, Dirs: scenario.ScenarioDirs(len(p.vias)),
 		Save: func(run string, r *result.Run) error {
-			run = filepath.Join(dir, runDir(run, cfg.Name, sc.Name, r.Meta["via"], len(vias)))
+			run = filepath.Join(p.out, run)
 			report.Text(r)(stdout)
 			fmt.Fprintf(stdout, "reports in %s\n\n", run)
 			return report.WriteRun(run, r)
 		},
 	})
-	if m != nil {
-		for i := range m.Cells { // the cells' reports are where Save put them
-			m.Cells[i].Dir = runDir(m.Cells[i].Dir, cfg.Name, sc.Name, m.Cells[i].Via, len(vias))
-			for j := range m.Cells[i].Trials {
-				m.Cells[i].Trials[j].Dir = runDir(m.Cells[i].Trials[j].Dir, cfg.Name, sc.Name, m.Cells[i].Via, len(vias))
-			}
-		}
-		if ferr := finish(m, dir, lf.junit, rs.meta, lf.from.meta()); ferr != nil {
-			return c.fail(2, ferr)
-		}
+	if ferr := report.Finish(m, p.out, p.junit, p.meta); ferr != nil {
+		return ferr
 	}
-	if err != nil && (m == nil || !m.Interrupted) {
-		return c.fail(2, err)
+	if err != nil && !m.Interrupted {
+		return err
 	}
-	code := 0
+	return scenarioVerdict(m, stdout)
+}
+
+// scenarioVerdict is the verdict of the scenario's cells, a line for each that could not
+// run or proves nothing; a cell that could not run counts as invalid. When a promise
+// failed, the problems go to stdout: else they can only be a blind control, no failure
+// here.
+func scenarioVerdict(m *result.Matrix, stdout io.Writer) error {
+	v := verdict{status: result.StatusPass}
 	for _, cell := range m.Cells {
 		switch cell.Verdict {
 		case result.VerdictError:
-			fmt.Fprintf(stderr, "loadtest scenario: %s via %s could not run: %s\n", sc.Name, cell.Via, cell.Error)
-			code = 2
+			v.why = append(v.why, fmt.Sprintf("%s via %s could not run: %s", cell.Scenario, cell.Via, cell.Error))
+			v.status = result.StatusInvalid
 		case result.VerdictInvalid, result.VerdictInterrupted, result.VerdictNotRun:
-			fmt.Fprintf(stderr, "loadtest scenario: %s via %s: INVALID: %s\n", sc.Name, cell.Via, invalidity(cell))
-			code = max(code, exitStatus(ctx, result.StatusInvalid))
+			v.why = append(v.why, fmt.Sprintf("%s via %s: INVALID: %s", cell.Scenario, cell.Via, report.Invalidity(cell)))
+			v.status = result.StatusInvalid
 		case result.VerdictBroken, result.VerdictNotAsExpected:
-			code = max(code, 1)
+			if v.status == result.StatusPass {
+				v.status = result.StatusFail
+			}
 		}
 	}
-	if code == 1 { // else the problems can only be a blind control, which is no failure here
+	if v.status == result.StatusFail {
 		for _, p := range m.Problems {
 			fmt.Fprintln(stdout, p)
 		}
 	}
-	return code
-}
-
-// invalidity says why a cell proves nothing.
-func invalidity(c result.Cell) string {
-	switch {
-	case c.NotRun:
-		return "not run: interrupted first"
-	case c.Interrupted:
-		return result.Reason
-	}
-	return strings.Join(c.Invalid, "; ")
-}
-
-// runDir is where `scenario` keeps a run the matrix named config/scenario-via[/trial-N]:
-// in via/ when there are several paths, in trial-N/ when there are several trials.
-func runDir(matrixDir, config, scenarioName, via string, vias int) string {
-	trial := strings.TrimPrefix(filepath.ToSlash(matrixDir), config+"/"+scenarioName+"-"+via)
-	trial = strings.TrimPrefix(trial, "/")
-	if vias > 1 {
-		return filepath.Join(via, trial)
-	}
-	return filepath.FromSlash(trial)
+	return judged(v.status, v.why...)
 }

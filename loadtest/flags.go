@@ -1,292 +1,172 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
-	"slices"
-	"strconv"
-	"strings"
+	"os"
+	"time"
 
 	"github.com/spf13/pflag"
 
 	"scalelab/loadtest/attack"
+	"scalelab/loadtest/fromcluster"
+	"scalelab/loadtest/kube"
 	"scalelab/loadtest/result"
+	"scalelab/loadtest/scenario"
 )
 
-// The flags whose values have a shape of their own. Each is a pflag.Value: a bad value
-// fails in Parse, and the error names the flag (cmdline.parse prints it in one line).
+// The flag groups. Each only holds what was parsed; resolve.go checks them, once.
 
-// headerFlag is --header "Name: value", repeatable: each value adds one header.
-type headerFlag struct{ http.Header }
+// runFlags are what scenario and matrix share: the platform, the load, where it comes
+// from, the gates, the outputs. A command adds its own (--set, --out, ...).
+type runFlags struct {
+	platform, hello, labLogs string
+	propagation, ingressPoll time.Duration
+	nodes                    int
+	kube                     kube.Options
+	targets                  targetFlag
+	load                     scenario.Options
+	via                      viaFlag
+	trials                   int
+	gates                    gateFlags
+	from                     fromFlags
+	junit, live              string
+}
 
-func (h headerFlag) Set(s string) error {
-	name, value, ok := strings.Cut(s, ":")
-	name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+func (f *runFlags) register(fs *pflag.FlagSet, defaultVias ...string) {
+	fs.StringVar(&f.platform, "platform", "lab", "where the pods run: lab (hello processes, no cluster) or kube (the current kubeconfig context)")
+	fs.StringVar(&f.hello, "hello", "", "lab: the hello binary (default: hello beside loadtest, else bin/hello)")
+	fs.DurationVar(&f.propagation, "propagation-delay", time.Second, "lab: how late endpoint changes reach the proxies (kube-proxy's and the ingress's lag)")
+	fs.DurationVar(&f.ingressPoll, "ingress-poll", 3*time.Second, "lab: the ingress polls for endpoint changes this often, as Skipper does (0: it lags by --propagation-delay)")
+	fs.IntVar(&f.nodes, "nodes", 1, "lab: how many nodes the pods are spread over, as a cluster's scheduler spreads them (drain cordons one)")
+	fs.StringVar(&f.labLogs, "lab-logs", "", "lab: keep each pod's hello log in this directory (<pod>.log)")
+	fs.StringVar(&f.kube.Workload, "workload", "", "kube: act on this running `KIND/NAME` (deployment/web, statefulset/db) instead of deploying configurations; nothing is applied, its replicas are put back")
+	fs.StringVar(&f.kube.Container, "container", "", "kube, with --workload: the container whose probes and hooks are read (default: the first)")
+	fs.Var(&f.targets, "target", "kube: a path into the pods by a name of its own, as `[NAME=]URL` (repeatable; NAME defaults to target); --via defaults to their names")
+	registerKube(fs, &f.kube, "kube", "the namespace (default: the context's, else default)")
+	fs.Var(urlFlag{&f.kube.ServiceURL}, "service-url", "kube: URL of the Service path (default: its NodePort on 127.0.0.1, as kind maps it)")
+	fs.Var(urlFlag{&f.kube.IngressURL}, "ingress-url", "kube: URL of the ingress path (Skipper)")
+	f.kube.IngressRoutes = os.Getenv("INGRESS_ROUTES_URL")
+	fs.Var(urlFlag{&f.kube.IngressRoutes}, "ingress-routes", "kube: URL of Skipper's routing table (its support listener's /routes), polled for when it gains and loses each pod (default: $INGRESS_ROUTES_URL; empty: not read)")
+
+	f.via.paths = defaultVias
+	fs.Var(&f.via, "via", "the paths into the pods, comma-separated: service (kube-proxy: loss shows as refused/reset), ingress (an L7 proxy: loss shows as 502), cluster-ip (the Service's ClusterIP, kube; the default --from cluster), or a --target's name")
+	f.load.Header = http.Header{}
+	fs.Var(headerFlag{f.load.Header}, "header", "a header sent with every request, as `\"NAME: VALUE\"` (repeatable; Host picks the virtual host)")
+	fs.Var(intFlag{&f.trials, 1, ""}, "trials", "run each scenario this many times: every lesson is a race, one run is one draw; the worst trial counts (default: 1 on the lab, 3 on kube)")
+	f.gates.register(fs, -1)
+	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report here: a test case per scenario and path")
+	f.from.register(fs, "where the load comes from: host (this process) or cluster (kube: a Job of attacker pods running loadtest's attack, aimed at the Service's ClusterIP; their results stream back through the API server)",
+		" (clusters/bare/up.sh imports it)")
+	fs.IntVar(&f.load.Rate, "rate", 100, "requests per second")
+	registerMinRate(fs, &f.load.MinRate)
+	fs.BoolVar(&f.load.KeepAlive, "keepalive", true, "reuse connections, as most clients do")
+	fs.DurationVar(&f.load.Lead, "lead", 2*time.Second, "load before the action")
+	fs.DurationVar(&f.load.Tail, "tail", 0, "load after the platform has settled (0, the default: where the settle waits for the path's proxy — the lab, Skipper with --ingress-routes, kube-proxy on a cluster on this machine — 1s, and on while failures come back until 1s passes without one, at most 4s; elsewhere 4s, longer than Skipper's 3s poll)")
+	fs.DurationVar(&f.load.Timeout, "timeout", 0, "per request (0, the default: the configuration's request delay + 10s)")
+	fs.DurationVar(&f.load.Settle, "settle", 5*time.Minute, "how long the platform may take to settle; more is an error")
+	fs.DurationVar(&f.load.Interval, "interval", 250*time.Millisecond, "timeline slot")
+	registerLive(fs, &f.live)
+}
+
+// registerKube adds the flags that say which cluster: for the platform kube (what is
+// "kube") or for attack's attacker pods.
+func registerKube(fs *pflag.FlagSet, o *kube.Options, what, namespace string) {
+	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", what+": the kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
+	fs.StringVar(&o.Context, "context", "", what+": the kubeconfig context (default: the current one)")
+	fs.StringVar(&o.Namespace, "namespace", "", what+": "+namespace)
+}
+
+// fromFlags choose where the load comes from: this process, or attacker pods.
+type fromFlags struct {
+	from      string
+	attackers fromcluster.Attackers
+}
+
+// The places the load may come from.
+const (
+	fromHost    = "host"    // this process (attack.Run)
+	fromCluster = "cluster" // attacker pods, a Job in the cluster (kube.Cluster.Attack)
+)
+
+func (f *fromFlags) register(fs *pflag.FlagSet, about, imageNote string) {
+	fs.StringVar(&f.from, "from", fromHost, about)
+	fs.IntVar(&f.attackers.N, "attackers", 1, "--from cluster: how many attacker pods share --rate, each with its own connection pool")
+	fs.StringVar(&f.attackers.Image, "attacker-image", fromcluster.DefaultAttackerImage, "--from cluster: the image of loadtest the attacker pods run"+imageNote)
+}
+
+// gateFlags are the pass/fail conditions of a run that a CI pipeline sets: budgets per
+// failure class, the most failed requests, the least success ratio, the highest p99.
+// `attack` judges its run by them; `scenario` and `matrix` judge by them, instead of by
+// zero, every cell whose configuration promises zero.
+type gateFlags struct {
+	gates  attack.Gates
+	budget budgetFlag
+}
+
+// register adds the flags; maxFailed is --max-failed's default (-1: no limit).
+func (f *gateFlags) register(fs *pflag.FlagSet, maxFailed int) {
+	fs.Var(&f.budget, "budget", "gate: the most failed requests of each class, as `CLASS=N,...` (e.g. 502=0,timeout=5; repeatable)")
+	f.gates.MaxErrors = maxFailed
+	fs.Var(intFlag{&f.gates.MaxErrors, -1, " (-1: no limit)"}, "max-failed", "gate: the most failed requests of any class; -1: no limit")
+	fs.Float64Var(&f.gates.MinSuccess, "min-success", 0, "gate: the least success ratio, e.g. 0.999; 0: off")
+	fs.DurationVar(&f.gates.MaxP99, "max-p99", 0, "gate: the highest p99 latency, e.g. 2s; 0: off")
+}
+
+// registerLive adds --live ADDR, shared by attack, scenario and matrix.
+func registerLive(fs *pflag.FlagSet, addr *string) {
+	fs.StringVar(addr, "live", "", "serve the timeline, a row per pod, live on a web page at `ADDR` while the load runs (a port alone: on the loopback, e.g. 8090; HOST:PORT to serve a room); the page keeps its last picture when the run ends")
+}
+
+// check refuses --from's values that are no place, and --attackers without pods to count.
+func (f *fromFlags) check() error {
 	switch {
-	case !ok:
-		return errors.New(`want "Name: value"`)
-	case !isToken(name):
-		return fmt.Errorf(`header name %q: want letters, digits and !#$%%&'*+-.^_|~, no space`, name)
-	case strings.ContainsFunc(value, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }):
-		return errors.New("control character in the value")
+	case f.from == fromHost && f.attackers.N != 1:
+		return errors.New("--attackers needs --from cluster")
+	case f.from != fromHost && f.from != fromCluster:
+		return fmt.Errorf("--from %q: want host or cluster", f.from)
+	case f.from == fromCluster && (f.attackers.N < 1 || f.attackers.N > fromcluster.MaxAttackers):
+		return fmt.Errorf("--attackers %d: want 1 to %d", f.attackers.N, fromcluster.MaxAttackers)
 	}
-	h.Add(name, value)
 	return nil
 }
 
-func (h headerFlag) String() string {
-	var parts []string
-	for _, name := range slices.Sorted(maps.Keys(h.Header)) {
-		for _, v := range h.Header[name] {
-			parts = append(parts, name+": "+v)
+// attack is what starts a run's load from the attacker pods, nil from this process.
+func (f *fromFlags) attack() func(context.Context, scenario.Platform, attack.Options) (func() (*result.Run, error), error) {
+	if f.from != fromCluster {
+		return nil
+	}
+	a := f.attackers
+	return func(ctx context.Context, p scenario.Platform, o attack.Options) (func() (*result.Run, error), error) {
+		c, ok := p.(*kube.Cluster)
+		if !ok {
+			return nil, fmt.Errorf("--from cluster: platform %s is no cluster", p.Name())
 		}
+		return fromcluster.Attack(ctx, c, o, a)
 	}
-	return strings.Join(parts, ", ")
 }
 
-func (headerFlag) Type() string { return "header" }
-
-// isToken says whether s is an HTTP token (RFC 9110 5.6.2), as a header name must be.
-func isToken(s string) bool {
-	return s != "" && !strings.ContainsFunc(s, func(r rune) bool {
-		return r <= ' ' || r > '~' || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r)
-	})
-}
-
-// viaFlag is --via service,ingress: the paths into the pods. The first value replaces
-// the default, later ones add to it; each path counts once.
-type viaFlag struct {
-	paths []string
-	set   bool
-}
-
-func (v *viaFlag) Set(s string) error {
-	if !v.set {
-		v.paths, v.set = nil, true
+// meta says where the load came from, for a matrix's provenance: nothing from the host.
+func (f *fromFlags) meta() map[string]string {
+	if f.from != fromCluster {
+		return nil
 	}
-	for _, p := range strings.Split(s, ",") {
-		switch p = strings.TrimSpace(p); p {
-		case result.ViaService, result.ViaIngress:
-			if !slices.Contains(v.paths, p) {
-				v.paths = append(v.paths, p)
-			}
-		default:
-			if !isName(p) {
-				return fmt.Errorf("no path %q: want service, ingress or a --target's name, comma-separated", p)
-			}
-			if !slices.Contains(v.paths, p) {
-				v.paths = append(v.paths, p)
-			}
-		}
-	}
-	return nil
+	return map[string]string{"from": fmt.Sprintf("cluster: %d attacker pod(s) of %s", f.attackers.N, f.attackers.Image)}
 }
 
-func (v *viaFlag) String() string { return strings.Join(v.paths, ",") }
-func (*viaFlag) Type() string     { return "paths" }
-
-// atFlag is --at DURATION=COMMAND, repeatable: each value adds one command.
-type atFlag []attack.Command
-
-func (a *atFlag) Set(s string) error {
-	c, err := attack.ParseCommand(s)
-	if err != nil {
-		return err
-	}
-	*a = append(*a, c)
-	return nil
-}
-
-func (a *atFlag) String() string {
-	var parts []string
-	for _, c := range *a {
-		parts = append(parts, fmt.Sprintf("%s=%s", c.At, c.Shell))
-	}
-	return strings.Join(parts, ", ")
-}
-
-func (*atFlag) Type() string { return "at" }
-
-// metaFlag is --meta KEY=VALUE, repeatable: each value adds one key, and the value is
-// everything after the first "=", commas included ("machine=Linux 6.1, 2 CPUs").
-type metaFlag map[string]string
-
-func (m *metaFlag) Set(s string) error {
-	k, v, ok := strings.Cut(s, "=")
-	if !ok || k == "" {
-		return fmt.Errorf("want KEY=VALUE")
-	}
-	if *m == nil {
-		*m = map[string]string{}
-	}
-	(*m)[k] = v
-	return nil
-}
-
-func (m *metaFlag) String() string {
-	var parts []string
-	for _, k := range slices.Sorted(maps.Keys(*m)) {
-		parts = append(parts, k+"="+(*m)[k])
-	}
-	return strings.Join(parts, " ")
-}
-
-func (*metaFlag) Type() string { return "key=value" }
-
-// intFlag is an integer flag that refuses a value below min as it is parsed: --trials 0,
-// --lanes -1. Its default may lie below min, to stand for a default worked out later.
-type intFlag struct {
-	n    *int
-	min  int
-	note string // after the limit in the error: what min means, say
-}
-
-func (f intFlag) Set(s string) error {
-	n, err := strconv.Atoi(s)
+// get checks the gates and returns them, nil when none is on.
+func (f *gateFlags) get() (*attack.Gates, error) {
+	g := f.gates
+	g.Budget = f.budget.Counts
 	switch {
-	case err != nil:
-		return errors.New("want an integer")
-	case n < f.min:
-		return fmt.Errorf("want ≥ %d%s", f.min, f.note)
+	case g.MinSuccess < 0 || g.MinSuccess > 1:
+		return nil, fmt.Errorf("--min-success %g: want 0..1", g.MinSuccess)
+	case g.MaxP99 < 0:
+		return nil, fmt.Errorf("--max-p99 %s: want ≥ 0 (0: off)", g.MaxP99)
+	case !g.On():
+		return nil, nil
 	}
-	*f.n = n
-	return nil
-}
-
-func (f intFlag) String() string {
-	if f.n == nil {
-		return "0"
-	}
-	return strconv.Itoa(*f.n)
-}
-
-func (intFlag) Type() string { return "int" }
-
-// isName says whether s can name a path: a DNS label (lower case, digits, dashes).
-func isName(s string) bool {
-	return s != "" && len(s) <= 63 && s[0] != '-' && s[len(s)-1] != '-' &&
-		!strings.ContainsFunc(s, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') })
-}
-
-// targetFlag is --target [NAME=]URL, repeatable: a path into the pods by a name of its own
-// ("target" when none is given), for a platform that runs what someone else deployed.
-type targetFlag struct {
-	urls  map[string]string
-	names []string // in the order given
-}
-
-func (t *targetFlag) Set(s string) error {
-	name, u := "target", s
-	if n, rest, ok := strings.Cut(s, "="); ok && !strings.Contains(n, "/") {
-		name, u = n, rest
-	}
-	switch err := attack.CheckURL(u); {
-	case !isName(name):
-		return fmt.Errorf("name %q: want a DNS label such as service, ingress or internal", name)
-	case err != nil:
-		return fmt.Errorf("%q: %w", u, err)
-	case t.urls[name] != "":
-		return fmt.Errorf("a second target named %q", name)
-	}
-	if t.urls == nil {
-		t.urls = map[string]string{}
-	}
-	t.urls[name] = u
-	t.names = append(t.names, name)
-	return nil
-}
-
-func (t *targetFlag) String() string {
-	var parts []string
-	for _, n := range t.names {
-		parts = append(parts, n+"="+t.urls[n])
-	}
-	return strings.Join(parts, ",")
-}
-
-func (*targetFlag) Type() string { return "[name=]url" }
-
-// urlFlag is a URL flag: --target of attack, --service-url, --ingress-url; empty is
-// unset.
-type urlFlag struct{ s *string }
-
-func (u urlFlag) Set(s string) error {
-	if err := attack.CheckURL(s); s != "" && err != nil {
-		return err
-	}
-	*u.s = s
-	return nil
-}
-
-func (u urlFlag) String() string {
-	if u.s == nil {
-		return ""
-	}
-	return *u.s
-}
-
-func (urlFlag) Type() string { return "url" }
-
-// budgetFlag is --budget CLASS=N,...: the most failed requests allowed of each class
-// (502, 503, 500, 504, 5xx, 4xx, refused, reset, eof, timeout, other); repeatable.
-type budgetFlag struct{ result.Counts }
-
-func (b *budgetFlag) Set(s string) error {
-	for part := range strings.SplitSeq(s, ",") {
-		class, n, ok := strings.Cut(strings.TrimSpace(part), "=")
-		limit, err := strconv.Atoi(strings.TrimSpace(n))
-		switch c := result.Class(strings.TrimSpace(class)); {
-		case !ok:
-			return fmt.Errorf("%q: want CLASS=N", part)
-		case !slices.Contains(result.Classes, c):
-			return fmt.Errorf("no class %q (known: %v)", c, result.Classes)
-		case err != nil || limit < 0:
-			return fmt.Errorf("%q: want a count ≥ 0", part)
-		default:
-			if b.Counts == nil {
-				b.Counts = result.Counts{}
-			}
-			b.Counts[c] = limit
-		}
-	}
-	return nil
-}
-
-func (b *budgetFlag) String() string {
-	var parts []string
-	for _, c := range result.Classes {
-		if n, ok := b.Counts[c]; ok {
-			parts = append(parts, fmt.Sprintf("%s=%d", c, n))
-		}
-	}
-	return strings.Join(parts, ",")
-}
-
-func (*budgetFlag) Type() string { return "class=n" }
-
-// ratioFlag is a share of 0..1: --min-rate 0.95.
-type ratioFlag float64
-
-func (r *ratioFlag) Set(s string) error {
-	v, err := strconv.ParseFloat(s, 64)
-	switch {
-	case err != nil:
-		return errors.New("not a number")
-	case !(v >= 0 && v <= 1):
-		return errors.New("want a share of 0..1, e.g. 0.95")
-	}
-	*r = ratioFlag(v)
-	return nil
-}
-
-func (r *ratioFlag) String() string { return strconv.FormatFloat(float64(*r), 'g', -1, 64) }
-func (*ratioFlag) Type() string     { return "share" }
-
-// registerMinRate adds --min-rate, the floor of the load a valid run sends
-// (attack.Options.MinRate), which attack, scenario and matrix share.
-func registerMinRate(fs *pflag.FlagSet, p *float64) {
-	*p = attack.DefaultMinRate
-	fs.Var((*ratioFlag)(p), "min-rate", "the least share of the requests --rate asks for that a run must send: below it the run is INVALID, exit 2 (0: no floor)")
+	return &g, nil
 }

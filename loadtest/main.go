@@ -1,39 +1,35 @@
 // Command loadtest sends load at a service while its pods scale or roll, and reports
-// every request that failed. Each subcommand is a function that takes its arguments
-// and its output streams and returns the exit status: 0 when everything held, 1 when
-// a gate or a promise failed, 2 for bad usage or a run that proves nothing (invalid),
-// 128 + the signal's number (130, 143) when a signal cut a run short.
+// every request that failed. This package is its command line and nothing else: each
+// cmd_*.go is one subcommand (its help, its flags, a short run function that hands plain
+// values to the packages under loadtest/, which do the work); flags.go holds the flag
+// groups scenario and matrix share, check.go and resolve.go check them once, before any
+// load, into a plan. Every command returns an error, and exit.go prints it once and maps
+// it to the exit status: 0 when everything held, 1 when a gate or a promise failed or
+// the work met an error, 2 for bad usage or a run that proves nothing (invalid), 130 or
+// 143 when a signal cut a run short.
 package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
-
-	"scalelab/loadtest/result"
 )
 
-// command is one subcommand.
-type command struct {
+// commands are the subcommands, in the order usage shows them.
+var commands = []struct {
 	name, summary string
-	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) int
-}
-
-// commands lists the subcommands in the order usage shows them.
-func commands() []command {
-	return []command{
-		{"attack", "send load at a URL, fire timed commands, report every failed request", runAttack},
-		{"report", "render a saved run again: loadtest report DIR", runReport},
-		{"scenario", "deploy a configuration, load it while it scales or rolls, report", runScenario},
-		{"matrix", "every configuration × scenario × path, with a verdict", runMatrix},
-		{"compare", "two saved matrices side by side: the lab against a cluster", runCompare},
-		{"check", "lint an overlay against the zero-downtime rules: loadtest check OVERLAY", runCheck},
-		{"attacker", "one attacker of --from cluster: its share of the load, every result to stdout", runAttacker},
-	}
+	new           func(streams) command
+}{
+	{"attack", "send load at a URL, fire timed commands, report every failed request", attackCmd},
+	{"report", "render a saved run again: loadtest report DIR", reportCmd},
+	{"scenario", "deploy a configuration, load it while it scales or rolls, report", scenarioCmd},
+	{"matrix", "every configuration × scenario × path, with a verdict", matrixCmd},
+	{"compare", "two saved matrices side by side: the lab against a cluster", compareCmd},
+	{"check", "lint an overlay against the zero-downtime rules: loadtest check OVERLAY", checkCmd},
+	{"attacker", "one attacker of --from cluster: its share of the load, every result to stdout", attackerCmd},
 }
 
 func main() {
@@ -49,69 +45,43 @@ func main() {
 		fmt.Fprintf(os.Stderr, "\nloadtest: %s: stopping, writing the report (again to quit at once)\n", s)
 		cancel(signalled{s})
 	}()
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], streams{os.Stdin, os.Stdout, os.Stderr})
 	cancel(nil)
 	os.Exit(code)
 }
 
-// signalled is the cause of a context that a signal cancelled.
-type signalled struct{ os.Signal }
-
-func (s signalled) Error() string { return s.String() }
-
-// exitStatus is the exit status of a run or a matrix whose outcome is st: 0 it passed
-// (or was judged by nothing), 1 it failed, 2 it proves nothing, and when ctx ended it,
-// interrupted's.
-func exitStatus(ctx context.Context, st result.Status) int {
-	switch {
-	case st == result.StatusInvalid && ctx.Err() != nil:
-		return interrupted(ctx)
-	case st == result.StatusInvalid:
-		return 2
-	case st == result.StatusFail:
-		return 1
-	}
-	return 0
+// streams are what a command reads and writes besides its files.
+type streams struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
 }
 
-// interrupted is the exit status of a run ctx cut short: 128 + the number of the signal
-// that ended it, as a shell says it (130 for SIGINT, 143 for SIGTERM); 130 for a cancel
-// without one.
-func interrupted(ctx context.Context) int {
-	var s signalled
-	if errors.As(context.Cause(ctx), &s) {
-		if n, ok := s.Signal.(syscall.Signal); ok {
-			return 128 + int(n)
-		}
-	}
-	return 130
-}
-
-// run dispatches args[0] to its subcommand.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// run dispatches args[0] to its subcommand and returns the exit status.
+func run(ctx context.Context, args []string, s streams) int {
 	if len(args) == 0 {
-		usage(stderr)
+		usage(s.stderr)
 		return 2
 	}
 	switch args[0] {
 	case "help", "-h", "--help":
-		usage(stdout)
+		usage(s.stdout)
 		return 0
 	}
-	for _, c := range commands() {
+	for _, c := range commands {
 		if c.name == args[0] {
-			return c.run(ctx, args[1:], stdout, stderr)
+			cmd := c.new(s)
+			return exit(ctx, s.stderr, c.name, cmd.help.synopsis, cmd.execute(ctx, args[1:], s.stdout))
 		}
 	}
-	fmt.Fprintf(stderr, "loadtest: unknown command %q\n", args[0])
-	usage(stderr)
+	fmt.Fprintf(s.stderr, "loadtest: unknown command %q\n", args[0])
+	usage(s.stderr)
 	return 2
 }
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: loadtest COMMAND [flags]   (loadtest COMMAND --help: what it does, examples, flags)")
 	fmt.Fprintln(w, "\nCommands:")
-	for _, c := range commands() {
+	for _, c := range commands {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 }

@@ -19,7 +19,7 @@ import (
 // host unreachable: a timeout). So one run's failures (evict-no-pdb's thousands of refused
 // SYNs) failed requests of the next run on the same NodePort (evict-pdb, which promises zero)
 // for up to two minutes: 2 of 12 trials, 6 and 4 refused, reproduced with the entries and
-// the resets captured (k8s/bare, 30 Nov). A source address of its own for each attack, drawn
+// the resets captured (clusters/bare, 30 Nov). A source address of its own for each attack, drawn
 // from 127.0.0.0/8, gives each attack tuples that no earlier attack's entries hold.
 
 // loopbackSource is the address an attack on target binds its connections to: a random

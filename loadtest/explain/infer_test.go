@@ -12,7 +12,7 @@ import (
 	"scalelab/loadtest/result"
 )
 
-// readRun reads a run saved in testdata: real runs on the bare cluster (k8s/bare), a naive
+// readRun reads a run saved in testdata: real runs on the bare cluster (clusters/bare), a naive
 // scale-down from 3 pods to 1 in a lane, with Skipper's and kube-proxy's routes polled.
 func readRun(t *testing.T, name string) *result.Run {
 	t.Helper()

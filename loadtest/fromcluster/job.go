@@ -48,7 +48,7 @@ type Attackers struct {
 
 // Defaults of Attackers, and the limits.
 const (
-	DefaultAttackerImage = "scalelab/loadtest:dev" // written by cmd/image, imported by k8s/bare/up.sh
+	DefaultAttackerImage = "scalelab/loadtest:dev" // written by cmd/image, imported by clusters/bare/up.sh
 	MaxAttackers         = 16
 	defaultBound         = 10 * time.Minute
 	defaultStart         = 2 * time.Minute

@@ -4,7 +4,7 @@
 // cluster's own pod and EndpointSlice transitions put on the run's timeline, and, where
 // they can be read, the proxies' own routes: Skipper's table and kube-proxy's rules
 // (routes.go). It works against any kubeconfig context: kind, minikube, the bare cluster
-// of k8s/bare.
+// of clusters/bare.
 //
 // With Options.Workload it acts on a Deployment or StatefulSet that is already running
 // instead (Adopt): nothing is applied or pruned, the scenarios change what runs, and the
@@ -44,7 +44,7 @@ type Options struct {
 	Context    string // empty: the current context
 	Namespace  string // empty: the context's namespace, else "default"
 	// ServiceURL and IngressURL are where load goes for each path. When ServiceURL is
-	// empty, the Service's NodePort on 127.0.0.1 is used (kind's port mapping, k8s/kind.yaml).
+	// empty, the Service's NodePort on 127.0.0.1 is used (kind's port mapping, clusters/kind/kind.yaml).
 	ServiceURL string
 	IngressURL string
 	// Targets are further paths, by name: any URL that reaches the pods.
@@ -249,7 +249,7 @@ func (c *Cluster) Target(via string) (string, error) {
 	return "", fmt.Errorf("unknown path %q: want service, ingress, cluster-ip or a --target's name", via)
 }
 
-// nodePortURL is the Service's NodePort on loopback, where kind maps it (k8s/kind.yaml).
+// nodePortURL is the Service's NodePort on loopback, where kind maps it (clusters/kind/kind.yaml).
 func (c *Cluster) nodePortURL() (string, error) {
 	c.mu.Lock()
 	cfg := c.cfg

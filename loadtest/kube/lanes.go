@@ -24,7 +24,7 @@ import (
 // cluster each lane is a namespace of its own, made for the run and deleted after it, with
 // the lane's own ways in: its Service's NodePort is the configuration's plus
 // laneNodePorts plus the lane's index (30180, 30181, ... for hello's 30080, clear of the
-// ports a configuration deployed outside lanes holds; k8s/kind.yaml maps eight), and its
+// ports a configuration deployed outside lanes holds; clusters/kind/kind.yaml maps eight), and its
 // Ingress answers only for the lane's own host, through the same ingress
 // controller. A lane's namespace names the loadtest process that made it, so that the
 // next run on this machine recognises one left behind by a process that was killed and

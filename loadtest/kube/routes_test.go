@@ -21,7 +21,7 @@ import (
 	"scalelab/loadtest/result"
 )
 
-// The testdata are captured from the bare cluster (k8s/bare) during a naive scale-down in
+// The testdata are captured from the bare cluster (clusters/bare) during a naive scale-down in
 // lane namespace scalelab-lane-cj74k: Skipper's /routes as JSON with three pods behind
 // the lane's Ingress (an "lb" backend) and with one left (a "network" backend), and
 // `iptables-save -t nat` with three and with one endpoint of Service hello.

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -34,6 +33,8 @@ type MatrixOptions struct {
 	Gates *attack.Gates
 	// Save writes one run into dir (report.WriteRun); dir is relative to the matrix's.
 	Save func(dir string, r *result.Run) error
+	// Dirs names each run's dir and each cell's; nil: MatrixDirs.
+	Dirs Dirs
 }
 
 // DefaultScenarios are the three the matrix shows unless told otherwise.
@@ -60,7 +61,7 @@ func RunMatrix(ctx context.Context, newPlatform func() (Platform, error), o Matr
 		scs, err := scenariosFor(cfg, o.Scenarios)
 		for _, sc := range scs {
 			for _, via := range o.Vias {
-				cells = append(cells, plannedCell{cfg: cfg, sc: sc, via: via, err: err})
+				cells = append(cells, plannedCell{cfg: cfg, sc: sc, via: via, err: err, dirs: o.dirs()})
 			}
 		}
 	}
@@ -135,10 +136,11 @@ type plannedCell struct {
 	via    string
 	err    error // why it cannot run at all (its configuration's scenarios)
 	trials []*result.Trial
+	dirs   Dirs
 }
 
-// dir is where the cell's runs go, relative to the matrix's.
-func (c plannedCell) dir() string { return filepath.Join(c.cfg.Name, c.sc.Name+"-"+c.via) }
+// dir is where the cell's trial i (of n; 0: the cell) goes, relative to the matrix's.
+func (c plannedCell) dir(i, n int) string { return c.dirs(c.cfg.Name, c.sc.Name, c.via, i, n) }
 
 // result is the cell of its trials: the worst one counts; restarts and kills are the
 // fewest any trial saw (what every trial shows); a trial that proves nothing or was cut
@@ -150,7 +152,7 @@ func (c plannedCell) result(laneErr error, interrupted bool) result.Cell {
 		cell.Error = c.err.Error()
 		return cell
 	}
-	cell.Dir = c.dir()
+	cell.Dir = c.dir(0, len(c.trials))
 	cell.PromisedZero = c.sc.PromisesZero(c.cfg)
 	cell.Expects = expectations(c.cfg)
 	if len(cell.Expects) > 0 {
@@ -212,10 +214,7 @@ func runTrial(ctx context.Context, p Platform, c plannedCell, i, n int, o Matrix
 	start := time.Now()
 	so := o.Options
 	so.Via = c.via
-	t := result.Trial{Dir: c.dir()}
-	if n > 1 {
-		t.Dir = filepath.Join(t.Dir, fmt.Sprintf("trial-%d", i+1))
-	}
+	t := result.Trial{Dir: c.dir(i+1, n)}
 	r, err := Run(ctx, p, c.cfg, c.sc, so)
 	t.Wall = time.Since(start)
 	// Cut short before its load, or during it; a run that ended whole just before the

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"scalelab/loadtest/attack"
+	"scalelab/loadtest/kube"
+	"scalelab/loadtest/lab"
+	"scalelab/loadtest/result"
+	"scalelab/loadtest/scenario"
+)
+
+// The platforms: where the pods run.
+const (
+	platformLab  = "lab"  // hello processes on loopback, no cluster (package lab)
+	platformKube = "kube" // the kubeconfig's cluster (package kube)
+)
+
+// check checks the flags against each other, before anything is deployed, and returns the
+// paths to load and the gates to judge by (nil: the promises alone). lanes is --lanes.
+func (f *runFlags) check(viaSet bool, lanes int) ([]string, *attack.Gates, error) {
+	if err := f.checkPlatform(lanes); err != nil {
+		return nil, nil, err
+	}
+	if err := f.checkLoad(); err != nil {
+		return nil, nil, err
+	}
+	if err := f.from.check(); err != nil {
+		return nil, nil, err
+	}
+	if f.from.from == fromCluster && f.platform != platformKube {
+		return nil, nil, errors.New("--from cluster needs --platform kube")
+	}
+	gates, err := f.gates.get()
+	if err != nil {
+		return nil, nil, err
+	}
+	vias, err := f.paths(viaSet)
+	return vias, gates, err
+}
+
+// checkPlatform refuses an unknown platform, and on the lab what only a cluster can do:
+// act on a running workload, load a target of the user's.
+func (f *runFlags) checkPlatform(lanes int) error {
+	lab, onePlace := f.platform == platformLab, f.kube.Namespace != "" || f.kube.Workload != "" || len(f.targets.names) > 0
+	switch {
+	case !lab && f.platform != platformKube:
+		return fmt.Errorf("unknown --platform %q: want lab or kube", f.platform)
+	case lab && f.kube.Workload != "":
+		return fmt.Errorf("--workload %s needs --platform kube", f.kube.Workload)
+	case lab && len(f.targets.names) > 0:
+		return errors.New("--workload and --target need --platform kube: the lab runs only scalelab's configurations")
+	case lab && (f.propagation < 0 || f.ingressPoll < 0):
+		return fmt.Errorf("--propagation-delay %s and --ingress-poll %s must not be negative", f.propagation, f.ingressPoll)
+	case lab && f.nodes < 1:
+		return fmt.Errorf("--nodes %d: want at least 1", f.nodes)
+	case !lab && onePlace && lanes > 1:
+		return errors.New("--lanes makes namespaces of its own: not with --namespace, --workload or --target, which name one place")
+	}
+	return nil
+}
+
+// checkLoad checks what no single flag's parsing can: the numbers against zero (where 0
+// means the default, the flag's help says so; a zero that could wait for ever, --settle
+// 0, is refused) and that --junit can be written.
+func (f *runFlags) checkLoad() error {
+	l := f.load
+	switch {
+	case l.Rate <= 0:
+		return fmt.Errorf("--rate %d: want > 0", l.Rate)
+	case l.Settle <= 0:
+		return fmt.Errorf("--settle %s: want > 0", l.Settle)
+	case l.Interval <= 0:
+		return fmt.Errorf("--interval %s: want > 0", l.Interval)
+	}
+	for _, d := range []struct {
+		name string
+		d    time.Duration
+	}{{"lead", l.Lead}, {"tail", l.Tail}, {"timeout", l.Timeout}} {
+		if d.d < 0 {
+			return fmt.Errorf("--%s %s: want ≥ 0", d.name, d.d)
+		}
+	}
+	if f.junit != "" {
+		return outFile("junit", f.junit)
+	}
+	return nil
+}
+
+// paths checks --via against what the flags can reach: with --target, only the targets'
+// names (and by default all of them); with --from cluster, what the pods reach (by
+// default the Service's ClusterIP), not the host's own ways in on its loopback.
+func (f *runFlags) paths(viaSet bool) ([]string, error) {
+	vias, names := f.via.paths, f.targets.names
+	if f.from.from == fromCluster {
+		if !viaSet {
+			vias = []string{result.ViaClusterIP}
+		}
+		for _, v := range vias {
+			if v == result.ViaService || v == result.ViaIngress {
+				return nil, fmt.Errorf("--via %s with --from cluster: the pods cannot reach the host's loopback URLs; use cluster-ip or a --target the pods reach", v)
+			}
+		}
+		if !slices.Contains(vias, result.ViaClusterIP) && len(names) == 0 {
+			return nil, errors.New("--from cluster: no path the pods reach: --via cluster-ip, or a --target")
+		}
+	}
+	if len(names) > 0 && !viaSet {
+		return names, nil
+	}
+	for _, v := range vias {
+		switch {
+		case v == result.ViaService || v == result.ViaIngress:
+		case len(names) == 0 && f.platform != platformKube:
+			return nil, fmt.Errorf("--via %s: the lab has the paths service and ingress", v)
+		case len(names) > 0 && !slices.Contains(names, v):
+			return nil, fmt.Errorf("--via %s: no --target of that name (given: %s)", v, strings.Join(names, ", "))
+		}
+	}
+	return vias, nil
+}
+
+// connect has the platform: on the lab, what makes a lab for each lane; on kube, the
+// cluster, asked whether it answers.
+func (f *runFlags) connect(ctx context.Context, progress io.Writer) (platform, error) {
+	if f.platform == platformLab {
+		bin, err := lab.FindHello(f.hello)
+		if err != nil {
+			return platform{}, setupError{err}
+		}
+		o := lab.Options{Hello: bin, PropagationDelay: f.propagation, IngressPoll: f.ingressPoll, LogDir: f.labLogs, Nodes: f.nodes}
+		return platform{name: platformLab, new: func() (scenario.Platform, error) { return lab.New(o) },
+			meta: map[string]string{"propagation_delay": f.propagation.String(), "ingress_poll": f.ingressPoll.String(), "nodes": fmt.Sprint(f.nodes)}}, nil
+	}
+	o := f.kube
+	o.Targets = f.targets.urls
+	c, err := dial(ctx, o, progress)
+	if err != nil {
+		return platform{}, err
+	}
+	return platform{name: platformKube, new: func() (scenario.Platform, error) { return c, nil }, cluster: c,
+		onePlace: f.kube.Namespace != "" || f.kube.Workload != "" || len(f.targets.names) > 0,
+		meta:     map[string]string{"kubernetes": c.Version(), "cluster": c.About(), "namespace": c.Namespace()}}, nil
+}
+
+// dial connects to the cluster of o, telling progress what it does; a cluster that cannot
+// be had is a setup error.
+func dial(ctx context.Context, o kube.Options, progress io.Writer) (*kube.Cluster, error) {
+	o.Out = progress
+	c, err := kube.New(ctx, o)
+	if err != nil {
+		return nil, setupError{err}
+	}
+	return c, nil
+}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+
+	"scalelab/loadtest/attack"
+	"scalelab/loadtest/kube"
+	"scalelab/loadtest/live"
+	"scalelab/loadtest/manifest"
+	"scalelab/loadtest/result"
+	"scalelab/loadtest/scenario"
+)
+
+// plan is what scenario and matrix run: their flags checked once (check.go), before any
+// load and before the cluster is asked anything it could refuse. Nothing changes it
+// afterwards.
+type plan struct {
+	configs  []*manifest.Config
+	platform platform
+	vias     []string
+	gates    *attack.Gates // nil: the promises alone judge
+	trials   int
+	load     scenario.Options // with --from cluster's Attack and --live's Watch
+	out      string
+	junit    string
+	meta     map[string]string // provenance: the platform's, the set's, --from's
+	lanes    int               // matrix: --lanes (0: as many as fit)
+	stopLive func()
+}
+
+// platform is where the pods run.
+type platform struct {
+	name     string
+	new      func() (scenario.Platform, error) // one for each lane
+	cluster  *kube.Cluster                     // on kube
+	onePlace bool                              // on kube: --namespace, --workload or --target name the one place to run
+	meta     map[string]string
+}
+
+// request is what a command asks of resolve besides its runFlags.
+type request struct {
+	set        string
+	configs    []string // the names; none: all of the set
+	scenarios  []scenario.Scenario
+	out        string                            // --out, or matrix's default
+	defaultOut func(platform, cfg string) string // scenario's default: it names the configuration
+	lanes      int                               // matrix's --lanes
+	viaSet     bool                              // --via was given
+	gatesRule  bool                              // gates, when given, replace every promise
+	progress   io.Writer                         // where connecting to a cluster is told
+}
+
+// resolve checks every flag and returns the plan, or the first problem: a usage error, or
+// a setup error when the platform or the configurations cannot be had.
+func resolve(ctx context.Context, f *runFlags, r request, stdout io.Writer) (*plan, error) {
+	vias, gates, err := f.check(r.viaSet, r.lanes)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if r.out != "" { // before the cluster is asked anything: the outputs
+		if err := outDir("out", r.out); err != nil {
+			return nil, usageError{err}
+		}
+	}
+	watch, stopLive, err := startLive(f.live, stdout)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	p, err := f.plan(ctx, r)
+	if err != nil {
+		stopLive()
+		return nil, err
+	}
+	p.vias, p.gates, p.stopLive, p.load.Watch = vias, gates, stopLive, watch
+	if r.gatesRule && gates != nil { // the gates say what this run must keep
+		for _, c := range p.configs {
+			c.Promise = result.PromiseZero
+		}
+	}
+	return p, nil
+}
+
+// plan has the platform render or adopt the configurations, and the outputs checked.
+func (f *runFlags) plan(ctx context.Context, r request) (*plan, error) {
+	pl, cfgs, err := f.setUp(ctx, r.set, r.configs, r.progress)
+	if err != nil {
+		return nil, err
+	}
+	p := &plan{configs: cfgs, platform: pl, trials: f.trials, load: f.load, out: r.out, junit: f.junit,
+		meta: maps.Clone(pl.meta), lanes: r.lanes}
+	if p.trials == 0 {
+		p.trials = trialsOn(pl.name)
+	}
+	if p.out == "" { // the default names the configuration, checked as soon as it is known
+		p.out = r.defaultOut(pl.name, cfgs[0].Name)
+		if err := outDir("out", p.out); err != nil {
+			return nil, usageError{err}
+		}
+	}
+	if sc := scenario.Shared(cfgs, r.scenarios); sc != "" && pl.cluster != nil && r.lanes > 1 {
+		return nil, usagef("--lanes %d: %s cordons a node that every lane's pods may run on: run it with --lanes 1", r.lanes, sc)
+	}
+	p.load.Attack = f.from.attack()
+	maps.Copy(p.meta, f.from.meta())
+	return p, nil
+}
+
+// setUp has the platform, and the configurations: rendered from the set, or with
+// --workload, the running workload read from the cluster.
+func (f *runFlags) setUp(ctx context.Context, set string, names []string, progress io.Writer) (platform, []*manifest.Config, error) {
+	var cfgs []*manifest.Config
+	var err error
+	if f.kube.Workload == "" {
+		if cfgs, err = manifest.Select(manifest.SetDir(set), names); err != nil {
+			return platform{}, nil, setupError{err}
+		}
+	}
+	pl, err := f.connect(ctx, progress)
+	if err != nil {
+		return pl, nil, err
+	}
+	if f.kube.Workload == "" {
+		pl.meta["set"] = set
+		return pl, cfgs, nil
+	}
+	cfg, err := pl.cluster.Adopt(ctx)
+	if err != nil {
+		return pl, nil, setupError{err}
+	}
+	pl.meta["workload"] = f.kube.Workload
+	return pl, []*manifest.Config{cfg}, nil
+}
+
+// clusterTrials is how many times a cell runs on a cluster unless --trials says otherwise.
+// A cluster's races are draws: a cell that loses in half its runs shows its loss in at
+// least one of three with odds of 7 in 8, and lanes make three trials cost about what one
+// did (README, "Races are draws").
+const clusterTrials = 3
+
+// trialsOn is how many trials a cell gets on the platform when --trials is not given: one
+// on the lab (the demo's single draw; ask for more), clusterTrials on a cluster.
+func trialsOn(platform string) int {
+	if platform == platformKube {
+		return clusterTrials
+	}
+	return 1
+}
+
+// startLive serves the live page when addr is given and says where on w; the watcher is
+// nil (and stop does nothing) when it was not.
+func startLive(addr string, w io.Writer) (watch attack.Watcher, stop func(), err error) {
+	if addr == "" {
+		return nil, func() {}, nil
+	}
+	s, err := live.Listen(addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--live %s: %w", addr, err)
+	}
+	fmt.Fprintf(w, "live: %s\n", s.URL())
+	return s, func() { _ = s.Close() }, nil
+}
