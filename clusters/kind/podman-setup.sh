@@ -41,7 +41,7 @@ main() {
   done
   if ((${#missing[@]} > 0)); then
     # Package lists may be empty or old on a new machine: update them first.
-    (set -o xtrace; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}")
+    (set -o xtrace; apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y "${missing[@]}")
   fi
   mkdir -p "$(dirname "$conf")"
   ensure_setting engine runtime 'runtime = "runc"'
