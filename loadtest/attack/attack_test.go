@@ -62,9 +62,10 @@ func TestTimelineAndPods(t *testing.T) {
 		t.Errorf("latency %+v", l)
 	}
 	// Requests over the span of their sends: ~100/s; more when a busy machine started the
-	// sends late and vegeta caught up, never much less (it catches up when late).
-	if run.AchievedRate < 90 || run.AchievedRate > 300 {
-		t.Errorf("achieved rate %.1f, want ~100", run.AchievedRate)
+	// sends late and vegeta caught up, less when it stalled them near the end (as above,
+	// at least half).
+	if run.AchievedRate < 45 || run.AchievedRate > 300 {
+		t.Errorf("achieved rate %.1f, want ~100 (45 at least on a busy machine)", run.AchievedRate)
 	}
 	if run.Schema != result.SchemaVersion || run.Meta["k"] != "v" || run.Interrupted {
 		t.Errorf("schema %d meta %v interrupted %v", run.Schema, run.Meta, run.Interrupted)
