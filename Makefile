@@ -144,8 +144,9 @@ build: ## build hello and loadtest into bin/ (static, -trimpath: as every build 
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/hello .
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(LOADTEST) ./loadtest
 
+# -trimpath: a fresh clone (CI) finds its unchanged packages compiled by the clone before.
 test: ## unit and behaviour tests: real HTTP, real processes, real signals, race detector
-	$(GO) test -race -count=1 -parallel 4 ./...
+	$(GO) test -race -trimpath -count=1 -parallel 4 ./...
 
 clean: ## remove what builds and runs leave in the checkout: bin/ and runs/
 	rm -rf bin runs
