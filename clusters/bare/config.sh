@@ -62,7 +62,10 @@ EOT
   # failCgroupV1: false — this host mounts cgroup v1 hierarchies, and kubelet 1.35 turns it
   # on by default; cgroupfs — PID 1 is not systemd (README.md, "Why these settings").
   # tlsCertFile: a serving certificate of the cluster's CA (pki.sh), which metrics-server
-  # verifies, instead of the self-signed one kubelet would make.
+  # verifies, instead of the self-signed one kubelet would make. No image garbage collection
+  # and no eviction for disk, as kind sets its nodes: the disk is this machine's, shared with
+  # everything else on it, and the images bare-up loads (pause, hello) cannot be pulled
+  # again — on a disk 85 % full kubelet deleted the pause image and no pod could start.
   cat >"$s/kubelet/config.yaml" <<EOT
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
@@ -85,6 +88,8 @@ clusterDomain: cluster.local
 registerNode: true
 rotateCertificates: false
 serializeImagePulls: false
+imageGCHighThresholdPercent: 100
+evictionHard: {nodefs.available: "0%", nodefs.inodesFree: "0%", imagefs.available: "0%"}
 EOT
 
   # localhostNodePorts: a NodePort answers on 127.0.0.1 too, as kind's port mapping does
