@@ -65,8 +65,8 @@ func TestReportMatrix(t *testing.T) {
 	src, out := t.TempDir(), t.TempDir()
 	summary, _ := os.ReadFile(filepath.Join(run, report.SummaryFile))
 	files := map[string]string{
-		report.MatrixJSONFile:     `{"schema":4,"cells":[]}` + "\n",
-		report.MatrixMarkdownFile: "# a matrix\n\n[a run](naive/scale-up/trial-1/report.md)\n",
+		report.MatrixJSONFile:                          `{"schema":4,"cells":[]}` + "\n",
+		report.MatrixMarkdownFile:                      "# a matrix\n\n[a run](naive/scale-up/trial-1/report.md)\n",
 		"naive/scale-up/trial-1/" + report.SummaryFile: string(summary),
 		"naive/scale-up/trial-2/" + report.SummaryFile: string(summary),
 		"experiment/x/" + report.SummaryFile:           string(summary),
