@@ -29,13 +29,19 @@ const (
 	HTMLFile     = "timeline.html"
 )
 
-// JSON renders v (a result.Run, a result.Matrix, ...) as indented JSON.
+// JSON renders v (a result.Run, a result.Matrix, ...) as indented JSON, for people.
 func JSON(v any) Reporter {
 	return func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
 	}
+}
+
+// compactJSON renders v as JSON on one line: summary.json, a file for machines, a third
+// smaller so (`loadtest report --format json` prints it indented).
+func compactJSON(v any) Reporter {
+	return func(w io.Writer) error { return json.NewEncoder(w).Encode(v) }
 }
 
 // WriteFile writes what rep renders to path atomically: into a temporary file in the
@@ -80,7 +86,7 @@ func WriteRun(dir string, r *result.Run) error {
 		name string
 		rep  Reporter
 	}{
-		{SummaryFile, JSON(r)}, {MarkdownFile, Markdown(r)}, {TextFile, Text(r)},
+		{SummaryFile, compactJSON(r)}, {MarkdownFile, Markdown(r)}, {TextFile, Text(r)},
 		{SVGFile, SVG(r)}, {HTMLFile, HTML(r)},
 	}
 	for _, f := range files {

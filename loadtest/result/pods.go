@@ -41,13 +41,23 @@ func (p PodCounts) Add(pod string, c Class, n int) {
 	p[pod][c] += n
 }
 
-// UnmarshalJSON reads a run of any schema: before 3 an event had no pod, step nor via,
-// so those are read from its name (ReadSteps).
+// UnmarshalJSON reads a run of any schema: its timeline by column or by slot
+// (readTimeline); before 3 an event had no pod, step nor via, so those are read from its
+// name (ReadSteps).
 func (r *Run) UnmarshalJSON(b []byte) error {
 	type plain Run
-	if err := json.Unmarshal(b, (*plain)(r)); err != nil {
+	v := struct {
+		*plain
+		Timeline json.RawMessage `json:"timeline"`
+	}{plain: (*plain)(r)}
+	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
+	tl, err := readTimeline(v.Timeline)
+	if err != nil {
+		return err
+	}
+	r.Timeline = tl
 	if r.Schema < 3 {
 		ReadSteps(r.Events)
 	}

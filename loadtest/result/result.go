@@ -22,8 +22,10 @@ import (
 // (pass, fail, invalid: status.go), a run, a trial and a cell the reasons they prove
 // nothing (invalid), a cell that never ran its mark (not_run) and a matrix cut short its
 // own (interrupted). An older run's events get their pod and step from their names as
-// they are read (pods.go); an older run cut short reads as invalid (Upgrade).
-const SchemaVersion = 4
+// they are read (pods.go); an older run cut short reads as invalid (Upgrade). 5 writes a
+// run's timeline by column, each pod named once (timeline.go), and summary.json without
+// indentation; a timeline of slot objects, as before, is still read.
+const SchemaVersion = 5
 
 // Class is the kind of a failed request. The order of Classes is the order of every
 // report: the 502 first, because that is the failure the testbed exists to show.
