@@ -25,10 +25,11 @@ type Collector struct {
 	done    func(*result.Run)
 	cmds    *commands
 	totals  counters
-	samples map[result.Class]string // under w.mu
-	got     map[string]*Summary     // under w.mu: what arrived of each attacker
-	stopped chan struct{}           // closed by Finish: ends the progress line
-	ended   chan struct{}           // closed when the progress line has ended
+	samples map[result.Class]string  // under w.mu
+	got     map[string]*Summary      // under w.mu: what arrived of each attacker
+	firsts  map[string]time.Duration // under w.mu: each attacker's first send, from o.Log.Start()
+	stopped chan struct{}            // closed by Finish: ends the progress line
+	ended   chan struct{}            // closed when the progress line has ended
 }
 
 // NewCollector starts a merged attack that began at began (when the first attacker sent
@@ -40,7 +41,7 @@ func NewCollector(ctx context.Context, o Options, began time.Time) (*Collector, 
 		return nil, err
 	}
 	c := &Collector{
-		o: o, began: began, samples: map[result.Class]string{}, got: map[string]*Summary{},
+		o: o, began: began, samples: map[result.Class]string{}, got: map[string]*Summary{}, firsts: map[string]time.Duration{},
 		stopped: make(chan struct{}), ended: make(chan struct{}),
 	}
 	c.run = &result.Run{
@@ -74,8 +75,12 @@ func (c *Collector) Add(res *vegeta.Result) {
 	if class != "" {
 		lost = pod
 	}
+	at := res.Timestamp.Sub(c.o.Log.Start())
 	c.w.mu.Lock()
-	c.w.t.add(res.Timestamp.Sub(c.o.Log.Start()), res.Latency, class, pod, lost)
+	c.w.t.add(at, res.Latency, class, pod, lost)
+	if f, ok := c.firsts[res.Attack]; !ok || at < f {
+		c.firsts[res.Attack] = at
+	}
 	if _, seen := c.samples[class]; class != "" && !seen {
 		c.samples[class] = res.Error
 	}
@@ -124,8 +129,19 @@ func (c *Collector) Finish(ctx context.Context, interrupted bool) *result.Run {
 	run.Events = c.o.Log.Events()
 	// It was to send from its start to its last request sent (the attackers stop when
 	// told, and their requests in flight take longer).
-	window := c.w.t.latest - c.began.Sub(c.o.Log.Start()) + time.Second/time.Duration(max(c.o.Rate, 1))
-	validate(run, &c.o, c.cmds.failures(), vegeta.ConstantPacer{Freq: c.o.Rate, Per: time.Second}, window)
+	origin := c.began.Sub(c.o.Log.Start())
+	window := c.w.t.latest - origin + time.Second/time.Duration(max(c.o.Rate, 1))
+	pacer := vegeta.ConstantPacer{Freq: c.o.Rate, Per: time.Second}
+	c.w.mu.Lock()
+	// The phases are judged once every attacker sends: they start a few hundred milliseconds
+	// apart, which the whole run's floor allows for.
+	from := origin
+	for _, f := range c.firsts {
+		from = max(from, f)
+	}
+	validate(run, &c.o, c.cmds.failures(), pacer, window, nil)
+	validatePhases(run, &c.o, pacer, c.w.t.sends, origin, from, origin+window)
+	c.w.mu.Unlock()
 	if c.done != nil {
 		c.done(run)
 	}

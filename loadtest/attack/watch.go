@@ -49,6 +49,7 @@ func (w *watched) see() *result.Run {
 // clone is a deep copy of t, which fill may then sort and hand out.
 func (t *tally) clone() *tally {
 	c := *t
+	c.sends = nil // a look needs no phase windows
 	c.errors = maps.Clone(t.errors)
 	c.pods = maps.Clone(t.pods)
 	c.lost = clonePods(t.lost)
