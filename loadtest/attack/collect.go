@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"strings"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -28,6 +29,7 @@ type Collector struct {
 	samples map[result.Class]string  // under w.mu
 	got     map[string]*Summary      // under w.mu: what arrived of each attacker
 	firsts  map[string]time.Duration // under w.mu: each attacker's first send, from o.Log.Start()
+	shares  []share                  // Expect's, in its order
 	stopped chan struct{}            // closed by Finish: ends the progress line
 	ended   chan struct{}            // closed when the progress line has ended
 }
@@ -97,6 +99,21 @@ func (c *Collector) Add(res *vegeta.Result) {
 	}
 }
 
+// share is one attacker's part of the rate.
+type share struct {
+	name string
+	rate int // requests/s
+}
+
+// Expect says that attacker name (its results' Attack) sends rate requests/s of the whole:
+// where the merged load falls short, the run says what each attacker sent of its share.
+// Call it before Finish.
+func (c *Collector) Expect(name string, rate int) {
+	c.w.mu.Lock()
+	defer c.w.mu.Unlock()
+	c.shares = append(c.shares, share{name, rate})
+}
+
 // Received is what has arrived of attacker name so far, counted as its Summary counts.
 func (c *Collector) Received(name string) Summary {
 	c.w.mu.Lock()
@@ -133,17 +150,43 @@ func (c *Collector) Finish(ctx context.Context, interrupted bool) *result.Run {
 	window := c.w.t.latest - origin + time.Second/time.Duration(max(c.o.Rate, 1))
 	pacer := vegeta.ConstantPacer{Freq: c.o.Rate, Per: time.Second}
 	c.w.mu.Lock()
+	each := c.each(origin + window)
 	// The phases are judged once every attacker sends: they start a few hundred milliseconds
 	// apart, which the whole run's floor allows for.
 	from := origin
 	for _, f := range c.firsts {
 		from = max(from, f)
 	}
-	validate(run, &c.o, c.cmds.failures(), pacer, window, nil)
+	validate(run, &c.o, c.cmds.failures(), pacer, window, func() string { return each })
 	validatePhases(run, &c.o, pacer, c.w.t.sends, origin, from, origin+window)
 	c.w.mu.Unlock()
 	if c.done != nil {
 		c.done(run)
 	}
 	return run
+}
+
+// each is what each attacker sent of its share (Expect), from its own first request to end:
+// "; by attacker, from its first request: attacker-0 50.00/s of its 50/s (100.0%),
+// attacker-1 12.00/s of its 50/s (24.0%)"; "" when no share was expected. c.w.mu is held.
+func (c *Collector) each(end time.Duration) string {
+	if len(c.shares) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, s := range c.shares {
+		got := c.got[s.name]
+		first, ok := c.firsts[s.name]
+		if got == nil || !ok || end <= first {
+			parts = append(parts, fmt.Sprintf("%s sent nothing of its %d/s", s.name, s.rate))
+			continue
+		}
+		secs := (end - first).Seconds()
+		p := ""
+		if s.rate > 0 {
+			p = " (" + result.Percent(float64(got.Requests)/(float64(s.rate)*secs)) + ")"
+		}
+		parts = append(parts, fmt.Sprintf("%s %.2f/s of its %d/s%s", s.name, float64(got.Requests)/secs, s.rate, p))
+	}
+	return "; by attacker, from its first request: " + strings.Join(parts, ", ")
 }
