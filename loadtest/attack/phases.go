@@ -2,6 +2,7 @@ package attack
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -59,15 +60,21 @@ func validatePhases(r *result.Run, o *Options, p vegeta.Pacer, sends []send, ori
 	if len(ws) < 2 {
 		return
 	}
-	for _, w := range ws {
+	for i, w := range ws {
 		want := askedIn(w)
+		// The last window holds every request sent from its start: those the pacer had
+		// issued as the attack was stopped, which the run counts too, may start just after.
+		end := w.to
+		if i == len(ws)-1 {
+			end = time.Duration(math.MaxInt64)
+		}
 		// The requests sent in it, and the mean latency of those in flight in it (sent before
 		// its end, answered after its start): a stalled target's held requests are sent
 		// before the stall, and answered only after it.
 		var sent, busy int
 		var sum time.Duration
 		for _, s := range sends {
-			if s.at >= w.from && s.at < w.to {
+			if s.at >= w.from && s.at < end {
 				sent++
 			}
 			if s.at < w.to && s.at+s.latency > w.from {

@@ -81,6 +81,9 @@ func TestPhaseFloor(t *testing.T) {
 			map[string]time.Duration{"attack start": 0, "action": 2 * s, "settled": 7*s + 600*time.Millisecond},
 			steady(0, 8*s, [2]time.Duration{7*s + 600*time.Millisecond, 8 * s}),
 			[]string{`the load fell short in phases "action", "settled" (2.000s–8.000s): 93.33/s sent`}},
+		{"the last window holds the requests issued before the stop that started after it",
+			map[string]time.Duration{"attack start": 0, "action": 2 * s, "settled": 7 * s},
+			append(steady(0, 8*s, [2]time.Duration{7*s + 900*time.Millisecond, 8 * s}), burst(8*s+20*time.Millisecond, 10)...), nil},
 		{"one request short at each edge of a 20-request phase is no shortfall",
 			map[string]time.Duration{"attack start": 0, "action": 2 * s, "settled": 2*s + 200*time.Millisecond},
 			append(steady(0, 8*s, [2]time.Duration{2 * s, 2*s + 10*time.Millisecond}, [2]time.Duration{2*s + 190*time.Millisecond, 2*s + 200*time.Millisecond}), // 18 of 20 sent
