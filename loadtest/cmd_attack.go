@@ -172,6 +172,11 @@ func (f *attackFlags) attacker(ctx context.Context, progress io.Writer) (func(co
 // the report says what was measured.
 func runAttack(ctx context.Context, load func(context.Context, attack.Options) (*result.Run, error), o attack.Options,
 	gates *attack.Gates, out string, stdout, stderr io.Writer) error {
+	var live *attack.Judged // the live page shows the run as judged
+	if o.Watch != nil {
+		live = attack.NewJudged(o.Watch)
+		o.Watch = live
+	}
 	r, loadErr := load(ctx, o)
 	if r == nil {
 		return loadErr
@@ -180,6 +185,9 @@ func runAttack(ctx context.Context, load func(context.Context, attack.Options) (
 		gates = &attack.Gates{MaxErrors: -1}
 	}
 	attack.Judge(r, *gates)
+	if live != nil {
+		live.Final(r)
+	}
 	if out != "" {
 		if err := report.WriteRun(out, r); err != nil {
 			return err

@@ -136,5 +136,5 @@ func (*ratioFlag) Type() string     { return "share" }
 // (attack.Options.MinRate), which attack, scenario and matrix share.
 func registerMinRate(fs *pflag.FlagSet, p *float64) {
 	*p = attack.DefaultMinRate
-	fs.Var((*ratioFlag)(p), "min-rate", "the least share of the requests --rate asks for that a run must send: below it the run is INVALID, exit 2 (0: no floor)")
+	fs.Var((*ratioFlag)(p), "min-rate", "the least share of the requests --rate asks for that a run must send, over the run and over each phase of a scenario: below it the run is INVALID, exit 2 (0: no floor)")
 }

@@ -289,7 +289,11 @@ func Run(ctx context.Context, o Options) (*result.Run, error) {
 			window = max(s-first.Sub(began), 0)
 		}
 	}
-	validate(run, &o, cmds.failures(), pacer, window)
+	validate(run, &o, cmds.failures(), pacer, window, nil)
+	if !first.IsZero() {
+		from := first.Sub(log.Start())
+		validatePhases(run, &o, pacer, t.sends, from, from, from+window)
+	}
 	return run, nil
 }
 

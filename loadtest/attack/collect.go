@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"strings"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -25,10 +26,12 @@ type Collector struct {
 	done    func(*result.Run)
 	cmds    *commands
 	totals  counters
-	samples map[result.Class]string // under w.mu
-	got     map[string]*Summary     // under w.mu: what arrived of each attacker
-	stopped chan struct{}           // closed by Finish: ends the progress line
-	ended   chan struct{}           // closed when the progress line has ended
+	samples map[result.Class]string  // under w.mu
+	got     map[string]*Summary      // under w.mu: what arrived of each attacker
+	firsts  map[string]time.Duration // under w.mu: each attacker's first send, from o.Log.Start()
+	shares  []share                  // Expect's, in its order
+	stopped chan struct{}            // closed by Finish: ends the progress line
+	ended   chan struct{}            // closed when the progress line has ended
 }
 
 // NewCollector starts a merged attack that began at began (when the first attacker sent
@@ -40,7 +43,7 @@ func NewCollector(ctx context.Context, o Options, began time.Time) (*Collector, 
 		return nil, err
 	}
 	c := &Collector{
-		o: o, began: began, samples: map[result.Class]string{}, got: map[string]*Summary{},
+		o: o, began: began, samples: map[result.Class]string{}, got: map[string]*Summary{}, firsts: map[string]time.Duration{},
 		stopped: make(chan struct{}), ended: make(chan struct{}),
 	}
 	c.run = &result.Run{
@@ -74,8 +77,12 @@ func (c *Collector) Add(res *vegeta.Result) {
 	if class != "" {
 		lost = pod
 	}
+	at := res.Timestamp.Sub(c.o.Log.Start())
 	c.w.mu.Lock()
-	c.w.t.add(res.Timestamp.Sub(c.o.Log.Start()), res.Latency, class, pod, lost)
+	c.w.t.add(at, res.Latency, class, pod, lost)
+	if f, ok := c.firsts[res.Attack]; !ok || at < f {
+		c.firsts[res.Attack] = at
+	}
 	if _, seen := c.samples[class]; class != "" && !seen {
 		c.samples[class] = res.Error
 	}
@@ -90,6 +97,21 @@ func (c *Collector) Add(res *vegeta.Result) {
 	if class == "" {
 		c.totals.ok.Add(1)
 	}
+}
+
+// share is one attacker's part of the rate.
+type share struct {
+	name string
+	rate int // requests/s
+}
+
+// Expect says that attacker name (its results' Attack) sends rate requests/s of the whole:
+// where the merged load falls short, the run says what each attacker sent of its share.
+// Call it before Finish.
+func (c *Collector) Expect(name string, rate int) {
+	c.w.mu.Lock()
+	defer c.w.mu.Unlock()
+	c.shares = append(c.shares, share{name, rate})
 }
 
 // Received is what has arrived of attacker name so far, counted as its Summary counts.
@@ -124,10 +146,47 @@ func (c *Collector) Finish(ctx context.Context, interrupted bool) *result.Run {
 	run.Events = c.o.Log.Events()
 	// It was to send from its start to its last request sent (the attackers stop when
 	// told, and their requests in flight take longer).
-	window := c.w.t.latest - c.began.Sub(c.o.Log.Start()) + time.Second/time.Duration(max(c.o.Rate, 1))
-	validate(run, &c.o, c.cmds.failures(), vegeta.ConstantPacer{Freq: c.o.Rate, Per: time.Second}, window)
+	origin := c.began.Sub(c.o.Log.Start())
+	window := c.w.t.latest - origin + time.Second/time.Duration(max(c.o.Rate, 1))
+	pacer := vegeta.ConstantPacer{Freq: c.o.Rate, Per: time.Second}
+	c.w.mu.Lock()
+	each := c.each(origin + window)
+	// The phases are judged once every attacker sends: they start a few hundred milliseconds
+	// apart, which the whole run's floor allows for.
+	from := origin
+	for _, f := range c.firsts {
+		from = max(from, f)
+	}
+	validate(run, &c.o, c.cmds.failures(), pacer, window, func() string { return each })
+	validatePhases(run, &c.o, pacer, c.w.t.sends, origin, from, origin+window)
+	c.w.mu.Unlock()
 	if c.done != nil {
 		c.done(run)
 	}
 	return run
+}
+
+// each is what each attacker sent of its share (Expect), from its own first request to end:
+// "; by attacker, from its first request: attacker-0 50.00/s of its 50/s (100.0%),
+// attacker-1 12.00/s of its 50/s (24.0%)"; "" when no share was expected. c.w.mu is held.
+func (c *Collector) each(end time.Duration) string {
+	if len(c.shares) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, s := range c.shares {
+		got := c.got[s.name]
+		first, ok := c.firsts[s.name]
+		if got == nil || !ok || end <= first {
+			parts = append(parts, fmt.Sprintf("%s sent nothing of its %d/s", s.name, s.rate))
+			continue
+		}
+		secs := (end - first).Seconds()
+		p := ""
+		if s.rate > 0 {
+			p = " (" + result.Percent(float64(got.Requests)/(float64(s.rate)*secs)) + ")"
+		}
+		parts = append(parts, fmt.Sprintf("%s %.2f/s of its %d/s%s", s.name, float64(got.Requests)/secs, s.rate, p))
+	}
+	return "; by attacker, from its first request: " + strings.Join(parts, ", ")
 }

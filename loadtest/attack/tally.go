@@ -23,7 +23,13 @@ type tally struct {
 	sum, max     time.Duration
 	earliest     time.Duration // send offsets of the first and last request
 	latest       time.Duration
+	// sends is every request's send offset and latency, in the order they came back: what
+	// the phase windows count (phases.go), which need not fall on the slots' bounds.
+	sends []send
 }
+
+// send is one request as the phase windows count it.
+type send struct{ at, latency time.Duration }
 
 type slot struct {
 	ok        int
@@ -88,6 +94,7 @@ func (t *tally) add(offset, latency time.Duration, class result.Class, pod, lost
 		t.earliest = offset
 	}
 	t.latest = max(t.latest, offset)
+	t.sends = append(t.sends, send{offset, latency})
 }
 
 // rate is requests per second over the span of send times, as vegeta reports it.

@@ -10,9 +10,41 @@ import (
 
 // Watcher is told of each attack as it starts, for a live view of it (package live): see
 // returns the run as measured so far, at any moment and from any goroutine; done is called
-// once with the finished run.
+// with the finished run as the attack ends, and may be called again with the run as it was
+// judged after (Judged): its gates, a scenario's own reasons. The last call is the run as
+// every report says it.
 type Watcher interface {
 	Watch(see func() *result.Run) (done func(final *result.Run))
+}
+
+// Judged is a Watcher that passes each attack on to another and keeps the done of the
+// latest, so that whoever judges the run after the attack can show it as judged (Final).
+type Judged struct {
+	next Watcher
+	mu   sync.Mutex // guards done
+	done func(*result.Run)
+}
+
+// NewJudged passes the attacks on to next.
+func NewJudged(next Watcher) *Judged { return &Judged{next: next} }
+
+// Watch tells next of an attack.
+func (j *Judged) Watch(see func() *result.Run) func(*result.Run) {
+	done := j.next.Watch(see)
+	j.mu.Lock()
+	j.done = done
+	j.mu.Unlock()
+	return done
+}
+
+// Final tells next of the latest attack's run as judged; nothing when none began.
+func (j *Judged) Final(r *result.Run) {
+	j.mu.Lock()
+	done := j.done
+	j.mu.Unlock()
+	if done != nil && r != nil {
+		done(r)
+	}
 }
 
 // watched is the part of an attack a Watcher sees: the tally under a lock, which the
@@ -49,6 +81,7 @@ func (w *watched) see() *result.Run {
 // clone is a deep copy of t, which fill may then sort and hand out.
 func (t *tally) clone() *tally {
 	c := *t
+	c.sends = nil // a look needs no phase windows
 	c.errors = maps.Clone(t.errors)
 	c.pods = maps.Clone(t.pods)
 	c.lost = clonePods(t.lost)

@@ -124,6 +124,9 @@ func (r *attackRun) collect(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	for i := range r.a.N { // the names and shares the attackers are started with (job.go)
+		col.Expect(fmt.Sprintf("attacker-%d", i), attack.Share(r.o.Rate, r.a.N, i))
+	}
 	for _, res := range r.buffered {
 		col.Add(res)
 	}

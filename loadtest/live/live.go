@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"maps"
 	"net"
 	"net/http"
 	"slices"
@@ -92,9 +93,11 @@ func (s *Server) Watch(see func() *result.Run) func(*result.Run) {
 	s.mu.Unlock()
 	return func(final *result.Run) {
 		// A copy: whoever ran the attack goes on with final (report.WriteRun fills in its
-		// windows and its events' steps) while the page may still be drawing it.
+		// windows and its events' steps, the caller its gates and reasons) while the page may
+		// still be drawing it. Called again with the run as judged, it shows that instead.
 		c := *final
 		c.Events = slices.Clone(final.Events)
+		c.Invalid, c.Gates, c.Meta = slices.Clone(final.Invalid), slices.Clone(final.Gates), maps.Clone(final.Meta)
 		s.mu.Lock()
 		r.final = &c
 		s.mu.Unlock()
@@ -153,7 +156,8 @@ func (s *Server) frame(w http.ResponseWriter, _ *http.Request) {
 // runTmpl is one run's part of the frame; the SVG is report.SVG's, which escapes every
 // text it holds.
 var runTmpl = template.Must(template.New("run").Funcs(template.FuncMap{"off": report.Offset}).Parse(`<section>
-<h2>{{.Title}} <span class="{{.State}}">{{.State}}</span> <span class="t">{{printf "%.1f" .Elapsed}} s</span></h2>
+<h2>{{.Title}} <span class="{{.Class}}">{{.State}}</span> <span class="t">{{printf "%.1f" .Elapsed}} s</span></h2>
+{{if .Verdict}}<p class="{{.Class}}">{{.Verdict}}</p>{{end}}
 {{.SVG}}
 {{if .Blame}}<ul>{{range .Blame}}<li><b>{{off .From}}–{{off .To}}</b> <code>{{or .Pod "?"}}</code>: {{.Text}}</li>{{end}}</ul>{{end}}
 </section>
@@ -178,16 +182,21 @@ func writeRun(b *strings.Builder, v view) error {
 			lines = append(lines, blameLine{w.From, w.To, bl})
 		}
 	}
-	state := "running"
+	// A finished run says its outcome as every report does (report.Verdict), once judged:
+	// PASS, FAIL, or INVALID and why.
+	state, class, verdict := "running", "running", ""
 	if v.done {
-		state = "finished"
+		state, class = "finished", "finished"
+		if st := r.Outcome(); st != result.StatusNone {
+			state, class, verdict = st.Word(), string(st), report.Verdict(&r)
+		}
 	}
 	title := r.Target
 	if m := r.Meta; m["scenario"] != "" {
 		title = fmt.Sprintf("%s · %s · via %s", m["config"], m["scenario"], m["via"])
 	}
 	return runTmpl.Execute(b, map[string]any{
-		"Title": title, "State": state, "Elapsed": r.Elapsed.Seconds(),
+		"Title": title, "State": state, "Class": class, "Verdict": verdict, "Elapsed": r.Elapsed.Seconds(),
 		"SVG": template.HTML(svg.String()), "Blame": lines,
 	})
 }
@@ -198,7 +207,7 @@ const pageHTML = `<!DOCTYPE html>
 <style>
 body { font-family: sans-serif; margin: 1em 2em; color: #111; }
 h1 { font-size: 1.2em; margin: 0 0 .5em; } h2 { font-size: 1.05em; margin: 1em 0 .3em; }
-.running { color: #b45309; } .finished { color: #15803d; } .t { color: #555; font-weight: normal; }
+.running { color: #b45309; } .finished, .pass { color: #15803d; } .fail, .invalid { color: #b91c1c; } .t { color: #555; font-weight: normal; }
 .wait { color: #555; } ul { margin: .3em 0; padding-left: 1.2em; } li { margin: .15em 0; }
 svg { max-width: 100%; height: auto; }
 #status { color: #b91c1c; font-size: .9em; }

@@ -1,13 +1,16 @@
 package live
 
 import (
+	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"scalelab/loadtest/attack"
 	"scalelab/loadtest/result"
 )
 
@@ -87,5 +90,43 @@ func TestPageShowsTheRunAsItGoes(t *testing.T) {
 	s.Watch(func() *result.Run { return &next })
 	if f := get(t, s.URL()+"frame"); strings.Contains(f, "naive ·") || !strings.Contains(f, "graceful ·") {
 		t.Errorf("the next run does not replace the finished one:\n%.300s", f)
+	}
+}
+
+// The page ends on the outcome every other artifact shows: the run as judged after the
+// attack ended (its gates, a scenario's reason), not as the attack handed it over.
+func TestFinalPageShowsTheOutcome(t *testing.T) {
+	t.Parallel()
+	s, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(srv.Close)
+
+	w := attack.NewJudged(s) // as loadtest attack and a scenario pass the page on
+	r, err := attack.Run(context.Background(), attack.Options{Target: srv.URL, Rate: 20, Duration: 300 * time.Millisecond, Watch: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := get(t, s.URL()+"frame"); strings.Contains(f, "PASS") {
+		t.Errorf("a run not judged yet says PASS:\n%.400s", f)
+	}
+	const why = "scale-down: 3 pods ready after the settle, want 1"
+	r.Invalidate(why) // after the attack, as a scenario's effect does
+	attack.Judge(r, attack.Gates{MaxErrors: -1})
+	w.Final(r)
+	f := get(t, s.URL()+"frame")
+	if !strings.Contains(f, `<span class="invalid">INVALID</span>`) || !strings.Contains(f, `<p class="invalid">INVALID: `) ||
+		!strings.Contains(f, why) || strings.Contains(f, "PASS") {
+		t.Errorf("the final page does not say INVALID and why (%q):\n%.600s", why, f)
+	}
+
+	ok := &result.Run{Schema: result.SchemaVersion, Target: "http://y/", Interval: 250 * time.Millisecond, Requests: 10, OK: 10, Success: 1,
+		Gates: []result.Gate{{Name: "errors", Limit: "0", Actual: "0", OK: true}}}
+	attack.NewJudged(s).Watch(func() *result.Run { return ok })(ok)
+	if f := get(t, s.URL()+"frame"); !strings.Contains(f, `<span class="pass">PASS</span>`) || !strings.Contains(f, "PASS: 0 of 10 requests failed") {
+		t.Errorf("a run that passed does not say PASS:\n%.600s", f)
 	}
 }

@@ -210,6 +210,8 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 	before, actErr := act(actCtx, p, cfg, sc, o, log, seen.count)
 	close(stop)
 	out := <-done
+	// The live page shows the run as judged here, with the effect's reason.
+	defer seen.judged(out.run)
 	if out.err != nil { // a run with the error: what part of the load measured
 		return out.run, fmt.Errorf("attack: %w", out.err)
 	}

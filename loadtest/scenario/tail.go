@@ -70,18 +70,31 @@ func tail(ctx context.Context, s tailSpan, failed func() int) {
 // count the failures come back, and tells next (the live page), if any.
 type failures struct {
 	next attack.Watcher
-	mu   sync.Mutex // guards see
+	mu   sync.Mutex // guards see and done
 	see  func() *result.Run
+	done func(*result.Run) // next's, for the run as judged
 }
 
 func (f *failures) Watch(see func() *result.Run) func(final *result.Run) {
-	f.mu.Lock()
-	f.see = see
-	f.mu.Unlock()
-	if f.next == nil {
-		return func(*result.Run) {}
+	done := func(*result.Run) {}
+	if f.next != nil {
+		done = f.next.Watch(see)
 	}
-	return f.next.Watch(see)
+	f.mu.Lock()
+	f.see, f.done = see, done
+	f.mu.Unlock()
+	return done
+}
+
+// judged shows next the run as the scenario judged it (attack.Watcher): with its own
+// reasons, added after the attack ended.
+func (f *failures) judged(r *result.Run) {
+	f.mu.Lock()
+	done := f.done
+	f.mu.Unlock()
+	if done != nil && r != nil {
+		done(r)
+	}
 }
 
 // count is how many requests have failed so far (0 before the attack starts).
