@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"scalelab/loadtest/attack"
+	"scalelab/loadtest/flagvalue"
 	"scalelab/loadtest/fromcluster"
 	"scalelab/loadtest/kube"
 	"scalelab/loadtest/report"
@@ -50,10 +51,10 @@ type attackFlags struct {
 }
 
 func (f *attackFlags) register(fs *pflag.FlagSet) {
-	fs.Var(urlFlag{&f.o.Target}, "target", "URL to attack (required)")
+	fs.Var(flagvalue.URL{P: &f.o.Target}, "target", "URL to attack (required)")
 	fs.StringVar(&f.o.Method, "method", http.MethodGet, "HTTP method")
 	f.o.Header = http.Header{}
-	fs.Var(headerFlag{f.o.Header}, "header", "a header sent with every request, as `\"NAME: VALUE\"` (repeatable)")
+	fs.Var(flagvalue.Header{Header: f.o.Header}, "header", "a header sent with every request, as `\"NAME: VALUE\"` (repeatable)")
 	fs.StringVar(&f.body, "body", "", "request body")
 	fs.IntVar(&f.o.Rate, "rate", 100, "requests per second")
 	fs.DurationVar(&f.o.Duration, "duration", 10*time.Second, "how long to attack; 0: until Ctrl-C")
@@ -62,12 +63,12 @@ func (f *attackFlags) register(fs *pflag.FlagSet) {
 	fs.Uint64Var(&f.o.MaxWorkers, "max-workers", 0, "maximum number of workers; 0: no limit")
 	fs.BoolVar(&f.o.KeepAlive, "keepalive", true, "reuse connections (--keepalive=false: a new connection per request)")
 	fs.DurationVar(&f.o.Interval, "interval", attack.DefaultInterval, "timeline interval")
-	fs.Var((*atFlag)(&f.o.Commands), "at", "run a shell command at an offset, as `DURATION=COMMAND` (repeatable); /bin/sh on Unix; cmd.exe on Windows, where a kill stops cmd.exe alone, not what it started")
+	fs.Var((*flagvalue.At)(&f.o.Commands), "at", "run a shell command at an offset, as `DURATION=COMMAND` (repeatable); /bin/sh on Unix; cmd.exe on Windows, where a kill stops cmd.exe alone, not what it started")
 	fs.DurationVar(&f.o.CommandGrace, "command-grace", attack.DefaultGrace, "how long an --at command may outlive the load before it is killed (and the run is INVALID)")
 	registerMinRate(fs, &f.o.MinRate)
 	f.gates.register(fs, 0)
 	fs.StringVar(&f.out, "out", "", "directory to write summary.json, report.md, report.txt, timeline.svg/html")
-	fs.Var((*metaFlag)(&f.meta), "meta", "key=value recorded with the run (repeatable; the value may hold commas)")
+	fs.Var((*flagvalue.Meta)(&f.meta), "meta", "key=value recorded with the run (repeatable; the value may hold commas)")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no live progress on stderr")
 	f.from.register(fs, "where the load comes from: host (this process) or cluster (a Job of attacker pods in --namespace, which must reach --target: a ClusterIP, say)", "")
 	registerKube(fs, &f.kube, "--from cluster", "where the attacker pods run (default: the context's, else default)")

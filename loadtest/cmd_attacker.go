@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"scalelab/loadtest/attack"
+	"scalelab/loadtest/flagvalue"
 )
 
 var attackerHelp = help{
@@ -37,7 +38,7 @@ func attackerCmd(s streams) command {
 	c.flags.StringVar(&o.Target, "target", "", "URL to attack (required)")
 	c.flags.StringVar(&o.Method, "method", http.MethodGet, "HTTP method")
 	o.Header = http.Header{}
-	c.flags.Var(headerFlag{o.Header}, "header", "a header sent with every request, as `\"NAME: VALUE\"` (repeatable)")
+	c.flags.Var(flagvalue.Header{Header: o.Header}, "header", "a header sent with every request, as `\"NAME: VALUE\"` (repeatable)")
 	c.flags.StringVar(&body, "body", "", "request body")
 	c.flags.IntVar(&o.Rate, "rate", 100, "requests per second of all the attackers together")
 	c.flags.IntVar(&n, "attackers", 1, "how many attackers share --rate")
