@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 
+	"scalelab/loadtest/manifest"
 	"scalelab/loadtest/report"
 )
 
@@ -31,7 +32,7 @@ func reportCmd(s streams) command {
 			return usagef("want one run directory")
 		}
 		if _, err := os.ReadDir(args[0]); err != nil { // missing, not a directory, or unreadable
-			return usageError{cmp.Or(isDir(args[0]), err)}
+			return usageError{cmp.Or(manifest.IsDir(args[0]), err)}
 		}
 		if !slices.Contains([]string{"text", "markdown", "json", "none"}, *format) {
 			return usagef("--format %q: want text, markdown, json or none", *format)
