@@ -47,6 +47,11 @@ func compareCmd(s streams) command {
 		if len(args) != 2 {
 			return usagef("want two matrix directories, got %d", len(args))
 		}
+		if *out != "" { // before the matrices are read, as every output path
+			if err := outFile("out", *out); err != nil {
+				return usageError{err}
+			}
+		}
 		return compare(args[0], args[1], *format, *out, s.stdout)
 	}
 	return c
