@@ -12,7 +12,6 @@ import (
 
 	"scalelab/loadtest/attack"
 	"scalelab/loadtest/flagvalue"
-	"scalelab/loadtest/fromcluster"
 	"scalelab/loadtest/kube"
 	"scalelab/loadtest/report"
 	"scalelab/loadtest/result"
@@ -158,13 +157,7 @@ func (f *attackFlags) attacker(ctx context.Context, progress io.Writer) (func(co
 	if err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context, o attack.Options) (*result.Run, error) {
-		wait, err := fromcluster.Attack(ctx, c, o, f.from.attackers)
-		if err != nil {
-			return nil, err
-		}
-		return wait()
-	}, nil
+	return f.from.attackers.Run(c), nil
 }
 
 // runAttack sends the load, judges the run by gates (nil: none), writes its reports to

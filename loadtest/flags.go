@@ -139,14 +139,7 @@ func (f *fromFlags) attack() func(context.Context, scenario.Platform, attack.Opt
 	if f.from != fromCluster {
 		return nil
 	}
-	a := f.attackers
-	return func(ctx context.Context, p scenario.Platform, o attack.Options) (func() (*result.Run, error), error) {
-		c, ok := p.(*kube.Cluster)
-		if !ok {
-			return nil, fmt.Errorf("--from cluster: platform %s is no cluster", p.Name())
-		}
-		return fromcluster.Attack(ctx, c, o, a)
-	}
+	return f.attackers.OnPlatform
 }
 
 // meta says where the load came from, for a matrix's provenance: nothing from the host.

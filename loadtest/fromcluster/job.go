@@ -10,7 +10,8 @@
 // left. An attacker pod that fails, is evicted or is deleted by anyone else, or whose
 // results did not all arrive, is an error of the run, never silently fewer requests.
 //
-// job.go is the Job and how its pods end; attack.go runs one attack. While an attack runs,
+// job.go is the Job and how its pods end; attack.go runs one attack; attacker.go is what
+// the commands call, on loadtest's side and in each pod (Attacker). While an attack runs,
 // its watch, its log streams and its caller share one lock, which guards what the pods
 // did: the results before the merge began, the pods seen and how each ended, and the
 // failures (attackRun.mu).
