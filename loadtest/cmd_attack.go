@@ -185,14 +185,5 @@ func runAttack(ctx context.Context, load func(context.Context, attack.Options) (
 	if r.Interrupted && out != "" {
 		fmt.Fprintf(stderr, "loadtest attack: interrupted; the report of what was measured is in %s\n", out)
 	}
-	var why []string
-	for _, g := range r.Gates {
-		if !g.OK {
-			why = append(why, fmt.Sprintf("gate %s failed: %s, limit %s", g.Name, g.Actual, g.Limit))
-		}
-	}
-	for _, w := range r.Invalid {
-		why = append(why, "INVALID: "+w)
-	}
-	return errors.Join(loadErr, judged(r.Outcome(), why...))
+	return errors.Join(loadErr, judged(r.Outcome(), report.Why(r)...))
 }

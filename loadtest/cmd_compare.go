@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
-	"path/filepath"
 
 	"scalelab/loadtest/report"
 	"scalelab/loadtest/result"
@@ -52,37 +50,22 @@ func compareCmd(s streams) command {
 				return usageError{err}
 			}
 		}
-		return compare(args[0], args[1], *format, *out, s.stdout)
-	}
-	return c
-}
-
-// compare prints the comparison of the matrices in dirs a and b, and writes it to out
-// when given; that they disagree is the verdict.
-func compare(dirA, dirB, format, out string, stdout io.Writer) error {
-	a, err := report.ReadMatrix(dirA)
-	if err != nil {
-		return setupError{err}
-	}
-	b, err := report.ReadMatrix(dirB)
-	if err != nil {
-		return setupError{err}
-	}
-	render := report.CompareMarkdown
-	if format == "json" {
-		render = report.CompareJSON
-	}
-	rep := render(a, b, filepath.Base(dirA), filepath.Base(dirB))
-	if err := rep(stdout); err != nil {
-		return err
-	}
-	if out != "" {
-		if err := report.WriteFile(out, rep); err != nil {
+		rep, parts, err := report.CompareDirs(args[0], args[1], *format)
+		if err != nil {
+			return setupError{err}
+		}
+		if err := rep(s.stdout); err != nil {
 			return err
 		}
+		if *out != "" {
+			if err := report.WriteFile(*out, rep); err != nil {
+				return err
+			}
+		}
+		if parts { // the two disagree
+			return verdict{status: result.StatusFail}
+		}
+		return nil
 	}
-	if len(report.Disagreements(a, b)) > 0 {
-		return verdict{status: result.StatusFail}
-	}
-	return nil
+	return c
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"io"
 	"os"
 	"slices"
 
@@ -37,21 +36,11 @@ func reportCmd(s streams) command {
 		if !slices.Contains([]string{"text", "markdown", "json", "none"}, *format) {
 			return usagef("--format %q: want text, markdown, json or none", *format)
 		}
-		return rerender(args[0], *format, s.stdout)
+		print, err := report.Rerender(args[0], *format)
+		if err != nil {
+			return err
+		}
+		return print(s.stdout)
 	}
 	return c
-}
-
-// rerender reads the run saved in dir, writes its reports again and prints it in format.
-func rerender(dir, format string, stdout io.Writer) error {
-	r, err := report.ReadRun(dir)
-	if err != nil {
-		return err
-	}
-	print := map[string]report.Reporter{"text": report.Text(r), "markdown": report.Markdown(r), "json": report.JSON(r),
-		"none": func(io.Writer) error { return nil }}[format]
-	if err := report.WriteRun(dir, r); err != nil {
-		return err
-	}
-	return print(stdout)
 }
