@@ -13,6 +13,7 @@ import (
 	"scalelab/loadtest/attack"
 	"scalelab/loadtest/flagvalue"
 	"scalelab/loadtest/kube"
+	"scalelab/loadtest/live"
 	"scalelab/loadtest/report"
 	"scalelab/loadtest/result"
 )
@@ -134,7 +135,7 @@ func attackCmd(s streams) command {
 			o.Progress = s.stderr
 		}
 		var stopLive func()
-		if o.Watch, stopLive, err = startLive(f.live, s.stderr); err != nil {
+		if o.Watch, stopLive, err = live.Start(f.live, s.stderr); err != nil {
 			return usageError{err}
 		}
 		defer stopLive()
