@@ -48,7 +48,7 @@ func (f *runFlags) check(viaSet bool, lanes int) ([]string, *attack.Gates, error
 // checkPlatform refuses an unknown platform, and on the lab what only a cluster can do:
 // act on a running workload, load a target of the user's.
 func (f *runFlags) checkPlatform(lanes int) error {
-	lab, onePlace := f.platform == platformLab, f.kube.Namespace != "" || f.kube.Workload != "" || len(f.targets.Names) > 0
+	lab := f.platform == platformLab
 	switch {
 	case !lab && f.platform != platformKube:
 		return fmt.Errorf("unknown --platform %q: want lab or kube", f.platform)
@@ -60,7 +60,7 @@ func (f *runFlags) checkPlatform(lanes int) error {
 		return fmt.Errorf("--propagation-delay %s and --ingress-poll %s must not be negative", f.propagation, f.ingressPoll)
 	case lab && f.nodes < 1:
 		return fmt.Errorf("--nodes %d: want at least 1", f.nodes)
-	case !lab && onePlace && lanes > 1:
+	case !lab && f.onePlace() && lanes > 1:
 		return errors.New("--lanes makes namespaces of its own: not with --namespace, --workload or --target, which name one place")
 	}
 	return nil
@@ -145,8 +145,12 @@ func (f *runFlags) connect(ctx context.Context, progress io.Writer) (platform, e
 		return platform{}, err
 	}
 	return platform{name: platformKube, new: func() (scenario.Platform, error) { return c, nil }, cluster: c,
-		onePlace: f.kube.Namespace != "" || f.kube.Workload != "" || len(f.targets.Names) > 0,
-		meta:     map[string]string{"kubernetes": c.Version(), "cluster": c.About(), "namespace": c.Namespace()}}, nil
+		onePlace: f.onePlace(), meta: map[string]string{"kubernetes": c.Version(), "cluster": c.About(), "namespace": c.Namespace()}}, nil
+}
+
+// onePlace says whether --namespace, --workload or --target name the one place to run.
+func (f *runFlags) onePlace() bool {
+	return f.kube.Namespace != "" || f.kube.Workload != "" || len(f.targets.Names) > 0
 }
 
 // dial connects to the cluster of o, telling progress what it does; a cluster that cannot
