@@ -128,8 +128,8 @@ func (f *fromFlags) check() error {
 		return errors.New("--attackers needs --from cluster")
 	case f.from != fromHost && f.from != fromCluster:
 		return fmt.Errorf("--from %q: want host or cluster", f.from)
-	case f.from == fromCluster && (f.attackers.N < 1 || f.attackers.N > fromcluster.MaxAttackers):
-		return fmt.Errorf("--attackers %d: want 1 to %d", f.attackers.N, fromcluster.MaxAttackers)
+	case f.from == fromCluster:
+		return f.attackers.CheckN()
 	}
 	return nil
 }

@@ -58,11 +58,20 @@ const (
 	attackerContainer    = "attacker"
 )
 
+// CheckN refuses a number of attacker pods outside 1 to MaxAttackers.
+func (a Attackers) CheckN() error {
+	if a.N < 1 || a.N > MaxAttackers {
+		return fmt.Errorf("--attackers %d: want 1 to %d", a.N, MaxAttackers)
+	}
+	return nil
+}
+
 // check validates a and fills in its defaults, against the attack o it is to run.
 func (a *Attackers) check(o attack.Options) error {
+	if err := a.CheckN(); err != nil {
+		return err
+	}
 	switch {
-	case a.N < 1 || a.N > MaxAttackers:
-		return fmt.Errorf("--attackers %d: want 1 to %d", a.N, MaxAttackers)
 	case o.Pacer != nil:
 		return errors.New("from the cluster the load is constant: a scenario that paces its load (autoscale) runs from the host")
 	case o.Rate < a.N:
