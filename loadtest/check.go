@@ -48,19 +48,19 @@ func (f *runFlags) check(viaSet bool, lanes int) ([]string, *attack.Gates, error
 // checkPlatform refuses an unknown platform, and on the lab what only a cluster can do:
 // act on a running workload, load a target of the user's.
 func (f *runFlags) checkPlatform(lanes int) error {
-	lab, onePlace := f.platform == platformLab, f.kube.Namespace != "" || f.kube.Workload != "" || len(f.targets.names) > 0
+	lab := f.platform == platformLab
 	switch {
 	case !lab && f.platform != platformKube:
 		return fmt.Errorf("unknown --platform %q: want lab or kube", f.platform)
 	case lab && f.kube.Workload != "":
 		return fmt.Errorf("--workload %s needs --platform kube", f.kube.Workload)
-	case lab && len(f.targets.names) > 0:
+	case lab && len(f.targets.Names) > 0:
 		return errors.New("--workload and --target need --platform kube: the lab runs only scalelab's configurations")
 	case lab && (f.propagation < 0 || f.ingressPoll < 0):
 		return fmt.Errorf("--propagation-delay %s and --ingress-poll %s must not be negative", f.propagation, f.ingressPoll)
 	case lab && f.nodes < 1:
 		return fmt.Errorf("--nodes %d: want at least 1", f.nodes)
-	case !lab && onePlace && lanes > 1:
+	case !lab && f.onePlace() && lanes > 1:
 		return errors.New("--lanes makes namespaces of its own: not with --namespace, --workload or --target, which name one place")
 	}
 	return nil
@@ -97,7 +97,7 @@ func (f *runFlags) checkLoad() error {
 // names (and by default all of them); with --from cluster, what the pods reach (by
 // default the Service's ClusterIP), not the host's own ways in on its loopback.
 func (f *runFlags) paths(viaSet bool) ([]string, error) {
-	vias, names := f.via.paths, f.targets.names
+	vias, names := f.via.Paths, f.targets.Names
 	if f.from.from == fromCluster {
 		if !viaSet {
 			vias = []string{result.ViaClusterIP}
@@ -139,14 +139,18 @@ func (f *runFlags) connect(ctx context.Context, progress io.Writer) (platform, e
 			meta: map[string]string{"propagation_delay": f.propagation.String(), "ingress_poll": f.ingressPoll.String(), "nodes": fmt.Sprint(f.nodes)}}, nil
 	}
 	o := f.kube
-	o.Targets = f.targets.urls
+	o.Targets = f.targets.URLs
 	c, err := dial(ctx, o, progress)
 	if err != nil {
 		return platform{}, err
 	}
 	return platform{name: platformKube, new: func() (scenario.Platform, error) { return c, nil }, cluster: c,
-		onePlace: f.kube.Namespace != "" || f.kube.Workload != "" || len(f.targets.names) > 0,
-		meta:     map[string]string{"kubernetes": c.Version(), "cluster": c.About(), "namespace": c.Namespace()}}, nil
+		onePlace: f.onePlace(), meta: map[string]string{"kubernetes": c.Version(), "cluster": c.About(), "namespace": c.Namespace()}}, nil
+}
+
+// onePlace says whether --namespace, --workload or --target name the one place to run.
+func (f *runFlags) onePlace() bool {
+	return f.kube.Namespace != "" || f.kube.Workload != "" || len(f.targets.Names) > 0
 }
 
 // dial connects to the cluster of o, telling progress what it does; a cluster that cannot

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"scalelab/loadtest/flagvalue"
 )
 
 // The paths a run loads: --via as given, the targets' names by default, cluster-ip by
@@ -32,7 +34,7 @@ func TestPaths(t *testing.T) {
 		{name: "from the pods, nowhere", platform: "kube", from: fromCluster, via: []string{"other"}, err: "--from cluster: no path the pods reach"},
 	}
 	for _, tt := range tests {
-		f := runFlags{platform: tt.platform, via: viaFlag{paths: []string{"service"}}, from: fromFlags{from: tt.from}}
+		f := runFlags{platform: tt.platform, via: flagvalue.Via{Paths: []string{"service"}}, from: fromFlags{from: tt.from}}
 		for _, v := range tt.via {
 			if err := f.via.Set(v); err != nil {
 				t.Fatal(err)

@@ -11,8 +11,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"scalelab/loadtest/attack"
-	"scalelab/loadtest/fromcluster"
+	"scalelab/loadtest/flagvalue"
 	"scalelab/loadtest/kube"
+	"scalelab/loadtest/live"
 	"scalelab/loadtest/report"
 	"scalelab/loadtest/result"
 )
@@ -50,10 +51,10 @@ type attackFlags struct {
 }
 
 func (f *attackFlags) register(fs *pflag.FlagSet) {
-	fs.Var(urlFlag{&f.o.Target}, "target", "URL to attack (required)")
+	fs.Var(flagvalue.URL{P: &f.o.Target}, "target", "URL to attack (required)")
 	fs.StringVar(&f.o.Method, "method", http.MethodGet, "HTTP method")
 	f.o.Header = http.Header{}
-	fs.Var(headerFlag{f.o.Header}, "header", "a header sent with every request, as `\"NAME: VALUE\"` (repeatable)")
+	fs.Var(flagvalue.Header{Header: f.o.Header}, "header", "a header sent with every request, as `\"NAME: VALUE\"` (repeatable)")
 	fs.StringVar(&f.body, "body", "", "request body")
 	fs.IntVar(&f.o.Rate, "rate", 100, "requests per second")
 	fs.DurationVar(&f.o.Duration, "duration", 10*time.Second, "how long to attack; 0: until Ctrl-C")
@@ -62,12 +63,12 @@ func (f *attackFlags) register(fs *pflag.FlagSet) {
 	fs.Uint64Var(&f.o.MaxWorkers, "max-workers", 0, "maximum number of workers; 0: no limit")
 	fs.BoolVar(&f.o.KeepAlive, "keepalive", true, "reuse connections (--keepalive=false: a new connection per request)")
 	fs.DurationVar(&f.o.Interval, "interval", attack.DefaultInterval, "timeline interval")
-	fs.Var((*atFlag)(&f.o.Commands), "at", "run a shell command at an offset, as `DURATION=COMMAND` (repeatable); /bin/sh on Unix; cmd.exe on Windows, where a kill stops cmd.exe alone, not what it started")
+	fs.Var((*flagvalue.At)(&f.o.Commands), "at", "run a shell command at an offset, as `DURATION=COMMAND` (repeatable); /bin/sh on Unix; cmd.exe on Windows, where a kill stops cmd.exe alone, not what it started")
 	fs.DurationVar(&f.o.CommandGrace, "command-grace", attack.DefaultGrace, "how long an --at command may outlive the load before it is killed (and the run is INVALID)")
 	registerMinRate(fs, &f.o.MinRate)
 	f.gates.register(fs, 0)
 	fs.StringVar(&f.out, "out", "", "directory to write summary.json, report.md, report.txt, timeline.svg/html")
-	fs.Var((*metaFlag)(&f.meta), "meta", "key=value recorded with the run (repeatable; the value may hold commas)")
+	fs.Var((*flagvalue.Meta)(&f.meta), "meta", "key=value recorded with the run (repeatable; the value may hold commas)")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no live progress on stderr")
 	f.from.register(fs, "where the load comes from: host (this process) or cluster (a Job of attacker pods in --namespace, which must reach --target: a ClusterIP, say)", "")
 	registerKube(fs, &f.kube, "--from cluster", "where the attacker pods run (default: the context's, else default)")
@@ -134,7 +135,7 @@ func attackCmd(s streams) command {
 			o.Progress = s.stderr
 		}
 		var stopLive func()
-		if o.Watch, stopLive, err = startLive(f.live, s.stderr); err != nil {
+		if o.Watch, stopLive, err = live.Start(f.live, s.stderr); err != nil {
 			return usageError{err}
 		}
 		defer stopLive()
@@ -157,13 +158,7 @@ func (f *attackFlags) attacker(ctx context.Context, progress io.Writer) (func(co
 	if err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context, o attack.Options) (*result.Run, error) {
-		wait, err := fromcluster.Attack(ctx, c, o, f.from.attackers)
-		if err != nil {
-			return nil, err
-		}
-		return wait()
-	}, nil
+	return f.from.attackers.Run(c), nil
 }
 
 // runAttack sends the load, judges the run by gates (nil: none), writes its reports to
@@ -199,14 +194,5 @@ func runAttack(ctx context.Context, load func(context.Context, attack.Options) (
 	if r.Interrupted && out != "" {
 		fmt.Fprintf(stderr, "loadtest attack: interrupted; the report of what was measured is in %s\n", out)
 	}
-	var why []string
-	for _, g := range r.Gates {
-		if !g.OK {
-			why = append(why, fmt.Sprintf("gate %s failed: %s, limit %s", g.Name, g.Actual, g.Limit))
-		}
-	}
-	for _, w := range r.Invalid {
-		why = append(why, "INVALID: "+w)
-	}
-	return errors.Join(loadErr, judged(r.Outcome(), why...))
+	return errors.Join(loadErr, judged(r.Outcome(), report.Why(r)...))
 }

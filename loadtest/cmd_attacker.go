@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
-	"os"
-	"strconv"
 	"time"
 
 	"scalelab/loadtest/attack"
+	"scalelab/loadtest/flagvalue"
+	"scalelab/loadtest/fromcluster"
 )
 
 var attackerHelp = help{
@@ -28,7 +25,7 @@ that merges the streams checks against what it received.`,
 	exit: [3]string{"the attack ran to its end or to SIGTERM", "the results could not be written", "bad usage"},
 }
 
-// attackerCmd is `loadtest attacker`, the attacker pods' command (fromcluster.Attackers).
+// attackerCmd is `loadtest attacker`, the attacker pods' command (fromcluster.Attacker).
 func attackerCmd(s streams) command {
 	c := newCommand(attackerHelp)
 	var o attack.Options
@@ -37,7 +34,7 @@ func attackerCmd(s streams) command {
 	c.flags.StringVar(&o.Target, "target", "", "URL to attack (required)")
 	c.flags.StringVar(&o.Method, "method", http.MethodGet, "HTTP method")
 	o.Header = http.Header{}
-	c.flags.Var(headerFlag{o.Header}, "header", "a header sent with every request, as `\"NAME: VALUE\"` (repeatable)")
+	c.flags.Var(flagvalue.Header{Header: o.Header}, "header", "a header sent with every request, as `\"NAME: VALUE\"` (repeatable)")
 	c.flags.StringVar(&body, "body", "", "request body")
 	c.flags.IntVar(&o.Rate, "rate", 100, "requests per second of all the attackers together")
 	c.flags.IntVar(&n, "attackers", 1, "how many attackers share --rate")
@@ -47,7 +44,7 @@ func attackerCmd(s streams) command {
 	c.flags.BoolVar(&o.KeepAlive, "keepalive", true, "reuse connections")
 	c.flags.StringVar(&summary, "summary", "", "write this attacker's counts here as JSON when it ends (a pod's /dev/termination-log)")
 	c.run = func(ctx context.Context, args []string) error {
-		index, err := jobIndex(index)
+		index, err := fromcluster.Index(index)
 		switch {
 		case err != nil:
 			return usageError{err}
@@ -66,33 +63,7 @@ func attackerCmd(s streams) command {
 		if o.Rate = attack.Share(total, n, index); o.Rate <= 0 {
 			return usagef("--rate %d across %d attackers leaves attacker %d nothing to send", total, n, index)
 		}
-		return runAttacker(ctx, o, index, summary, s.stdout)
+		return fromcluster.Attacker(ctx, o, index, summary, s.stdout)
 	}
 	return c
-}
-
-// jobIndex is --index, else the Job's $JOB_COMPLETION_INDEX, else 0.
-func jobIndex(index int) (int, error) {
-	s := os.Getenv("JOB_COMPLETION_INDEX")
-	if index >= 0 || s == "" {
-		return max(index, 0), nil
-	}
-	i, err := strconv.Atoi(s)
-	if err != nil {
-		return 0, fmt.Errorf("$JOB_COMPLETION_INDEX %q: %w", s, err)
-	}
-	return i, nil
-}
-
-// runAttacker streams the attacker's results to stdout and, when it ends, writes its
-// counts to summary (when given).
-func runAttacker(ctx context.Context, o attack.Options, index int, summary string, stdout io.Writer) error {
-	sum, err := attack.Stream(ctx, o, fmt.Sprintf("attacker-%d", index), stdout)
-	if summary != "" {
-		b, _ := json.Marshal(sum)
-		if werr := os.WriteFile(summary, b, 0o644); werr != nil && err == nil {
-			err = werr
-		}
-	}
-	return err
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 	"slices"
 	"time"
@@ -58,81 +56,25 @@ func checkCmd(s streams) command {
 	return c
 }
 
-// check reads each path (manifest.Sources, manifest.Load) and prints one line per
-// finding, naming the workload and the container, grouped per workload; or, as JSON,
-// the findings as one list. A missing path or a bad file is a setup error, before
-// anything is printed; a rule that fails, the verdict.
+// check prints what lint found in the paths, a line per finding or, as JSON, one list. A
+// missing path or a bad file is a setup error, before anything is printed; a rule that
+// fails, the verdict.
 func check(paths []string, propagation time.Duration, asJSON bool, stdin io.Reader, stdout io.Writer) error {
-	var all []*manifest.Manifests
-	for _, arg := range paths {
-		srcs, err := manifest.Sources(arg)
-		if err != nil {
-			return setupError{err}
-		}
-		for _, src := range srcs {
-			m, err := manifest.Load(src, stdin)
-			if err != nil {
-				return setupError{err}
-			}
-			all = append(all, m)
-		}
-	}
-	var out []sourcedFinding
-	failed := false
-	for _, m := range all {
-		for _, f := range lint.Manifests(m, propagation) {
-			out = append(out, sourcedFinding{Source: m.Source, Finding: f})
-			failed = failed || !f.OK
-		}
+	r, err := lint.Paths(paths, propagation, stdin)
+	if err != nil {
+		return setupError{err}
 	}
 	if asJSON {
-		b, err := json.MarshalIndent(out, "", "  ")
-		if err != nil {
+		if err := r.JSON(stdout); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s\n", b)
 	} else {
-		writeFindings(stdout, out, len(all) > 1)
+		r.Text(stdout)
 	}
-	if failed {
+	if r.Failed() {
 		return verdict{status: result.StatusFail}
 	}
 	return nil
-}
-
-// sourcedFinding is a finding and the path it was read from, as --format json prints it.
-type sourcedFinding struct {
-	Source string `json:"source"`
-	lint.Finding
-}
-
-// writeFindings prints one line per finding: ✓ or ✗, the workload and the container
-// (deployment/web[envoy]; the workload alone for its own rules), the rule, why it matters,
-// what was found, and the container's role and why. A blank line separates the
-// workloads, and a header names each source when there are several.
-func writeFindings(w io.Writer, fs []sourcedFinding, headers bool) {
-	for i, f := range fs {
-		newSource := i == 0 || f.Source != fs[i-1].Source
-		if i > 0 && (newSource || f.Object != fs[i-1].Object) {
-			fmt.Fprintln(w)
-		}
-		if headers && newSource {
-			fmt.Fprintf(w, "%s\n", f.Source)
-		}
-		mark := "✗"
-		if f.OK {
-			mark = "✓"
-		}
-		about := f.Object
-		if f.Container != "" {
-			about += "[" + f.Container + "]"
-		}
-		role := ""
-		if f.Role != "" {
-			role = " — " + f.Role
-		}
-		fmt.Fprintf(w, "%s %s %s — %s / %s%s\n", mark, about, f.Rule, f.Why, f.Detail, role)
-	}
 }
 
 func countOf(ss []string, s string) int {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
-	"path/filepath"
 
 	"scalelab/loadtest/report"
 	"scalelab/loadtest/result"
@@ -47,37 +45,27 @@ func compareCmd(s streams) command {
 		if len(args) != 2 {
 			return usagef("want two matrix directories, got %d", len(args))
 		}
-		return compare(args[0], args[1], *format, *out, s.stdout)
-	}
-	return c
-}
-
-// compare prints the comparison of the matrices in dirs a and b, and writes it to out
-// when given; that they disagree is the verdict.
-func compare(dirA, dirB, format, out string, stdout io.Writer) error {
-	a, err := report.ReadMatrix(dirA)
-	if err != nil {
-		return setupError{err}
-	}
-	b, err := report.ReadMatrix(dirB)
-	if err != nil {
-		return setupError{err}
-	}
-	render := report.CompareMarkdown
-	if format == "json" {
-		render = report.CompareJSON
-	}
-	rep := render(a, b, filepath.Base(dirA), filepath.Base(dirB))
-	if err := rep(stdout); err != nil {
-		return err
-	}
-	if out != "" {
-		if err := report.WriteFile(out, rep); err != nil {
+		if *out != "" { // before the matrices are read, as every output path
+			if err := outFile("out", *out); err != nil {
+				return usageError{err}
+			}
+		}
+		rep, parts, err := report.CompareDirs(args[0], args[1], *format)
+		if err != nil {
+			return setupError{err}
+		}
+		if err := rep(s.stdout); err != nil {
 			return err
 		}
+		if *out != "" {
+			if err := report.WriteFile(*out, rep); err != nil {
+				return err
+			}
+		}
+		if parts { // the two disagree
+			return verdict{status: result.StatusFail}
+		}
+		return nil
 	}
-	if len(report.Disagreements(a, b)) > 0 {
-		return verdict{status: result.StatusFail}
-	}
-	return nil
+	return c
 }

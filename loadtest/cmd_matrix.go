@@ -8,6 +8,7 @@ import (
 	"maps"
 	"path/filepath"
 
+	"scalelab/loadtest/flagvalue"
 	"scalelab/loadtest/lab"
 	"scalelab/loadtest/manifest"
 	"scalelab/loadtest/report"
@@ -48,9 +49,9 @@ func matrixCmd(s streams) command {
 	scenarios := c.flags.StringSlice("scenarios", scenario.DefaultScenarios, "the scenarios, in order")
 	out := c.flags.String("out", "", "where the matrix goes (default: runs/<platform>)")
 	var lanes int
-	c.flags.Var(intFlag{&lanes, 0, ""}, "lanes", "how many runs go on side by side, each in a lane of its own: on the lab a lab, on kube a namespace made for the run (0: as many as fit: the open-file limit on the lab, the cluster's free CPU and this machine's cores on kube)")
+	c.flags.Var(flagvalue.Int{N: &lanes, Min: 0}, "lanes", "how many runs go on side by side, each in a lane of its own: on the lab a lab, on kube a namespace made for the run (0: as many as fit: the open-file limit on the lab, the cluster's free CPU and this machine's cores on kube)")
 	meta := map[string]string{}
-	c.flags.Var((*metaFlag)(&meta), "meta", "key=value for the matrix's provenance, e.g. ingress=skipper-v0.23.0 (repeatable; the value may hold commas)")
+	c.flags.Var((*flagvalue.Meta)(&meta), "meta", "key=value for the matrix's provenance, e.g. ingress=skipper-v0.23.0 (repeatable; the value may hold commas)")
 	c.run = func(ctx context.Context, args []string) error {
 		if len(args) > 0 {
 			return usagef("unexpected argument %q", args[0])

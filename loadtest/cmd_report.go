@@ -4,10 +4,10 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 
+	"scalelab/loadtest/manifest"
 	"scalelab/loadtest/report"
 	"scalelab/loadtest/result"
 )
@@ -42,14 +42,18 @@ func reportCmd(s streams) command {
 			return usagef("want one run or matrix directory")
 		}
 		if _, err := os.ReadDir(args[0]); err != nil { // missing, not a directory, or unreadable
-			return usageError{cmp.Or(isDir(args[0]), err)}
+			return usageError{cmp.Or(manifest.IsDir(args[0]), err)}
 		}
 		if !slices.Contains([]string{"text", "markdown", "json", "none"}, *format) {
 			return usagef("--format %q: want text, markdown, json or none", *format)
 		}
 		dst := cmp.Or(*out, args[0])
 		if !report.IsMatrix(args[0]) {
-			return rerender(args[0], dst, *format, s.stdout)
+			print, err := report.Rerender(args[0], dst, *format)
+			if err != nil {
+				return err
+			}
+			return print(s.stdout)
 		}
 		if *format != "text" && *format != "none" {
 			return usagef("--format %s prints one run; %s is a matrix: want text or none", *format, args[0])
@@ -61,15 +65,4 @@ func reportCmd(s streams) command {
 		})
 	}
 	return c
-}
-
-// rerender reads the run saved in dir, writes its reports into dst and prints it in format.
-func rerender(dir, dst, format string, stdout io.Writer) error {
-	r, err := report.RenderRun(dir, dst)
-	if err != nil {
-		return err
-	}
-	print := map[string]report.Reporter{"text": report.Text(r), "markdown": report.Markdown(r), "json": report.JSON(r),
-		"none": func(io.Writer) error { return nil }}[format]
-	return print(stdout)
 }

@@ -97,33 +97,11 @@ func runScenario(ctx context.Context, p *plan, sc scenario.Scenario, stdout, std
 	if err != nil && !m.Interrupted {
 		return err
 	}
-	return scenarioVerdict(m, stdout)
-}
-
-// scenarioVerdict is the verdict of the scenario's cells, a line for each that could not
-// run or proves nothing; a cell that could not run counts as invalid. When a promise
-// failed, the problems go to stdout: else they can only be a blind control, no failure
-// here.
-func scenarioVerdict(m *result.Matrix, stdout io.Writer) error {
-	v := verdict{status: result.StatusPass}
-	for _, cell := range m.Cells {
-		switch cell.Verdict {
-		case result.VerdictError:
-			v.why = append(v.why, fmt.Sprintf("%s via %s could not run: %s", cell.Scenario, cell.Via, cell.Error))
-			v.status = result.StatusInvalid
-		case result.VerdictInvalid, result.VerdictInterrupted, result.VerdictNotRun:
-			v.why = append(v.why, fmt.Sprintf("%s via %s: INVALID: %s", cell.Scenario, cell.Via, report.Invalidity(cell)))
-			v.status = result.StatusInvalid
-		case result.VerdictBroken, result.VerdictNotAsExpected:
-			if v.status == result.StatusPass {
-				v.status = result.StatusFail
-			}
-		}
-	}
-	if v.status == result.StatusFail {
+	st, why := report.ScenarioOutcome(m)
+	if st == result.StatusFail { // else the problems can only be a blind control, no failure here
 		for _, p := range m.Problems {
 			fmt.Fprintln(stdout, p)
 		}
 	}
-	return judged(v.status, v.why...)
+	return judged(st, why...)
 }

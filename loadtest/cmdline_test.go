@@ -104,6 +104,11 @@ func TestBadInputFailsBeforeAnyLoad(t *testing.T) {
 		{"matrix: a budget below zero", append(matrix, "--budget", "502=-1"), nil,
 			`loadtest matrix: --budget "502=-1": "502=-1": want a count ≥ 0`},
 
+		{"compare: --out under a file", []string{"compare", "--out", "$FILE/c.md", "../results/lab-fast", "../results/bare"}, nil,
+			"loadtest compare: --out $FILE/c.md: mkdir $FILE: not a directory"},
+		{"compare: --out a directory", []string{"compare", "--out", ".", "../results/lab-fast", "../results/bare"}, nil,
+			"loadtest compare: --out .: is a directory"},
+
 		{"report: no such directory", []string{"report", "/no/such/dir"}, nil,
 			"loadtest report: /no/such/dir: no such file or directory"},
 		{"report: a file", []string{"report", "$FILE"}, nil,

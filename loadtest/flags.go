@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"scalelab/loadtest/attack"
+	"scalelab/loadtest/flagvalue"
 	"scalelab/loadtest/fromcluster"
 	"scalelab/loadtest/kube"
 	"scalelab/loadtest/result"
@@ -26,9 +27,9 @@ type runFlags struct {
 	propagation, ingressPoll time.Duration
 	nodes                    int
 	kube                     kube.Options
-	targets                  targetFlag
+	targets                  flagvalue.Target
 	load                     scenario.Options
-	via                      viaFlag
+	via                      flagvalue.Via
 	trials                   int
 	gates                    gateFlags
 	from                     fromFlags
@@ -46,16 +47,16 @@ func (f *runFlags) register(fs *pflag.FlagSet, defaultVias ...string) {
 	fs.StringVar(&f.kube.Container, "container", "", "kube, with --workload: the container whose probes and hooks are read (default: the first)")
 	fs.Var(&f.targets, "target", "kube: a path into the pods by a name of its own, as `[NAME=]URL` (repeatable; NAME defaults to target); --via defaults to their names")
 	registerKube(fs, &f.kube, "kube", "the namespace (default: the context's, else default)")
-	fs.Var(urlFlag{&f.kube.ServiceURL}, "service-url", "kube: URL of the Service path (default: its NodePort on 127.0.0.1, as kind maps it)")
-	fs.Var(urlFlag{&f.kube.IngressURL}, "ingress-url", "kube: URL of the ingress path (Skipper)")
+	fs.Var(flagvalue.URL{P: &f.kube.ServiceURL}, "service-url", "kube: URL of the Service path (default: its NodePort on 127.0.0.1, as kind maps it)")
+	fs.Var(flagvalue.URL{P: &f.kube.IngressURL}, "ingress-url", "kube: URL of the ingress path (Skipper)")
 	f.kube.IngressRoutes = os.Getenv("INGRESS_ROUTES_URL")
-	fs.Var(urlFlag{&f.kube.IngressRoutes}, "ingress-routes", "kube: URL of Skipper's routing table (its support listener's /routes), polled for when it gains and loses each pod (default: $INGRESS_ROUTES_URL; empty: not read)")
+	fs.Var(flagvalue.URL{P: &f.kube.IngressRoutes}, "ingress-routes", "kube: URL of Skipper's routing table (its support listener's /routes), polled for when it gains and loses each pod (default: $INGRESS_ROUTES_URL; empty: not read)")
 
-	f.via.paths = defaultVias
+	f.via.Paths = defaultVias
 	fs.Var(&f.via, "via", "the paths into the pods, comma-separated: service (kube-proxy: loss shows as refused/reset), ingress (an L7 proxy: loss shows as 502), cluster-ip (the Service's ClusterIP, kube; the default --from cluster), or a --target's name")
 	f.load.Header = http.Header{}
-	fs.Var(headerFlag{f.load.Header}, "header", "a header sent with every request, as `\"NAME: VALUE\"` (repeatable; Host picks the virtual host)")
-	fs.Var(intFlag{&f.trials, 1, ""}, "trials", "run each scenario this many times: every lesson is a race, one run is one draw; the worst trial counts (default: 1 on the lab, 3 on kube)")
+	fs.Var(flagvalue.Header{Header: f.load.Header}, "header", "a header sent with every request, as `\"NAME: VALUE\"` (repeatable; Host picks the virtual host)")
+	fs.Var(flagvalue.Int{N: &f.trials, Min: 1}, "trials", "run each scenario this many times: every lesson is a race, one run is one draw; the worst trial counts (default: 1 on the lab, 3 on kube)")
 	f.gates.register(fs, -1)
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report here: a test case per scenario and path")
 	f.from.register(fs, "where the load comes from: host (this process) or cluster (kube: a Job of attacker pods running loadtest's attack, aimed at the Service's ClusterIP; their results stream back through the API server)",
@@ -103,14 +104,14 @@ func (f *fromFlags) register(fs *pflag.FlagSet, about, imageNote string) {
 // zero, every cell whose configuration promises zero.
 type gateFlags struct {
 	gates  attack.Gates
-	budget budgetFlag
+	budget flagvalue.Budget
 }
 
 // register adds the flags; maxFailed is --max-failed's default (-1: no limit).
 func (f *gateFlags) register(fs *pflag.FlagSet, maxFailed int) {
 	fs.Var(&f.budget, "budget", "gate: the most failed requests of each class, as `CLASS=N,...` (e.g. 502=0,timeout=5; repeatable)")
 	f.gates.MaxErrors = maxFailed
-	fs.Var(intFlag{&f.gates.MaxErrors, -1, " (-1: no limit)"}, "max-failed", "gate: the most failed requests of any class; -1: no limit")
+	fs.Var(flagvalue.Int{N: &f.gates.MaxErrors, Min: -1, Note: " (-1: no limit)"}, "max-failed", "gate: the most failed requests of any class; -1: no limit")
 	fs.Float64Var(&f.gates.MinSuccess, "min-success", 0, "gate: the least success ratio, e.g. 0.999; 0: off")
 	fs.DurationVar(&f.gates.MaxP99, "max-p99", 0, "gate: the highest p99 latency, e.g. 2s; 0: off")
 }
@@ -127,8 +128,8 @@ func (f *fromFlags) check() error {
 		return errors.New("--attackers needs --from cluster")
 	case f.from != fromHost && f.from != fromCluster:
 		return fmt.Errorf("--from %q: want host or cluster", f.from)
-	case f.from == fromCluster && (f.attackers.N < 1 || f.attackers.N > fromcluster.MaxAttackers):
-		return fmt.Errorf("--attackers %d: want 1 to %d", f.attackers.N, fromcluster.MaxAttackers)
+	case f.from == fromCluster:
+		return f.attackers.CheckN()
 	}
 	return nil
 }
@@ -138,14 +139,7 @@ func (f *fromFlags) attack() func(context.Context, scenario.Platform, attack.Opt
 	if f.from != fromCluster {
 		return nil
 	}
-	a := f.attackers
-	return func(ctx context.Context, p scenario.Platform, o attack.Options) (func() (*result.Run, error), error) {
-		c, ok := p.(*kube.Cluster)
-		if !ok {
-			return nil, fmt.Errorf("--from cluster: platform %s is no cluster", p.Name())
-		}
-		return fromcluster.Attack(ctx, c, o, a)
-	}
+	return f.attackers.OnPlatform
 }
 
 // meta says where the load came from, for a matrix's provenance: nothing from the host.
@@ -169,4 +163,11 @@ func (f *gateFlags) get() (*attack.Gates, error) {
 		return nil, nil
 	}
 	return &g, nil
+}
+
+// registerMinRate adds --min-rate, the floor of the load a valid run sends
+// (attack.Options.MinRate), which attack, scenario and matrix share.
+func registerMinRate(fs *pflag.FlagSet, p *float64) {
+	*p = attack.DefaultMinRate
+	fs.Var((*flagvalue.Ratio)(p), "min-rate", "the least share of the requests --rate asks for that a run must send, over the run and over each phase of a scenario: below it the run is INVALID, exit 2 (0: no floor)")
 }

@@ -2,11 +2,11 @@
 // every request that failed. This package is its command line and nothing else: each
 // cmd_*.go is one subcommand (its help, its flags, a short run function that hands plain
 // values to the packages under loadtest/, which do the work); flags.go holds the flag
-// groups scenario and matrix share, check.go and resolve.go check them once, before any
-// load, into a plan. Every command returns an error, and exit.go prints it once and maps
-// it to the exit status: 0 when everything held, 1 when a gate or a promise failed or
-// the work met an error, 2 for bad usage or a run that proves nothing (invalid), 130 or
-// 143 when a signal cut a run short.
+// groups scenario and matrix share (a value of a shape of its own is a flagvalue),
+// check.go and resolve.go check them once, before any load, into a plan. Every command
+// returns an error, and exit.go prints it once and maps it to the exit status: 0 when
+// everything held, 1 when a gate or a promise failed or the work met an error, 2 for bad
+// usage or a run that proves nothing (invalid), 130 or 143 when a signal cut a run short.
 package main
 
 import (

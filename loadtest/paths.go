@@ -28,18 +28,3 @@ func flagPath(name, path string, err error) error {
 	}
 	return fmt.Errorf("--%s %s: %w", name, path, err)
 }
-
-// isDir says, naming the path, why path is not a directory: "k8s/nope: no such file or
-// directory".
-func isDir(path string) error {
-	st, err := os.Stat(path)
-	switch {
-	case os.IsNotExist(err):
-		return fmt.Errorf("%s: no such file or directory", path)
-	case err != nil:
-		return err
-	case !st.IsDir():
-		return fmt.Errorf("%s: not a directory", path)
-	}
-	return nil
-}

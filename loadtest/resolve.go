@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"maps"
 
@@ -65,7 +64,7 @@ func resolve(ctx context.Context, f *runFlags, r request, stdout io.Writer) (*pl
 			return nil, usageError{err}
 		}
 	}
-	watch, stopLive, err := startLive(f.live, stdout)
+	watch, stopLive, err := live.Start(f.live, stdout)
 	if err != nil {
 		return nil, usageError{err}
 	}
@@ -92,7 +91,7 @@ func (f *runFlags) plan(ctx context.Context, r request) (*plan, error) {
 	p := &plan{configs: cfgs, platform: pl, trials: f.trials, load: f.load, out: r.out, junit: f.junit,
 		meta: maps.Clone(pl.meta), lanes: r.lanes}
 	if p.trials == 0 {
-		p.trials = trialsOn(pl.name)
+		p.trials = scenario.TrialsOn(pl.name == platformKube)
 	}
 	if p.out == "" { // the default names the configuration, checked as soon as it is known
 		p.out = r.defaultOut(pl.name, cfgs[0].Name)
@@ -132,33 +131,4 @@ func (f *runFlags) setUp(ctx context.Context, set string, names []string, progre
 	}
 	pl.meta["workload"] = f.kube.Workload
 	return pl, []*manifest.Config{cfg}, nil
-}
-
-// clusterTrials is how many times a cell runs on a cluster unless --trials says otherwise.
-// A cluster's races are draws: a cell that loses in half its runs shows its loss in at
-// least one of three with odds of 7 in 8, and lanes make three trials cost about what one
-// did (README, "Races are draws").
-const clusterTrials = 3
-
-// trialsOn is how many trials a cell gets on the platform when --trials is not given: one
-// on the lab (the demo's single draw; ask for more), clusterTrials on a cluster.
-func trialsOn(platform string) int {
-	if platform == platformKube {
-		return clusterTrials
-	}
-	return 1
-}
-
-// startLive serves the live page when addr is given and says where on w; the watcher is
-// nil (and stop does nothing) when it was not.
-func startLive(addr string, w io.Writer) (watch attack.Watcher, stop func(), err error) {
-	if addr == "" {
-		return nil, func() {}, nil
-	}
-	s, err := live.Listen(addr)
-	if err != nil {
-		return nil, nil, fmt.Errorf("--live %s: %w", addr, err)
-	}
-	fmt.Fprintf(w, "live: %s\n", s.URL())
-	return s, func() { _ = s.Close() }, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"scalelab/loadtest/attack"
+	"scalelab/loadtest/flagvalue"
 )
 
 // Each flag with a value of its own shape: good values come out as their Go value, a bad
@@ -63,16 +64,16 @@ func TestFlagValues(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			c := newCommand(help{synopsis: "loadtest test [flags]"})
 			got := values{header: http.Header{}}
-			c.flags.Var(headerFlag{got.header}, "header", "")
-			c.flags.Var((*atFlag)(&got.at), "at", "")
-			c.flags.Var((*metaFlag)(&got.meta), "meta", "")
-			v := viaFlag{paths: []string{"service"}}
+			c.flags.Var(flagvalue.Header{Header: got.header}, "header", "")
+			c.flags.Var((*flagvalue.At)(&got.at), "at", "")
+			c.flags.Var((*flagvalue.Meta)(&got.meta), "meta", "")
+			v := flagvalue.Via{Paths: []string{"service"}}
 			c.flags.Var(&v, "via", "")
 			done := true // the command did not run: bad usage
 			c.run = func(context.Context, []string) error { done = false; return nil }
 			ctx := context.Background()
 			code := exit(ctx, &stderr, "test", c.help.synopsis, c.execute(ctx, tc.args, &stdout))
-			got.via = v.paths
+			got.via = v.Paths
 			if tc.err == "" {
 				if done || stderr.Len() > 0 {
 					t.Fatalf("exit %d: %s", code, &stderr)

@@ -10,7 +10,8 @@
 // left. An attacker pod that fails, is evicted or is deleted by anyone else, or whose
 // results did not all arrive, is an error of the run, never silently fewer requests.
 //
-// job.go is the Job and how its pods end; attack.go runs one attack. While an attack runs,
+// job.go is the Job and how its pods end; attack.go runs one attack; attacker.go is what
+// the commands call, on loadtest's side and in each pod (Attacker). While an attack runs,
 // its watch, its log streams and its caller share one lock, which guards what the pods
 // did: the results before the merge began, the pods seen and how each ended, and the
 // failures (attackRun.mu).
@@ -57,11 +58,20 @@ const (
 	attackerContainer    = "attacker"
 )
 
+// CheckN refuses a number of attacker pods outside 1 to MaxAttackers.
+func (a Attackers) CheckN() error {
+	if a.N < 1 || a.N > MaxAttackers {
+		return fmt.Errorf("--attackers %d: want 1 to %d", a.N, MaxAttackers)
+	}
+	return nil
+}
+
 // check validates a and fills in its defaults, against the attack o it is to run.
 func (a *Attackers) check(o attack.Options) error {
+	if err := a.CheckN(); err != nil {
+		return err
+	}
 	switch {
-	case a.N < 1 || a.N > MaxAttackers:
-		return fmt.Errorf("--attackers %d: want 1 to %d", a.N, MaxAttackers)
 	case o.Pacer != nil:
 		return errors.New("from the cluster the load is constant: a scenario that paces its load (autoscale) runs from the host")
 	case o.Rate < a.N:

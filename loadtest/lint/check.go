@@ -3,7 +3,8 @@
 // It judges each container of each Deployment and StatefulSet by the rules of its role,
 // serving or sidecar (Roles, roles.go), given the Services that select its pods, then the
 // workload itself (pdb, max-unavailable); a Finding says each rule's verdict and why.
-// Package manifest renders and reads what it judges; lint keeps no state.
+// Package manifest renders and reads what it judges; lint keeps no state. Paths judges the
+// files and directories `loadtest check` is given, and a Report prints what it found.
 package lint
 
 import (

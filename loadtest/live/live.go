@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"maps"
 	"net"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"scalelab/loadtest/attack"
 	"scalelab/loadtest/explain"
 	"scalelab/loadtest/report"
 	"scalelab/loadtest/result"
@@ -65,6 +67,20 @@ func Listen(addr string) (*Server, error) {
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }() // ends with ErrServerClosed at Close
 	return s, nil
+}
+
+// Start serves the page at addr when one is given (--live) and says where on w; the
+// watcher is nil, and stop does nothing, when it was not.
+func Start(addr string, w io.Writer) (watch attack.Watcher, stop func(), err error) {
+	if addr == "" {
+		return nil, func() {}, nil
+	}
+	s, err := Listen(addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--live %s: %w", addr, err)
+	}
+	fmt.Fprintf(w, "live: %s\n", s.URL())
+	return s, func() { _ = s.Close() }, nil
 }
 
 // URL is where the page is.

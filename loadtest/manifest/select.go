@@ -36,7 +36,7 @@ func Select(root string, names []string) ([]*Config, error) {
 	if len(names) > 0 && len(fromRoot) == 0 {
 		return out, nil
 	}
-	if err := isDir(root); err != nil {
+	if err := IsDir(root); err != nil {
 		return nil, err
 	}
 	all, err := RenderAll(root)
@@ -57,9 +57,10 @@ func Select(root string, names []string) ([]*Config, error) {
 	return out, nil
 }
 
-// isDir says, naming the path, why path is not a directory: "k8s/nope: no such file or
-// directory".
-func isDir(path string) error {
+// IsDir says, naming the path, why path is not a directory: "k8s/nope: no such file or
+// directory"; nil when it is one. A set's root is checked by it, and so is the run
+// directory of loadtest report.
+func IsDir(path string) error {
 	st, err := os.Stat(path)
 	switch {
 	case os.IsNotExist(err):

@@ -2,7 +2,8 @@
 // fits a GitHub step summary, JSON for machines (summary.json), and an SVG timeline
 // with an HTML page around it. Each rendering is a Reporter; WriteRun writes them all
 // into a run directory atomically, ReadRun reads summary.json back, so a saved run can
-// be rendered again.
+// be rendered again (Rerender). verdict.go says why a run or a scenario did not pass, in
+// the lines the commands print, and CompareDirs compares two saved matrices.
 package report
 
 import (

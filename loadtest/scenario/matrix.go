@@ -14,6 +14,21 @@ import (
 	"scalelab/loadtest/result"
 )
 
+// ClusterTrials is how many times a cell runs on a cluster unless asked otherwise. A
+// cluster's races are draws: a cell that loses in half its runs shows its loss in at
+// least one of three with odds of 7 in 8, and lanes make three trials cost about what one
+// did (README, "Races are draws").
+const ClusterTrials = 3
+
+// TrialsOn is how many trials a cell gets when none are asked for: one on the lab (the
+// demo's single draw; ask for more), ClusterTrials on a cluster.
+func TrialsOn(cluster bool) int {
+	if cluster {
+		return ClusterTrials
+	}
+	return 1
+}
+
 // MatrixOptions say what to run and where its runs go.
 type MatrixOptions struct {
 	Options
