@@ -11,8 +11,9 @@ for dir in "$@"; do
   dir=${dir%/}
   [[ -f $dir/matrix.md ]] || { echo "trim: $dir/matrix.md: no matrix there" >&2; exit 2; }
   while IFS= read -r f; do
-    # Kept: what README.md or the matrix links.
-    if grep -qF "($f)" README.md || grep -qF "(${f#"$dir"/})" "$dir/matrix.md"; then continue; fi
+    # Kept: what README.md links, and the reports the matrix links.
+    if grep -qF "($f)" README.md; then continue; fi
+    if [[ $f == */report.md ]] && grep -qF "(${f#"$dir"/})" "$dir/matrix.md"; then continue; fi
     rm -- "$f"
   done < <(find "$dir" -type f \( -name report.md -o -name report.txt -o -name timeline.svg -o -name timeline.html \) | sort)
   # Each timeline link left without its file points at the run it is rendered from.
