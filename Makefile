@@ -5,7 +5,7 @@ GO ?= go
 BIN := bin
 LOADTEST := $(BIN)/loadtest
 # The shell scripts, for make lint-sh.
-SCRIPTS := .ci/run .ci/stress $(wildcard clusters/*.sh clusters/*/*.sh) clusters/kind/node/iptables-wrapper
+SCRIPTS := .ci/run .ci/stress results/trim.sh $(wildcard clusters/*.sh clusters/*/*.sh) clusters/kind/node/iptables-wrapper
 
 # What the load verbs act on; e.g. `make rollout CONFIG=naive SET=fast PLATFORM=kube`.
 # The platform: lab (hello processes, no cluster) or kube (the kubeconfig's cluster).
@@ -106,9 +106,11 @@ references: ## the local ones again (~13 min): results/lab-fast (demo), results/
 		OUT=results/lab/experiment/without-delay-1000
 	$(MAKE) rollout PLATFORM=lab SET=experiment CONFIG=with-delay VIA=ingress RATE=1000 LEAD=30s TAIL=15s \
 		OUT=results/lab/experiment/with-delay-1000
+	results/trim.sh results/lab-fast results/lab
 
 references-bare: ## the cluster's ones again (Linux, root; ~15 min): results/bare, results/bare-reliability (make e2e)
 	$(MAKE) e2e SET=fast VIA=service,ingress RATE=100 OUT=results/bare
+	results/trim.sh results/bare results/bare-reliability results/bare-evict results/bare-autoscale
 
 ##@ A cluster: kind, minikube, or any kubeconfig's
 
