@@ -5,7 +5,7 @@ GO ?= go
 BIN := bin
 LOADTEST := $(BIN)/loadtest
 # The shell scripts, for make lint-sh.
-SCRIPTS := .ci/run .ci/stress results/trim.sh $(wildcard clusters/*.sh clusters/*/*.sh) clusters/kind/node/iptables-wrapper
+SCRIPTS := .ci/run .ci/stress .github/scalelab-action.sh .github/scalelab-action-test.sh results/trim.sh $(wildcard clusters/*.sh clusters/*/*.sh) clusters/kind/node/iptables-wrapper
 
 # What the load verbs act on; e.g. `make rollout CONFIG=naive SET=fast PLATFORM=kube`.
 # The platform: lab (hello processes, no cluster) or kube (the kubeconfig's cluster).
@@ -156,11 +156,12 @@ clean: ## remove what builds and runs leave in the checkout: bin/ and runs/
 test-stress: ## the flake hunt: the suite N times (default 10) beside a CPU hog on every core, failures by test
 	.ci/stress $(or $(N),10)
 
-lint: tools ## go vet, staticcheck, the Dockerfile, the GitHub workflows, every target in make help
+lint: tools ## go vet, staticcheck, the Dockerfile, the GitHub workflows and the Action's script, every target in make help
 	CGO_ENABLED=0 $(GO) vet -trimpath ./...
 	CGO_ENABLED=0 GOFLAGS=-trimpath $(BIN)/staticcheck ./...
 	$(BIN)/dockerlint Dockerfile
 	$(BIN)/actionlint .github/workflows/*.yml
+	.github/scalelab-action-test.sh
 	@undocumented=$$(grep -hE '^[a-z0-9-]+:' $(MAKEFILE_LIST) | grep -v '## ' | cut -d: -f1); \
 	if [ -n "$$undocumented" ]; then echo "targets without a ## line for make help:" $$undocumented; exit 1; fi
 
