@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,16 +9,8 @@ import (
 	"time"
 
 	"scalelab/loadtest/attack"
-	"scalelab/loadtest/kube"
-	"scalelab/loadtest/lab"
+	"scalelab/loadtest/platform"
 	"scalelab/loadtest/result"
-	"scalelab/loadtest/scenario"
-)
-
-// The platforms: where the pods run.
-const (
-	platformLab  = "lab"  // hello processes on loopback, no cluster (package lab)
-	platformKube = "kube" // the kubeconfig's cluster (package kube)
 )
 
 // check checks the flags against each other, before anything is deployed, and returns the
@@ -34,7 +25,7 @@ func (f *runFlags) check(viaSet bool, lanes int) ([]string, *attack.Gates, error
 	if err := f.from.check(); err != nil {
 		return nil, nil, err
 	}
-	if f.from.from == fromCluster && f.platform != platformKube {
+	if f.from.from == fromCluster && f.platform != platform.Kube {
 		return nil, nil, errors.New("--from cluster needs --platform kube")
 	}
 	gates, err := f.gates.get()
@@ -48,19 +39,19 @@ func (f *runFlags) check(viaSet bool, lanes int) ([]string, *attack.Gates, error
 // checkPlatform refuses an unknown platform, and on the lab what only a cluster can do:
 // act on a running workload, load a target of the user's.
 func (f *runFlags) checkPlatform(lanes int) error {
-	lab := f.platform == platformLab
+	lab := f.platform == platform.Lab
 	switch {
-	case !lab && f.platform != platformKube:
+	case !lab && f.platform != platform.Kube:
 		return fmt.Errorf("unknown --platform %q: want lab or kube", f.platform)
 	case lab && f.kube.Workload != "":
 		return fmt.Errorf("--workload %s needs --platform kube", f.kube.Workload)
 	case lab && len(f.targets.Names) > 0:
 		return errors.New("--workload and --target need --platform kube: the lab runs only scalelab's configurations")
-	case lab && (f.propagation < 0 || f.ingressPoll < 0):
-		return fmt.Errorf("--propagation-delay %s and --ingress-poll %s must not be negative", f.propagation, f.ingressPoll)
-	case lab && f.nodes < 1:
-		return fmt.Errorf("--nodes %d: want at least 1", f.nodes)
-	case !lab && f.onePlace() && lanes > 1:
+	case lab && (f.lab.PropagationDelay < 0 || f.lab.IngressPoll < 0):
+		return fmt.Errorf("--propagation-delay %s and --ingress-poll %s must not be negative", f.lab.PropagationDelay, f.lab.IngressPoll)
+	case lab && f.lab.Nodes < 1:
+		return fmt.Errorf("--nodes %d: want at least 1", f.lab.Nodes)
+	case !lab && f.platformOptions(nil).OnePlace() && lanes > 1:
 		return errors.New("--lanes makes namespaces of its own: not with --namespace, --workload or --target, which name one place")
 	}
 	return nil
@@ -117,7 +108,7 @@ func (f *runFlags) paths(viaSet bool) ([]string, error) {
 	for _, v := range vias {
 		switch {
 		case v == result.ViaService || v == result.ViaIngress:
-		case len(names) == 0 && f.platform != platformKube:
+		case len(names) == 0 && f.platform != platform.Kube:
 			return nil, fmt.Errorf("--via %s: the lab has the paths service and ingress", v)
 		case len(names) > 0 && !slices.Contains(names, v):
 			return nil, fmt.Errorf("--via %s: no --target of that name (given: %s)", v, strings.Join(names, ", "))
@@ -126,40 +117,10 @@ func (f *runFlags) paths(viaSet bool) ([]string, error) {
 	return vias, nil
 }
 
-// connect has the platform: on the lab, what makes a lab for each lane; on kube, the
-// cluster, asked whether it answers.
-func (f *runFlags) connect(ctx context.Context, progress io.Writer) (platform, error) {
-	if f.platform == platformLab {
-		bin, err := lab.FindHello(f.hello)
-		if err != nil {
-			return platform{}, setupError{err}
-		}
-		o := lab.Options{Hello: bin, PropagationDelay: f.propagation, IngressPoll: f.ingressPoll, LogDir: f.labLogs, Nodes: f.nodes}
-		return platform{name: platformLab, new: func() (scenario.Platform, error) { return lab.New(o) },
-			meta: map[string]string{"propagation_delay": f.propagation.String(), "ingress_poll": f.ingressPoll.String(), "nodes": fmt.Sprint(f.nodes)}}, nil
-	}
-	o := f.kube
-	o.Targets = f.targets.URLs
-	c, err := dial(ctx, o, progress)
-	if err != nil {
-		return platform{}, err
-	}
-	return platform{name: platformKube, new: func() (scenario.Platform, error) { return c, nil }, cluster: c,
-		onePlace: f.onePlace(), meta: map[string]string{"kubernetes": c.Version(), "cluster": c.About(), "namespace": c.Namespace()}}, nil
-}
-
-// onePlace says whether --namespace, --workload or --target name the one place to run.
-func (f *runFlags) onePlace() bool {
-	return f.kube.Namespace != "" || f.kube.Workload != "" || len(f.targets.Names) > 0
-}
-
-// dial connects to the cluster of o, telling progress what it does; a cluster that cannot
-// be had is a setup error.
-func dial(ctx context.Context, o kube.Options, progress io.Writer) (*kube.Cluster, error) {
-	o.Out = progress
-	c, err := kube.New(ctx, o)
-	if err != nil {
-		return nil, setupError{err}
-	}
-	return c, nil
+// platformOptions are the options of the platform the flags name; progress is told what
+// is done on a cluster.
+func (f *runFlags) platformOptions(progress io.Writer) platform.Options {
+	o := platform.Options{Name: f.platform, Lab: f.lab, Kube: f.kube}
+	o.Kube.Targets, o.Kube.Out = f.targets.URLs, progress
+	return o
 }

@@ -154,9 +154,11 @@ func (f *attackFlags) attacker(ctx context.Context, progress io.Writer) (func(co
 	if f.from.from == fromHost {
 		return attack.Run, nil
 	}
-	c, err := dial(ctx, f.kube, progress)
+	o := f.kube
+	o.Out = progress
+	c, err := kube.New(ctx, o)
 	if err != nil {
-		return nil, err
+		return nil, setupError{err}
 	}
 	return f.from.attackers.Run(c), nil
 }

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 
 	"scalelab/loadtest/flagvalue"
-	"scalelab/loadtest/lab"
-	"scalelab/loadtest/manifest"
 	"scalelab/loadtest/report"
 	"scalelab/loadtest/result"
 	"scalelab/loadtest/scenario"
@@ -80,24 +78,22 @@ func matrixCmd(s streams) command {
 // runMatrix runs the plan's matrix in as many lanes as fit, writes each run as it ends
 // and the matrix with its provenance (the plan's, then meta's), prints it and judges it.
 func runMatrix(ctx context.Context, p *plan, scs []scenario.Scenario, meta map[string]string, stdout io.Writer) error {
-	jobs := 0
-	for _, cfg := range p.configs {
-		jobs += len(scenario.Columns([]*manifest.Config{cfg}, scs)) * len(p.vias) * p.trials
-	}
-	n, newPlatform, laneMeta, err := lanes(ctx, p, scs, jobs, stdout)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "matrix: %d configurations × %d scenarios × %d paths × %d trials on %s, %d requests/s, %d lanes at once; runs in %s\n",
-		len(p.configs), len(scenario.Columns(p.configs, scs)), len(p.vias), p.trials, p.platform.name, p.load.Rate, n, p.out)
-	m, err := scenario.RunMatrix(ctx, newPlatform, scenario.MatrixOptions{
-		Options: p.load, Configs: p.configs, Scenarios: scs, Vias: p.vias, Lanes: n, Trials: p.trials, Gates: p.gates,
+	mo := scenario.MatrixOptions{
+		Options: p.load, Configs: p.configs, Scenarios: scs, Vias: p.vias, Lanes: p.lanes, Trials: p.trials, Gates: p.gates,
 		Save: func(run string, r *result.Run) error {
 			fmt.Fprintf(stdout, "  %-14s %-16s %-8s %6d requests, %d failed\n",
 				r.Meta["config"], r.Meta["scenario"], r.Meta["via"], r.Requests, r.Failed())
 			return report.WriteRun(filepath.Join(p.out, run), r)
 		},
-	})
+	}
+	n, newPlatform, laneMeta, err := p.platform.Lanes(ctx, mo, stdout)
+	if err != nil {
+		return err
+	}
+	mo.Lanes = n
+	fmt.Fprintf(stdout, "matrix: %d configurations × %d scenarios × %d paths × %d trials on %s, %d requests/s, %d lanes at once; runs in %s\n",
+		len(p.configs), len(scenario.Columns(p.configs, scs)), len(p.vias), p.trials, p.platform.Name, p.load.Rate, n, p.out)
+	m, err := scenario.RunMatrix(ctx, newPlatform, mo)
 	load := map[string]string{"rate": fmt.Sprint(p.load.Rate), "keepalive": fmt.Sprint(p.load.KeepAlive), "trials": fmt.Sprint(p.trials)}
 	if ferr := report.Finish(m, p.out, p.junit, p.meta, laneMeta, load, meta); ferr != nil {
 		return ferr
@@ -108,32 +104,4 @@ func runMatrix(ctx context.Context, p *plan, scs []scenario.Scenario, meta map[s
 		return err
 	}
 	return judged(m.Outcome())
-}
-
-// lanes decides how many lanes the matrix runs (--lanes, else what fits) and what makes
-// each lane's platform: a lab each on the lab; on a cluster a namespace each, made for the
-// run and deleted after it (kube's Lanes), unless a --namespace of the user's, a
-// --workload or a --target keep the matrix in one place, one run at a time.
-func lanes(ctx context.Context, p *plan, scs []scenario.Scenario, jobs int, out io.Writer) (int, func() (scenario.Platform, error), map[string]string, error) {
-	pl := p.platform
-	switch {
-	case pl.cluster == nil && p.lanes > 0:
-		return p.lanes, pl.new, nil, nil
-	case pl.cluster == nil:
-		return lab.Lanes(p.configs, p.load.Rate, len(p.configs)*len(p.vias)), pl.new, nil, nil
-	case pl.onePlace:
-		return 1, pl.new, nil, nil
-	}
-	n, lane, err := pl.cluster.Lanes(ctx, p.lanes, scenario.Shared(p.configs, scs), p.configs, p.load.Rate, jobs, out)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	newPlatform := func() (scenario.Platform, error) {
-		c, err := lane()
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
-	}
-	return n, newPlatform, map[string]string{"namespace": "scalelab-lane-… (a namespace for each lane, deleted after the run)"}, nil
 }

@@ -80,8 +80,8 @@ func runScenario(ctx context.Context, p *plan, sc scenario.Scenario, stdout, std
 	o := p.load
 	o.Progress = stderr
 	cfg := p.configs[0]
-	fmt.Fprintf(stdout, "== %s: %s on %s via %s, %d requests/s, %d trial(s)\n", sc.Name, cfg.Name, p.platform.name, strings.Join(p.vias, ", "), o.Rate, p.trials)
-	m, err := scenario.RunMatrix(ctx, p.platform.new, scenario.MatrixOptions{
+	fmt.Fprintf(stdout, "== %s: %s on %s via %s, %d requests/s, %d trial(s)\n", sc.Name, cfg.Name, p.platform.Name, strings.Join(p.vias, ", "), o.Rate, p.trials)
+	m, err := scenario.RunMatrix(ctx, p.platform.New, scenario.MatrixOptions{
 		Options: o, Configs: p.configs, Scenarios: []scenario.Scenario{sc}, Vias: p.vias,
 		Trials: p.trials, Gates: p.gates, Dirs: scenario.ScenarioDirs(len(p.vias)),
 		Save: func(run string, r *result.Run) error {

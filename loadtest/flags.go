@@ -14,6 +14,7 @@ import (
 	"scalelab/loadtest/flagvalue"
 	"scalelab/loadtest/fromcluster"
 	"scalelab/loadtest/kube"
+	"scalelab/loadtest/lab"
 	"scalelab/loadtest/result"
 	"scalelab/loadtest/scenario"
 )
@@ -23,26 +24,25 @@ import (
 // runFlags are what scenario and matrix share: the platform, the load, where it comes
 // from, the gates, the outputs. A command adds its own (--set, --out, ...).
 type runFlags struct {
-	platform, hello, labLogs string
-	propagation, ingressPoll time.Duration
-	nodes                    int
-	kube                     kube.Options
-	targets                  flagvalue.Target
-	load                     scenario.Options
-	via                      flagvalue.Via
-	trials                   int
-	gates                    gateFlags
-	from                     fromFlags
-	junit, live              string
+	platform    string
+	lab         lab.Options
+	kube        kube.Options
+	targets     flagvalue.Target
+	load        scenario.Options
+	via         flagvalue.Via
+	trials      int
+	gates       gateFlags
+	from        fromFlags
+	junit, live string
 }
 
 func (f *runFlags) register(fs *pflag.FlagSet, defaultVias ...string) {
 	fs.StringVar(&f.platform, "platform", "lab", "where the pods run: lab (hello processes, no cluster) or kube (the current kubeconfig context)")
-	fs.StringVar(&f.hello, "hello", "", "lab: the hello binary (default: hello beside loadtest, else bin/hello)")
-	fs.DurationVar(&f.propagation, "propagation-delay", time.Second, "lab: how late endpoint changes reach the proxies (kube-proxy's and the ingress's lag)")
-	fs.DurationVar(&f.ingressPoll, "ingress-poll", 3*time.Second, "lab: the ingress polls for endpoint changes this often, as Skipper does (0: it lags by --propagation-delay)")
-	fs.IntVar(&f.nodes, "nodes", 1, "lab: how many nodes the pods are spread over, as a cluster's scheduler spreads them (drain cordons one)")
-	fs.StringVar(&f.labLogs, "lab-logs", "", "lab: keep each pod's hello log in this directory (<pod>.log)")
+	fs.StringVar(&f.lab.Hello, "hello", "", "lab: the hello binary (default: hello beside loadtest, else bin/hello)")
+	fs.DurationVar(&f.lab.PropagationDelay, "propagation-delay", time.Second, "lab: how late endpoint changes reach the proxies (kube-proxy's and the ingress's lag)")
+	fs.DurationVar(&f.lab.IngressPoll, "ingress-poll", 3*time.Second, "lab: the ingress polls for endpoint changes this often, as Skipper does (0: it lags by --propagation-delay)")
+	fs.IntVar(&f.lab.Nodes, "nodes", 1, "lab: how many nodes the pods are spread over, as a cluster's scheduler spreads them (drain cordons one)")
+	fs.StringVar(&f.lab.LogDir, "lab-logs", "", "lab: keep each pod's hello log in this directory (<pod>.log)")
 	fs.StringVar(&f.kube.Workload, "workload", "", "kube: act on this running `KIND/NAME` (deployment/web, statefulset/db) instead of deploying configurations; nothing is applied, its replicas are put back")
 	fs.StringVar(&f.kube.Container, "container", "", "kube, with --workload: the container whose probes and hooks are read (default: the first)")
 	fs.Var(&f.targets, "target", "kube: a path into the pods by a name of its own, as `[NAME=]URL` (repeatable; NAME defaults to target); --via defaults to their names")

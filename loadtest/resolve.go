@@ -6,9 +6,9 @@ import (
 	"maps"
 
 	"scalelab/loadtest/attack"
-	"scalelab/loadtest/kube"
 	"scalelab/loadtest/live"
 	"scalelab/loadtest/manifest"
+	"scalelab/loadtest/platform"
 	"scalelab/loadtest/result"
 	"scalelab/loadtest/scenario"
 )
@@ -18,7 +18,7 @@ import (
 // afterwards.
 type plan struct {
 	configs  []*manifest.Config
-	platform platform
+	platform *platform.Platform
 	vias     []string
 	gates    *attack.Gates // nil: the promises alone judge
 	trials   int
@@ -28,15 +28,6 @@ type plan struct {
 	meta     map[string]string // provenance: the platform's, the set's, --from's
 	lanes    int               // matrix: --lanes (0: as many as fit)
 	stopLive func()
-}
-
-// platform is where the pods run.
-type platform struct {
-	name     string
-	new      func() (scenario.Platform, error) // one for each lane
-	cluster  *kube.Cluster                     // on kube
-	onePlace bool                              // on kube: --namespace, --workload or --target name the one place to run
-	meta     map[string]string
 }
 
 // request is what a command asks of resolve besides its runFlags.
@@ -89,17 +80,17 @@ func (f *runFlags) plan(ctx context.Context, r request) (*plan, error) {
 		return nil, err
 	}
 	p := &plan{configs: cfgs, platform: pl, trials: f.trials, load: f.load, out: r.out, junit: f.junit,
-		meta: maps.Clone(pl.meta), lanes: r.lanes}
+		meta: maps.Clone(pl.Meta), lanes: r.lanes}
 	if p.trials == 0 {
-		p.trials = scenario.TrialsOn(pl.name == platformKube)
+		p.trials = scenario.TrialsOn(pl.Name == platform.Kube)
 	}
 	if p.out == "" { // the default names the configuration, checked as soon as it is known
-		p.out = r.defaultOut(pl.name, cfgs[0].Name)
+		p.out = r.defaultOut(pl.Name, cfgs[0].Name)
 		if err := outDir("out", p.out); err != nil {
 			return nil, usageError{err}
 		}
 	}
-	if sc := scenario.Shared(cfgs, r.scenarios); sc != "" && pl.cluster != nil && r.lanes > 1 {
+	if sc := scenario.Shared(cfgs, r.scenarios); sc != "" && pl.Cluster != nil && r.lanes > 1 {
 		return nil, usagef("--lanes %d: %s cordons a node that every lane's pods may run on: run it with --lanes 1", r.lanes, sc)
 	}
 	p.load.Attack = f.from.attack()
@@ -109,26 +100,26 @@ func (f *runFlags) plan(ctx context.Context, r request) (*plan, error) {
 
 // setUp has the platform, and the configurations: rendered from the set, or with
 // --workload, the running workload read from the cluster.
-func (f *runFlags) setUp(ctx context.Context, set string, names []string, progress io.Writer) (platform, []*manifest.Config, error) {
+func (f *runFlags) setUp(ctx context.Context, set string, names []string, progress io.Writer) (*platform.Platform, []*manifest.Config, error) {
 	var cfgs []*manifest.Config
 	var err error
 	if f.kube.Workload == "" {
 		if cfgs, err = manifest.Select(manifest.SetDir(set), names); err != nil {
-			return platform{}, nil, setupError{err}
+			return nil, nil, setupError{err}
 		}
 	}
-	pl, err := f.connect(ctx, progress)
+	pl, err := platform.Open(ctx, f.platformOptions(progress))
 	if err != nil {
-		return pl, nil, err
+		return nil, nil, setupError{err}
 	}
 	if f.kube.Workload == "" {
-		pl.meta["set"] = set
+		pl.Meta["set"] = set
 		return pl, cfgs, nil
 	}
-	cfg, err := pl.cluster.Adopt(ctx)
+	cfg, err := pl.Cluster.Adopt(ctx)
 	if err != nil {
 		return pl, nil, setupError{err}
 	}
-	pl.meta["workload"] = f.kube.Workload
+	pl.Meta["workload"] = f.kube.Workload
 	return pl, []*manifest.Config{cfg}, nil
 }
