@@ -44,7 +44,9 @@ func TestAttackInvalid(t *testing.T) {
 			2, `exit 127 (command not found): `},
 		{"an --at that outlives the load", []string{"--target", ok, "--at", "100ms=sleep 60", "--command-grace", "100ms"},
 			2, `INVALID: --at 100ms="sleep 60": killed: still running 100ms after the load ended`},
-		{"an --at that works", []string{"--target", ok, "--at", "100ms=true"}, 0, ""},
+		// No floor: a working --at makes no run invalid, whatever a busy machine's sender kept
+		// up (beside a CI run it fell short of 95 % once, and the run was INVALID).
+		{"an --at that works", []string{"--target", ok, "--at", "100ms=true", "--min-rate", "0"}, 0, ""},
 		// One worker that waits 50 ms an answer sends 20/s at most, of the 100/s asked.
 		{"the worker limit", []string{"--target", tarpit, "--rate", "100", "--max-workers", "1"},
 			2, "INVALID: the load fell short: "},
