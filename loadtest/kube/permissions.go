@@ -25,11 +25,11 @@ import (
 // Permission is one verb on one resource that a run may need.
 type Permission struct {
 	Verb, Group, Resource, Subresource string
-	Cluster                            bool   // cluster-scoped (nodes): granted by a ClusterRole
-	Kind                               string // when set, only for a workload of this kind (manifest.Kind*)
-	Named                              bool   // on the workload itself: asked with its name, so a Role may narrow it by resourceNames
-	Role                               string // the Role or ClusterRole of clusters/rbac/ that grants it
-	For                                []string
+	Cluster                            bool     // cluster-scoped (nodes): granted by a ClusterRole
+	Kind                               string   // when set, only for a workload of this kind (manifest.Kind*)
+	Named                              bool     // on the workload itself: asked with its name, so a Role may narrow it by resourceNames
+	Role                               string   // the Role or ClusterRole of clusters/rbac/ that grants it
+	For                                []string // what needs it: a scenario's name, or ForConnecting, ForWorkload, ForFromCluster
 	// Optional, when set, is what a run lacks without it: the run goes on and says so.
 	// Empty: the run cannot do without it.
 	Optional string
