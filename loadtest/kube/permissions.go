@@ -55,7 +55,7 @@ var Permissions = slices.Concat(
 		// New: the cluster answers and the namespace's workloads may be read.
 		{Verb: "list", Group: "apps", Resource: "deployments", Role: RoleWorkload, For: []string{ForConnecting}},
 		{Verb: "list", Resource: "nodes", Cluster: true, Role: RoleNodes, For: []string{ForConnecting},
-			Optional: "the report says nothing of the cluster's nodes (About)"},
+			Optional: "the report does not say how many nodes the cluster has"},
 		// Adopt and the watch: the Services that select the pods, the pods, their EndpointSlices.
 		{Verb: "list", Resource: "services", Role: RoleWorkload, For: []string{ForWorkload}},
 		{Verb: "list", Resource: "pods", Role: RoleWorkload, For: []string{ForWorkload}},

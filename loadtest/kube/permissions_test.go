@@ -229,7 +229,7 @@ func TestCheckAccessDenied(t *testing.T) {
 			},
 			"# the kubeconfig's user may not get pods/log in namespace shop: hello's own log lines"},
 		{"only what a run can do without", "deployment/web", Use{Scenarios: []string{"delete-pod"}}, []string{"list nodes", "patch nodes"},
-			nil, "# the kubeconfig's user may not list nodes: the report says nothing of the cluster's nodes"},
+			nil, "# the kubeconfig's user may not list nodes: the report does not say how many nodes"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
