@@ -61,7 +61,7 @@ func scenarioCmd(s streams) command {
 		if err != nil {
 			return usageError{err}
 		}
-		p, err := resolve(ctx, &f, request{set: *set, configs: []string{*config}, out: *out, viaSet: c.flags.Changed("via"),
+		p, err := resolve(ctx, &f, request{set: *set, configs: []string{*config}, scenarios: []scenario.Scenario{sc}, out: *out, viaSet: c.flags.Changed("via"),
 			gatesRule: true, progress: s.stdout, defaultOut: func(platform, cfg string) string {
 				return filepath.Join("runs", platform, cfg, sc.Name)
 			}}, s.stdout)

@@ -6,6 +6,7 @@ import (
 	"maps"
 
 	"scalelab/loadtest/attack"
+	"scalelab/loadtest/kube"
 	"scalelab/loadtest/live"
 	"scalelab/loadtest/manifest"
 	"scalelab/loadtest/platform"
@@ -75,7 +76,7 @@ func resolve(ctx context.Context, f *runFlags, r request, stdout io.Writer) (*pl
 
 // plan has the platform render or adopt the configurations, and the outputs checked.
 func (f *runFlags) plan(ctx context.Context, r request) (*plan, error) {
-	pl, cfgs, err := f.setUp(ctx, r.set, r.configs, r.progress)
+	pl, cfgs, err := f.setUp(ctx, r.set, r.configs, r.scenarios, r.progress)
 	if err != nil {
 		return nil, err
 	}
@@ -99,8 +100,10 @@ func (f *runFlags) plan(ctx context.Context, r request) (*plan, error) {
 }
 
 // setUp has the platform, and the configurations: rendered from the set, or with
-// --workload, the running workload read from the cluster.
-func (f *runFlags) setUp(ctx context.Context, set string, names []string, progress io.Writer) (*platform.Platform, []*manifest.Config, error) {
+// --workload, the running workload read from the cluster, once the API server has said
+// that the kubeconfig's user may do all the scenarios need (kube.Cluster.CheckAccess).
+func (f *runFlags) setUp(ctx context.Context, set string, names []string, scenarios []scenario.Scenario,
+	progress io.Writer) (*platform.Platform, []*manifest.Config, error) {
 	var cfgs []*manifest.Config
 	var err error
 	if f.kube.Workload == "" {
@@ -115,6 +118,13 @@ func (f *runFlags) setUp(ctx context.Context, set string, names []string, progre
 	if f.kube.Workload == "" {
 		pl.Meta["set"] = set
 		return pl, cfgs, nil
+	}
+	use := kube.Use{FromCluster: f.from.from == fromCluster}
+	for _, s := range scenarios {
+		use.Scenarios = append(use.Scenarios, s.Name)
+	}
+	if err := pl.Cluster.CheckAccess(ctx, use); err != nil {
+		return pl, nil, setupError{err}
 	}
 	cfg, err := pl.Cluster.Adopt(ctx)
 	if err != nil {
