@@ -49,6 +49,18 @@ KIND_WORKERS ?= 0
 # committed references under results/ change only through `make references` (and -bare).
 RUNS ?= runs
 
+# make dist: the release's binaries for people without Go, one archive per platform.
+DIST := dist
+DIST_PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+# The version stamped into them and named in their archives: the tag on a release, else the
+# commit (-dirty for uncommitted changes); the entries' time: the commit's.
+VERSION ?= $(shell git describe --tags --always --dirty --abbrev=12 2>/dev/null || echo devel)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+# Reproducible: no paths of this machine, no build id, no VCS stamp (the version says it),
+# no symbol tables, static, the architectures' baselines whatever the environment says.
+DIST_BUILD = CGO_ENABLED=0 GOAMD64=v1 GOARM64=v8.0 GOFLAGS= $(GO) build -trimpath -buildvcs=false \
+	-ldflags '-s -w -buildid= -X scalelab/internal/version.Version=$(VERSION)'
+
 # set_flag names a set of configurations: a directory under k8s/, $(call set_flag,fast).
 set_flag = --set $(1)
 PLATFORM_FLAGS = --platform $(PLATFORM) $(if $(filter kube,$(PLATFORM)),$(KUBE_FLAGS),--nodes $(NODES))
@@ -59,7 +71,7 @@ scenario = $(LOADTEST) scenario $(1) $(PLATFORM_FLAGS) $(if $(TRIALS),--trials $
 
 .PHONY: help demo matrix reliability scale-up scale-down rollout delete-pod drain load check references references-bare \
 	kind-node-image kind-up kind-down minikube-up image-tar image-load ingress-up deploy undeploy \
-	build clean test test-stress lint lint-sh tools run bench image image-check
+	build dist clean test test-stress lint lint-sh tools run bench image image-check
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^##@ / {printf "\n%s\n", substr($$0, 5)} /^[a-z0-9-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -150,12 +162,31 @@ build: ## build hello and loadtest into bin/ (static, -trimpath: as every build 
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/hello .
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(LOADTEST) ./loadtest
 
+# Each platform's binaries go to bin/dist/OS-ARCH, their archive (README.md and LICENSE if
+# there is one beside them) to dist/, which holds nothing else: `dist/*` is what a release
+# attaches. cmd/dist writes the archives and SHA256SUMS with fixed times, modes and order.
+dist: ## hello and loadtest for linux, darwin, windows × amd64, arm64: dist/*.tar.gz, *.zip, SHA256SUMS, reproducibly
+	rm -rf $(DIST) $(BIN)/dist
+	mkdir -p $(DIST) $(BIN)/dist
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/dist/dist ./cmd/dist
+	set -e; for p in $(DIST_PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; dir=$(BIN)/dist/$$os-$$arch; exe=; ext=tar.gz; \
+		if [ $$os = windows ]; then exe=.exe; ext=zip; fi; \
+		echo "dist: $$os/$$arch"; \
+		GOOS=$$os GOARCH=$$arch $(DIST_BUILD) -o $$dir/hello$$exe . ; \
+		GOOS=$$os GOARCH=$$arch $(DIST_BUILD) -o $$dir/loadtest$$exe ./loadtest; \
+		$(BIN)/dist/dist archive -mtime $(SOURCE_DATE_EPOCH) -prefix scalelab-$(VERSION)-$$os-$$arch \
+			$(DIST)/scalelab-$(VERSION)-$$os-$$arch.$$ext $$dir/hello$$exe $$dir/loadtest$$exe README.md $(wildcard LICENSE); \
+	done
+	$(BIN)/dist/dist sums $(DIST)/SHA256SUMS $(DIST)/*.tar.gz $(DIST)/*.zip
+	cat $(DIST)/SHA256SUMS
+
 # -trimpath: a fresh clone (CI) finds its unchanged packages compiled by the clone before.
 test: ## unit and behaviour tests: real HTTP, real processes, real signals, race detector
 	$(GO) test -race -trimpath -count=1 -parallel 4 ./...
 
-clean: ## remove what builds and runs leave in the checkout: bin/ and runs/
-	rm -rf bin runs
+clean: ## remove what builds and runs leave in the checkout: bin/, dist/ and runs/
+	rm -rf bin dist runs
 
 test-stress: ## the flake hunt: the suite N times (default 10) beside a CPU hog on every core, failures by test
 	.ci/stress $(or $(N),10)

@@ -15,7 +15,8 @@
 //     catches up, then it drains in-flight requests for at most --drain-timeout. Exit 0
 //     when drained, 1 when the drain timed out; a second signal exits at once with 1.
 //
-// `hello sleep 5s` only sleeps: a preStop hook for an image with no shell.
+// `hello sleep 5s` only sleeps: a preStop hook for an image with no shell. `hello version`
+// prints its version.
 package main
 
 import (
@@ -30,6 +31,7 @@ import (
 	"os/signal"
 	"runtime"
 	"scalelab/internal/helloflag"
+	"scalelab/internal/version"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -116,6 +118,10 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 	if len(args) > 0 && args[0] == "sleep" {
 		return sleepCommand(args[1:], stderr)
 	}
+	if len(args) == 1 && (args[0] == "version" || args[0] == "--version") {
+		fmt.Fprintln(stdout, "hello", version.String())
+		return 0
+	}
 	cfg, fs, err := parseConfig(args, getenv)
 	switch {
 	case errors.Is(err, pflag.ErrHelp):
@@ -132,7 +138,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 
 // usage is what --help prints: the synopsis, where else the flags come from, the flags.
 func usage(fs *pflag.FlagSet) string {
-	return fmt.Sprintf("Usage: hello [flags] | hello sleep DURATION\n"+
+	return fmt.Sprintf("Usage: hello [flags] | hello sleep DURATION | hello version\n"+
 		"Each flag may also be set by a variable, the flag winning: --shutdown-delay by %s.\n%s",
 		helloflag.Env("shutdown-delay"), fs.FlagUsages())
 }

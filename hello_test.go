@@ -468,6 +468,9 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"sleep", "50ms"}, 0, ""},
 		{[]string{"sleep", "later"}, 2, `hello: sleep: invalid duration "later"`},
 		{[]string{"sleep"}, 2, "hello: usage: hello sleep DURATION"},
+		{[]string{"version"}, 0, ""},
+		{[]string{"--version"}, 0, ""},
+		{[]string{"version", "x"}, 2, "hello: unexpected argument \"version\"\nUsage:"},
 		{[]string{"--shutdown-delay", "-5s"}, 2, "hello: --shutdown-delay must not be negative, got -5s\nUsage:"},
 		{[]string{"--nope"}, 2, "hello: unknown flag: --nope\nUsage:"},
 	}

@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"scalelab/internal/version"
 	"syscall"
 )
 
@@ -66,6 +67,9 @@ func run(ctx context.Context, args []string, s streams) int {
 	case "help", "-h", "--help":
 		usage(s.stdout)
 		return 0
+	case "version", "--version":
+		fmt.Fprintln(s.stdout, "loadtest", version.String())
+		return 0
 	}
 	for _, c := range commands {
 		if c.name == args[0] {
@@ -84,4 +88,5 @@ func usage(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
+	fmt.Fprintf(w, "  %-9s %s\n", "version", "print loadtest's version (make dist stamps the release's)")
 }
