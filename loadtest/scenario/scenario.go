@@ -192,7 +192,7 @@ func Run(ctx context.Context, p Platform, cfg *manifest.Config, sc Scenario, o O
 	if s, ok := p.(OwnSourcer); ok {
 		ao.OwnSource = s.OwnSource(o.Via)
 	}
-	seen := &failures{next: o.Watch}
+	seen := newFailures(o.Watch)
 	ao.Watch = seen
 	if o.Attack != nil {
 		wait, err := o.Attack(ctx, p, ao)

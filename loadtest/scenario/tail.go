@@ -67,12 +67,20 @@ func tail(ctx context.Context, s tailSpan, failed func() int) {
 }
 
 // failures is told of the attack as it starts (an attack.Watcher), so that the tail can
-// count the failures come back, and tells next (the live page), if any.
+// count the failures come back, and tells next (the live page), if any, which is then shown
+// the run as the scenario judged it (judged).
 type failures struct {
-	next attack.Watcher
-	mu   sync.Mutex // guards see and done
+	next *attack.Judged // nil: nobody watches
+	mu   sync.Mutex     // guards see
 	see  func() *result.Run
-	done func(*result.Run) // next's, for the run as judged
+}
+
+// newFailures tells next, when not nil, of the attacks it is told of.
+func newFailures(next attack.Watcher) *failures {
+	if next == nil {
+		return &failures{}
+	}
+	return &failures{next: attack.NewJudged(next)}
 }
 
 func (f *failures) Watch(see func() *result.Run) func(final *result.Run) {
@@ -81,19 +89,16 @@ func (f *failures) Watch(see func() *result.Run) func(final *result.Run) {
 		done = f.next.Watch(see)
 	}
 	f.mu.Lock()
-	f.see, f.done = see, done
+	f.see = see
 	f.mu.Unlock()
 	return done
 }
 
-// judged shows next the run as the scenario judged it (attack.Watcher): with its own
-// reasons, added after the attack ended.
+// judged shows next the run as the scenario judged it: with its own reasons, added after
+// the attack ended.
 func (f *failures) judged(r *result.Run) {
-	f.mu.Lock()
-	done := f.done
-	f.mu.Unlock()
-	if done != nil && r != nil {
-		done(r)
+	if f.next != nil {
+		f.next.Final(r)
 	}
 }
 
